@@ -1,0 +1,49 @@
+# Apus: a Redis-compatible server in Swift. `make run` and `make test` work on a fresh machine:
+# they install what is missing (Debian's redis-server/redis-tools for the reference server and
+# clients, redis-py and pytest), build, and run.
+
+SWIFT        ?= swift
+RELEASE_BIN  := .build/release/apus-server
+PORT         ?= 6379
+PYTHON       ?= python3
+
+.PHONY: run build release debug test test-swift test-python deps deps-apt deps-pip bench profile callgrind clean
+
+run: deps-apt release
+	$(RELEASE_BIN) --port $(PORT)
+
+build: release
+
+release:
+	$(SWIFT) build -c release --product apus-server
+
+debug:
+	$(SWIFT) build
+
+# Debian packages: the reference redis-server 7.0.15 and redis-cli/redis-benchmark.
+deps-apt:
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then \
+		echo "installing redis-server redis-tools"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
+	fi
+	@# Debian's package starts a service on 6379; the tests and `make run` need the port.
+	@if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then systemctl stop redis-server; fi
+	@if pgrep -x redis-server >/dev/null && redis-cli -p 6379 ping >/dev/null 2>&1 && [ -f /var/run/redis/redis-server.pid ]; then \
+		kill $$(cat /var/run/redis/redis-server.pid) 2>/dev/null || true; fi
+
+deps-pip:
+	@$(PYTHON) -c "import redis, pytest" 2>/dev/null || $(PYTHON) -m pip install -q redis pytest
+
+deps: deps-apt deps-pip
+
+test: deps release test-swift test-python
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-python: deps release
+	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pytest -q Tests/python
+
+clean:
+	rm -rf .build

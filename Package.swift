@@ -1,0 +1,41 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Release builds keep frame pointers and symbols so `perf record -g` can walk stacks.
+let optimize: [SwiftSetting] = [
+    .unsafeFlags(["-cross-module-optimization", "-Xcc", "-fno-omit-frame-pointer"]),
+    .unsafeFlags(["-g"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Apus",
+    products: [
+        .executable(name: "apus-server", targets: ["apus-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
+        .systemLibrary(name: "CStrconv", path: "Sources/CStrconv"),
+        .target(name: "Util", dependencies: ["CStrconv"], swiftSettings: optimize),
+        .target(name: "Config", dependencies: ["Util"], swiftSettings: optimize),
+        .target(name: "Reactor", dependencies: ["CEpoll"], swiftSettings: optimize),
+        .target(name: "RESP", dependencies: ["Util"], swiftSettings: optimize),
+        .target(name: "Store", dependencies: ["Util"], swiftSettings: optimize),
+        .target(
+            name: "Server",
+            dependencies: [
+                "CEpoll", "Util", "Config", "Reactor", "RESP", "Store",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: optimize),
+        .executableTarget(name: "apus-server", dependencies: ["Server"], swiftSettings: optimize),
+        .testTarget(name: "UtilTests", dependencies: ["Util"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "RESPTests", dependencies: ["RESP"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,208 @@
+// Thin, prefixed wrappers over the Linux calls the reactor needs. Everything is static inline so
+// the module needs no compiled C target; macros and the packed epoll_event stay on this side.
+#ifndef APUS_CEPOLL_SHIM_H
+#define APUS_CEPOLL_SHIM_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+static const uint32_t APUS_EPOLLIN = EPOLLIN;
+static const uint32_t APUS_EPOLLOUT = EPOLLOUT;
+static const uint32_t APUS_EPOLLERR = EPOLLERR;
+static const uint32_t APUS_EPOLLHUP = EPOLLHUP;
+static const int APUS_EAGAIN = EAGAIN;
+static const int APUS_EINTR = EINTR;
+static const int APUS_EINPROGRESS = EINPROGRESS;
+static const int APUS_IOV_MAX = 1024;
+
+static inline int apus_errno(void) { return errno; }
+
+static inline int apus_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+/// op: 0 add, 1 modify, 2 delete. The fd itself is the event's user data.
+static inline int apus_epoll_ctl(int epfd, int op, int fd, uint32_t events) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = events;
+    ev.data.fd = fd;
+    int cop = op == 0 ? EPOLL_CTL_ADD : (op == 1 ? EPOLL_CTL_MOD : EPOLL_CTL_DEL);
+    return epoll_ctl(epfd, cop, fd, &ev);
+}
+
+/// Waits and unpacks the packed epoll_event array into two plain arrays Swift can index.
+static inline int apus_epoll_wait(int epfd, int *fds, uint32_t *masks, int max, int timeout_ms) {
+    struct epoll_event events[512];
+    if (max > 512) max = 512;
+    int n = epoll_wait(epfd, events, max, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        fds[i] = events[i].data.fd;
+        masks[i] = events[i].events;
+    }
+    return n;
+}
+
+/// Blocks SIGTERM/SIGINT for normal delivery and returns a signalfd that reports them instead;
+/// SIGPIPE is ignored so a vanished peer shows up as EPIPE on write.
+static inline int apus_signalfd_shutdown_signals(void) {
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/// Returns the signal number read from a signalfd, 0 if none was pending.
+static inline int apus_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof(info));
+    return n == (ssize_t)sizeof(info) ? (int)info.ssi_signo : 0;
+}
+
+static inline int apus_set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static inline int apus_set_int_option(int fd, int level, int name, int value) {
+    return setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+static inline int apus_set_tcp_nodelay(int fd) { return apus_set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1); }
+
+/// SO_KEEPALIVE plus Linux's idle/interval/count, derived from Redis's single `tcp-keepalive` seconds.
+static inline int apus_set_keepalive(int fd, int interval) {
+    if (apus_set_int_option(fd, SOL_SOCKET, SO_KEEPALIVE, 1) != 0) return -1;
+    if (interval <= 0) return 0;
+    int intvl = interval / 3;
+    if (intvl == 0) intvl = 1;
+    if (apus_set_int_option(fd, IPPROTO_TCP, TCP_KEEPIDLE, interval) != 0) return -1;
+    if (apus_set_int_option(fd, IPPROTO_TCP, TCP_KEEPINTVL, intvl) != 0) return -1;
+    return apus_set_int_option(fd, IPPROTO_TCP, TCP_KEEPCNT, 3);
+}
+
+/// Creates a non-blocking listening socket on a numeric IPv4 or IPv6 address.
+/// Returns the fd or -1 with errno set.
+static inline int apus_listen_tcp(const char *addr, int port, int backlog) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof(ss));
+    int family;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        family = AF_INET; v4->sin_family = AF_INET; v4->sin_port = htons((uint16_t)port); len = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        family = AF_INET6; v6->sin6_family = AF_INET6; v6->sin6_port = htons((uint16_t)port); len = sizeof(*v6);
+    } else {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, backlog) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/// Formats a socket address as Redis does in CLIENT LIST: "ip:port", IPv6 without brackets.
+static inline void apus_format_address(const struct sockaddr_storage *ss, char *out, size_t outlen) {
+    char ip[INET6_ADDRSTRLEN] = {0};
+    int port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &s->sin_addr, ip, sizeof(ip));
+        port = ntohs(s->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &s->sin6_addr, ip, sizeof(ip));
+        port = ntohs(s->sin6_port);
+    }
+    snprintf(out, outlen, "%s:%d", ip, port);
+}
+
+/// accept4 with non-blocking and close-on-exec; writes "ip:port" of the peer into `peer`.
+static inline int apus_accept(int lfd, char *peer, size_t peerlen) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0 && peer) apus_format_address(&ss, peer, peerlen);
+    return fd;
+}
+
+/// The local "ip:port" of a connected socket (CLIENT LIST laddr).
+static inline void apus_local_address(int fd, char *out, size_t outlen) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) apus_format_address(&ss, out, outlen);
+    else if (outlen) out[0] = 0;
+}
+
+static inline ssize_t apus_writev(int fd, const struct iovec *iov, int count) { return writev(fd, iov, count); }
+
+/// Raises RLIMIT_NOFILE towards `want`; returns the limit in force afterwards.
+static inline long apus_raise_fd_limit(long want) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+    if ((long)rl.rlim_cur >= want) return (long)rl.rlim_cur;
+    rlim_t target = (rlim_t)want;
+    if (rl.rlim_max != RLIM_INFINITY && target > rl.rlim_max) target = rl.rlim_max;
+    rl.rlim_cur = target;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+    return (long)rl.rlim_cur;
+}
+
+/// user and system CPU seconds of this process, for INFO cpu.
+static inline void apus_cpu_usage(double *user, double *sys) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    *user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+    *sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static inline int64_t apus_monotonic_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static inline int64_t apus_wall_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/// Bytes currently handed out by malloc (INFO used_memory).
+static inline int64_t apus_allocated_bytes(void) {
+    struct mallinfo2 info = mallinfo2();
+    return (int64_t)info.uordblks + (int64_t)info.hblkhd;
+}
+
+#endif

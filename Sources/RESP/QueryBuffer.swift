@@ -1,0 +1,69 @@
+// A client's input bytes: one raw allocation with read and write indices, reused for the life
+// of the connection so that reading a request allocates nothing.
+
+public final class QueryBuffer {
+    public private(set) var storage: UnsafeMutablePointer<UInt8>
+    public private(set) var capacity: Int
+    /// First byte not yet consumed by the parser's completed commands.
+    public var readIndex = 0
+    /// One past the last byte received.
+    public var writeIndex = 0
+    /// Capacity a buffer shrinks back to after a large request has gone through.
+    public static let standardCapacity = 16 * 1024
+
+    public init(capacity: Int = QueryBuffer.standardCapacity) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    @inlinable public var readableCount: Int { writeIndex &- readIndex }
+
+    /// Makes room for at least `minimumWritable` bytes after `writeIndex`, first by sliding
+    /// unread bytes to the front, then by growing. Returns how far bytes moved towards the
+    /// front so a parser holding offsets can follow them.
+    @discardableResult
+    public func reserve(minimumWritable: Int) -> Int {
+        if capacity - writeIndex >= minimumWritable { return 0 }
+        let shift = readIndex
+        if shift > 0 {
+            let live = readableCount
+            if live > 0 { (storage).update(from: storage + shift, count: live) }
+            readIndex = 0
+            writeIndex = live
+            if capacity - writeIndex >= minimumWritable { return shift }
+        }
+        var newCapacity = capacity
+        while newCapacity - writeIndex < minimumWritable { newCapacity *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.update(from: storage, count: writeIndex)
+        storage.deallocate()
+        storage = bigger
+        capacity = newCapacity
+        return shift
+    }
+
+    /// Called when everything has been consumed: rewinds, and gives back memory a big request took.
+    public func resetIfEmpty() {
+        guard readIndex == writeIndex else { return }
+        readIndex = 0
+        writeIndex = 0
+        if capacity > 4 * QueryBuffer.standardCapacity {
+            storage.deallocate()
+            capacity = QueryBuffer.standardCapacity
+            storage = .allocate(capacity: capacity)
+        }
+    }
+
+    /// Appends bytes (tests and replication feeds; sockets read straight into `storage`).
+    public func append(_ bytes: UnsafeRawBufferPointer) {
+        reserve(minimumWritable: bytes.count)
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            (storage + writeIndex).update(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        }
+        writeIndex += bytes.count
+    }
+
+    public func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
+}

@@ -1,0 +1,95 @@
+import RESP
+
+// A command's metadata and handler. The metadata (arity, flags, key positions, docs) comes from
+// the generated table, so dispatch, COMMAND INFO/DOCS and (later) ACL read one source.
+
+public typealias CommandHandler = (Client) -> Void
+
+public struct CommandFlags: OptionSet {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let write = CommandFlags(rawValue: 1 << 0)
+    public static let readonly = CommandFlags(rawValue: 1 << 1)
+    public static let denyOOM = CommandFlags(rawValue: 1 << 2)
+    public static let admin = CommandFlags(rawValue: 1 << 3)
+    public static let noScript = CommandFlags(rawValue: 1 << 4)
+    public static let loading = CommandFlags(rawValue: 1 << 5)
+    public static let stale = CommandFlags(rawValue: 1 << 6)
+    public static let fast = CommandFlags(rawValue: 1 << 7)
+    public static let noAuth = CommandFlags(rawValue: 1 << 8)
+    public static let blocking = CommandFlags(rawValue: 1 << 9)
+    public static let noMulti = CommandFlags(rawValue: 1 << 10)
+    public static let movableKeys = CommandFlags(rawValue: 1 << 11)
+
+    init(words: String) {
+        var flags: CommandFlags = []
+        for word in words.split(separator: " ") {
+            switch word {
+            case "write": flags.insert(.write)
+            case "readonly": flags.insert(.readonly)
+            case "denyoom": flags.insert(.denyOOM)
+            case "admin": flags.insert(.admin)
+            case "noscript": flags.insert(.noScript)
+            case "loading": flags.insert(.loading)
+            case "stale": flags.insert(.stale)
+            case "fast": flags.insert(.fast)
+            case "no_auth": flags.insert(.noAuth)
+            case "blocking": flags.insert(.blocking)
+            case "no_multi": flags.insert(.noMulti)
+            case "movablekeys": flags.insert(.movableKeys)
+            default: break
+            }
+        }
+        self = flags
+    }
+}
+
+/// Per-command counters for INFO commandstats.
+public struct CommandStats {
+    public var calls: Int64 = 0
+    public var microseconds: Int64 = 0
+    public var rejectedCalls: Int64 = 0
+    public var failedCalls: Int64 = 0
+}
+
+public final class Command {
+    /// Full lowercase name: "get", or "config|get" for a subcommand.
+    public let fullName: String
+    public let arity: Int
+    public let flags: CommandFlags
+    public let firstKey: Int
+    public let lastKey: Int
+    public let keyStep: Int
+    public let aclCategories: [String]
+    public let handler: CommandHandler?
+    /// Subcommands by lowercase name, for containers such as CONFIG and CLIENT.
+    public internal(set) var subcommands: [String: Command] = [:]
+    /// COMMAND INFO and COMMAND DOCS entries, parsed once from the generated RESP3 bytes.
+    public let info: ReplyTree
+    public let docs: ReplyTree
+    public var stats = CommandStats()
+
+    init(fullName: String, arity: Int, flags: CommandFlags, firstKey: Int, lastKey: Int, keyStep: Int,
+         aclCategories: [String], handler: CommandHandler?, info: ReplyTree, docs: ReplyTree) {
+        self.fullName = fullName
+        self.arity = arity
+        self.flags = flags
+        self.firstKey = firstKey
+        self.lastKey = lastKey
+        self.keyStep = keyStep
+        self.aclCategories = aclCategories
+        self.handler = handler
+        self.info = info
+        self.docs = docs
+    }
+
+    public var isContainer: Bool { !subcommands.isEmpty }
+
+    /// True when `count` arguments (name included) satisfy the arity.
+    public func acceptsArgumentCount(_ count: Int) -> Bool {
+        arity > 0 ? count == arity : count >= -arity
+    }
+
+    /// The name INFO commandstats uses: "config|get" for subcommands.
+    public var statsName: String { fullName }
+}

@@ -1,0 +1,82 @@
+import RESP
+import Store
+
+// Per-connection state: HELLO (protocol switch, AUTH, SETNAME) and RESET.
+
+enum ConnectionCommands {
+    static let handlers: [String: CommandHandler] = ["hello": hello, "reset": reset]
+
+    static func hello(_ c: Client) {
+        var version: Int64 = 0
+        var next = 1
+        if c.argumentCount >= 2 {
+            guard let parsed = parseIntArgument(c, 1) else {
+                c.error("ERR Protocol version is not an integer or out of range")
+                return
+            }
+            next = 2
+            if parsed < 2 || parsed > 3 {
+                c.error("NOPROTO unsupported protocol version")
+                return
+            }
+            version = parsed
+        }
+        var credentials: (user: [UInt8], password: [UInt8])? = nil
+        var newName: [UInt8]? = nil
+        var index = next
+        while index < c.argumentCount {
+            let more = c.argumentCount - 1 - index
+            if c.argIs(index, "auth") && more >= 2 {
+                credentials = (c.argBytes(index + 1), c.argBytes(index + 2))
+                index += 2
+            } else if c.argIs(index, "setname") && more >= 1 {
+                let name = c.argBytes(index + 1)
+                guard ClientCommand.isValidName(name) else {
+                    c.error(ClientCommand.invalidNameError)
+                    return
+                }
+                newName = name
+                index += 1
+            } else {
+                c.error("ERR Syntax error in HELLO option '\(c.argString(index))'")
+                return
+            }
+            index += 1
+        }
+        if let credentials, !c.server.authenticate(user: credentials.user, password: credentials.password) {
+            c.error("WRONGPASS invalid username-password pair or user is disabled.")
+            return
+        }
+        if let newName { c.name = newName.isEmpty ? nil : newName }
+        if version != 0 { c.reply.resp3 = version == 3 }
+        c.reply.mapHeader(7)
+        c.reply.bulk("server" as StaticString)
+        c.reply.bulk("redis" as StaticString)
+        c.reply.bulk("version" as StaticString)
+        c.reply.bulk(Server.redisVersion)
+        c.reply.bulk("proto" as StaticString)
+        c.reply.integer(c.protocolVersion)
+        c.reply.bulk("id" as StaticString)
+        c.reply.integer(c.id)
+        c.reply.bulk("mode" as StaticString)
+        c.reply.bulk("standalone" as StaticString)
+        c.reply.bulk("role" as StaticString)
+        c.reply.bulk("master" as StaticString)
+        c.reply.bulk("modules" as StaticString)
+        c.reply.emptyArray()
+    }
+
+    private static func parseIntArgument(_ c: Client, _ index: Int) -> Int64? {
+        parseInt64(c.arg(index))
+    }
+
+    static func reset(_ c: Client) {
+        c.select(0)
+        c.reply.resp3 = false
+        c.name = nil
+        c.flags.remove(.noEvict)
+        c.reply.simple("RESET" as StaticString)
+    }
+}
+
+import Util

@@ -1,0 +1,60 @@
+import CEpoll
+import RESP
+
+// Runs one parsed command: lookup, the checks Redis's processCommand makes (unknown command,
+// subcommand, arity), the call itself, and the per-command statistics.
+
+extension Server {
+    func execute(_ client: Client) {
+        let argc = client.argumentCount
+        guard let base = commandTable.lookup(client.arg(0)) else {
+            rejectUnknownCommand(client)
+            return
+        }
+        var command = base
+        if base.isContainer && argc >= 2 {
+            guard let sub = subcommand(of: base, client.arg(1)) else {
+                client.error(ErrorText.unknownSubcommand(client.argString(1), container: client.argString(0)))
+                return
+            }
+            command = sub
+        }
+        guard command.acceptsArgumentCount(argc), let handler = command.handler else {
+            command.stats.rejectedCalls += 1
+            client.error(ErrorText.wrongArity(command.fullName))
+            return
+        }
+        if command.fullName == "debug" && !debugAllowed(for: client) {
+            command.stats.rejectedCalls += 1
+            client.error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+            return
+        }
+        client.lastCommand = command
+        client.commandFailed = false
+        let start = apus_monotonic_us()
+        handler(client)
+        let elapsed = apus_monotonic_us() - start
+        command.stats.calls += 1
+        command.stats.microseconds += elapsed
+        if client.commandFailed { command.stats.failedCalls += 1 }
+        stats.commandsProcessed += 1
+    }
+
+    private func subcommand(of container: Command, _ name: UnsafeRawBufferPointer) -> Command? {
+        let lowered = String(decoding: name, as: UTF8.self).lowercased()
+        return container.subcommands[lowered]
+    }
+
+    /// "unknown command 'x', with args beginning with: 'a' 'b' ", truncated as Redis does.
+    private func rejectUnknownCommand(_ client: Client) {
+        var arguments = ""
+        var index = 1
+        while index < client.argumentCount && arguments.utf8.count < 128 {
+            let room = 128 - arguments.utf8.count
+            let text = String(decoding: client.arg(index).prefix(room).prefix(while: { $0 != 0 }), as: UTF8.self)
+            arguments += "'\(text)' "
+            index += 1
+        }
+        client.error("ERR unknown command '\(ErrorText.truncated(client.argString(0)))', with args beginning with: \(arguments)")
+    }
+}

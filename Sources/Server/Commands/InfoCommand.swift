@@ -1,0 +1,276 @@
+import CEpoll
+import Glibc
+import RESP
+import Store
+import Util
+
+// INFO: Redis's sections and field names, with Apus's real figures. Fields for subsystems Apus
+// does not have yet (persistence, replication links, scripting) report their idle values.
+
+enum InfoCommand {
+    static let handlers: [String: CommandHandler] = ["info": info]
+
+    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication",
+                                  "cpu", "module_list", "errorstats", "cluster", "keyspace"]
+    static let allSections = defaultSections + ["commandstats", "latencystats"]
+
+    static func info(_ c: Client) {
+        var requested: [String] = []
+        for index in stride(from: 1, to: c.argumentCount, by: 1) { requested.append(c.argString(index).lowercased()) }
+        var sections: [String] = []
+        if requested.isEmpty {
+            sections = defaultSections
+        } else {
+            for name in requested {
+                switch name {
+                case "default": sections += defaultSections
+                case "all": sections += allSections
+                case "everything": sections += allSections
+                case "modules": sections.append("module_list")
+                default: sections.append(name)
+                }
+            }
+        }
+        var seen = Set<String>()
+        var text = ""
+        for section in sections where seen.insert(section).inserted {
+            guard let body = c.server.infoSection(section) else { continue }
+            if !text.isEmpty { text += "\r\n" }
+            text += body
+        }
+        c.reply.verbatim(text)
+    }
+}
+
+extension Server {
+    static let redisVersion: StaticString = "7.0.15"
+
+    /// One section's text ("# Name\r\nfield:value\r\n..."), nil for unknown names.
+    func infoSection(_ name: String) -> String? {
+        var lines: [String] = []
+        func add(_ field: String, _ value: Any) { lines.append("\(field):\(value)") }
+        let title: String
+        switch name {
+        case "server":
+            title = "Server"
+            let uptime = (now - startedAtMilliseconds) / 1000
+            var uts = utsname()
+            uname(&uts)
+            let sysname = withUnsafeBytes(of: &uts.sysname) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let release = withUnsafeBytes(of: &uts.release) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let machine = withUnsafeBytes(of: &uts.machine) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            add("redis_version", Server.redisVersion)
+            add("redis_git_sha1", "00000000")
+            add("redis_git_dirty", 0)
+            add("redis_build_id", "0")
+            add("redis_mode", "standalone")
+            add("os", "\(sysname) \(release) \(machine)")
+            add("arch_bits", 64)
+            add("monotonic_clock", "POSIX clock_gettime")
+            add("multiplexing_api", "epoll")
+            add("atomicvar_api", "c11-builtin")
+            add("gcc_version", "0.0.0")
+            add("process_id", getpid())
+            add("process_supervised", "no")
+            add("run_id", runID)
+            add("tcp_port", settings.port)
+            add("server_time_usec", apus_wall_us())
+            add("uptime_in_seconds", uptime)
+            add("uptime_in_days", uptime / 86400)
+            add("hz", settings.hz)
+            add("configured_hz", settings.hz)
+            add("lru_clock", LRUClock.current)
+            add("executable", CommandLine.arguments.first ?? "")
+            add("config_file", config.configFilePath ?? "")
+            add("io_threads_active", 0)
+        case "clients":
+            title = "Clients"
+            add("connected_clients", clientCount)
+            add("cluster_connections", 0)
+            add("maxclients", settings.maxClients)
+            add("client_recent_max_input_buffer", 0)
+            add("client_recent_max_output_buffer", 0)
+            add("blocked_clients", 0)
+            add("tracking_clients", 0)
+            add("clients_in_timeout_table", 0)
+        case "memory":
+            title = "Memory"
+            let memory = MemoryFigures.current()
+            peakMemory = max(peakMemory, memory.used)
+            add("used_memory", memory.used)
+            add("used_memory_human", MemoryFigures.human(memory.used))
+            add("used_memory_rss", memory.rss)
+            add("used_memory_rss_human", MemoryFigures.human(memory.rss))
+            add("used_memory_peak", peakMemory)
+            add("used_memory_peak_human", MemoryFigures.human(peakMemory))
+            add("used_memory_peak_perc", fixedPointString(peakMemory > 0 ? Double(memory.used) * 100 / Double(peakMemory) : 100, digits: 2) + "%")
+            add("used_memory_overhead", 0)
+            add("used_memory_startup", 0)
+            add("used_memory_dataset", memory.used)
+            add("used_memory_dataset_perc", "100.00%")
+            add("allocator_allocated", memory.used)
+            add("allocator_active", memory.used)
+            add("allocator_resident", memory.rss)
+            add("total_system_memory", memory.system)
+            add("total_system_memory_human", MemoryFigures.human(memory.system))
+            add("used_memory_lua", 0)
+            add("used_memory_vm_eval", 0)
+            add("used_memory_lua_human", "0B")
+            add("used_memory_scripts_eval", 0)
+            add("number_of_cached_scripts", 0)
+            add("number_of_functions", 0)
+            add("number_of_libraries", 0)
+            add("used_memory_vm_functions", 0)
+            add("used_memory_vm_total", 0)
+            add("used_memory_vm_total_human", "0B")
+            add("used_memory_functions", 0)
+            add("used_memory_scripts", 0)
+            add("used_memory_scripts_human", "0B")
+            add("maxmemory", settings.maxMemory)
+            add("maxmemory_human", MemoryFigures.human(settings.maxMemory))
+            add("maxmemory_policy", settings.maxMemoryPolicy)
+            let fragmentation = memory.used > 0 ? Double(memory.rss) / Double(memory.used) : 0
+            add("allocator_frag_ratio", "1.00")
+            add("allocator_frag_bytes", 0)
+            add("allocator_rss_ratio", "1.00")
+            add("allocator_rss_bytes", 0)
+            add("rss_overhead_ratio", "1.00")
+            add("rss_overhead_bytes", 0)
+            add("mem_fragmentation_ratio", fixedPointString(fragmentation, digits: 2))
+            add("mem_fragmentation_bytes", memory.rss - memory.used)
+            add("mem_not_counted_for_evict", 0)
+            add("mem_replication_backlog", 0)
+            add("mem_total_replication_buffers", 0)
+            add("mem_clients_slaves", 0)
+            add("mem_clients_normal", clientCount * (QueryBuffer.standardCapacity + ReplyBuffer.chunkSize))
+            add("mem_cluster_links", 0)
+            add("mem_aof_buffer", 0)
+            add("mem_allocator", "libc")
+            add("active_defrag_running", 0)
+            add("lazyfree_pending_objects", 0)
+            add("lazyfreed_objects", 0)
+        case "persistence":
+            title = "Persistence"
+            for field in ["loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"] { add(field, 0) }
+            add("current_fork_perc", "0.00")
+            add("current_save_keys_processed", 0)
+            add("current_save_keys_total", 0)
+            add("rdb_changes_since_last_save", dirty)
+            add("rdb_bgsave_in_progress", 0)
+            add("rdb_last_save_time", startedAtMilliseconds / 1000)
+            add("rdb_last_bgsave_status", "ok")
+            add("rdb_last_bgsave_time_sec", -1)
+            add("rdb_current_bgsave_time_sec", -1)
+            add("rdb_saves", 0)
+            add("rdb_last_cow_size", 0)
+            add("rdb_last_load_keys_expired", 0)
+            add("rdb_last_load_keys_loaded", 0)
+            add("aof_enabled", 0)
+            add("aof_rewrite_in_progress", 0)
+            add("aof_rewrite_scheduled", 0)
+            add("aof_last_rewrite_time_sec", -1)
+            add("aof_current_rewrite_time_sec", -1)
+            add("aof_last_bgrewrite_status", "ok")
+            add("aof_rewrites", 0)
+            add("aof_rewrites_consecutive_failures", 0)
+            add("aof_last_write_status", "ok")
+            add("aof_last_cow_size", 0)
+            add("module_fork_in_progress", 0)
+            add("module_fork_last_cow_size", 0)
+        case "stats":
+            title = "Stats"
+            add("total_connections_received", stats.connectionsReceived)
+            add("total_commands_processed", stats.commandsProcessed)
+            add("instantaneous_ops_per_sec", stats.opsSamples.perSecond)
+            add("total_net_input_bytes", stats.netInputBytes)
+            add("total_net_output_bytes", stats.netOutputBytes)
+            add("total_net_repl_input_bytes", 0)
+            add("total_net_repl_output_bytes", 0)
+            add("instantaneous_input_kbps", fixedPointString(Double(stats.inputSamples.perSecond) / 1024, digits: 2))
+            add("instantaneous_output_kbps", fixedPointString(Double(stats.outputSamples.perSecond) / 1024, digits: 2))
+            add("instantaneous_input_repl_kbps", "0.00")
+            add("instantaneous_output_repl_kbps", "0.00")
+            add("rejected_connections", stats.rejectedConnections)
+            add("sync_full", 0)
+            add("sync_partial_ok", 0)
+            add("sync_partial_err", 0)
+            add("expired_keys", stats.expiredKeys)
+            add("expired_stale_perc", fixedPointString(stats.expiredStalePercent, digits: 2))
+            add("expired_time_cap_reached_count", stats.expiredTimeCapReached)
+            add("expire_cycle_cpu_milliseconds", stats.expireCycleMilliseconds)
+            add("evicted_keys", stats.evictedKeys)
+            add("evicted_clients", 0)
+            add("total_eviction_exceeded_time", 0)
+            add("current_eviction_exceeded_time", 0)
+            add("keyspace_hits", stats.keyspaceHits)
+            add("keyspace_misses", stats.keyspaceMisses)
+            for field in ["pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
+                          "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
+                          "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
+                          "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
+                          "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes"] {
+                add(field, 0)
+            }
+            add("unexpected_error_replies", stats.unexpectedErrorReplies)
+            add("total_error_replies", stats.errorReplies)
+            add("dump_payload_sanitizations", 0)
+            add("total_reads_processed", stats.readsProcessed)
+            add("total_writes_processed", stats.writesProcessed)
+            add("io_threaded_reads_processed", 0)
+            add("io_threaded_writes_processed", 0)
+            add("reply_buffer_shrinks", 0)
+            add("reply_buffer_expands", 0)
+        case "replication":
+            title = "Replication"
+            add("role", "master")
+            add("connected_slaves", 0)
+            add("master_failover_state", "no-failover")
+            add("master_replid", runID)
+            add("master_replid2", String(repeating: "0", count: 40))
+            add("master_repl_offset", 0)
+            add("second_repl_offset", -1)
+            add("repl_backlog_active", 0)
+            add("repl_backlog_size", config.int("repl-backlog-size"))
+            add("repl_backlog_first_byte_offset", 0)
+            add("repl_backlog_histlen", 0)
+        case "cpu":
+            title = "CPU"
+            var user = 0.0, system = 0.0
+            apus_cpu_usage(&user, &system)
+            add("used_cpu_sys", fixedPointString(system, digits: 6))
+            add("used_cpu_user", fixedPointString(user, digits: 6))
+            add("used_cpu_sys_children", "0.000000")
+            add("used_cpu_user_children", "0.000000")
+            add("used_cpu_sys_main_thread", fixedPointString(system, digits: 6))
+            add("used_cpu_user_main_thread", fixedPointString(user, digits: 6))
+        case "module_list":
+            title = "Modules"
+        case "commandstats":
+            title = "Commandstats"
+            for command in commandTable.allCommands where command.stats.calls > 0 || command.stats.rejectedCalls > 0 || command.stats.failedCalls > 0 {
+                let s = command.stats
+                let perCall = s.calls > 0 ? Double(s.microseconds) / Double(s.calls) : 0
+                add("cmdstat_\(command.fullName)",
+                    "calls=\(s.calls),usec=\(s.microseconds),usec_per_call=\(fixedPointString(perCall, digits: 2)),rejected_calls=\(s.rejectedCalls),failed_calls=\(s.failedCalls)")
+            }
+        case "errorstats":
+            title = "Errorstats"
+            for (code, count) in stats.errorsByCode.sorted(by: { $0.key < $1.key }) {
+                add("errorstat_\(code)", "count=\(count)")
+            }
+        case "latencystats":
+            title = "Latencystats"
+        case "cluster":
+            title = "Cluster"
+            add("cluster_enabled", 0)
+        case "keyspace":
+            title = "Keyspace"
+            for db in databases where db.count > 0 {
+                add("db\(db.id)", "keys=\(db.count),expires=\(db.expires.count),avg_ttl=\(db.averageTTL)")
+            }
+        default:
+            return nil
+        }
+        return "# \(title)\r\n" + lines.map { $0 + "\r\n" }.joined()
+    }
+}

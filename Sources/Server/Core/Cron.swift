@@ -1,0 +1,61 @@
+import CEpoll
+import Reactor
+import Store
+
+// The periodic work of Redis's serverCron, on the timer wheel at `hz`: the LRU clock, active
+// expiry, idle-client timeouts, instantaneous metrics and incremental rehashing.
+
+extension Server {
+    func startCron() {
+        scheduleCron()
+    }
+
+    private func scheduleCron() {
+        let period = Int64(1000 / max(1, min(settings.hz, 500)))
+        loop.timers.schedule(after: period) { [unowned self] in
+            self.cron()
+            self.scheduleCron()
+        }
+    }
+
+    func cron() {
+        refreshClock()
+        cronLoops += 1
+        LRUClock.refresh(nowMilliseconds: now)
+        if activeExpireEnabled { activeExpireCycle() }
+        closeTimedOutClients()
+        stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)
+        stats.inputSamples.record(value: stats.netInputBytes, nowMilliseconds: now)
+        stats.outputSamples.record(value: stats.netOutputBytes, nowMilliseconds: now)
+        for db in databases {
+            db.cronMaintenance(rehashBudgetMilliseconds: settings.activeRehashing ? 1 : 0) {
+                apus_monotonic_us() / 1000
+            }
+        }
+    }
+
+    private func activeExpireCycle() {
+        let start = apus_monotonic_us()
+        let report = ActiveExpiry.cycle(databases: databases, hz: settings.hz, now: now,
+                                        clock: { apus_monotonic_us() }) { [unowned self] db, key in
+            key.withUnsafeBytes { _ = db.delete($0) }
+            self.stats.expiredKeys += 1
+        }
+        if report.timedOut { stats.expiredTimeCapReached += 1 }
+        if report.sampled > 0 {
+            let stale = Double(report.expired) * 100 / Double(report.sampled)
+            stats.expiredStalePercent = stats.expiredStalePercent * 0.95 + stale * 0.05
+        }
+        stats.expireCycleMilliseconds += (apus_monotonic_us() - start) / 1000
+    }
+
+    /// Closes clients idle for longer than `timeout` seconds (0 disables), as clientsCronHandleTimeout.
+    private func closeTimedOutClients() {
+        guard settings.timeoutSeconds > 0 else { return }
+        let limit = Int64(settings.timeoutSeconds) * 1000
+        for client in clientsByFD.compactMap({ $0 }) where now - client.lastInteraction > limit {
+            logger.info("Closing idle client")
+            closeClient(client)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+// Redis's error replies, word for word, in one place (Redis keeps most in shared.* objects).
+
+enum ErrorText {
+    static let syntax: StaticString = "ERR syntax error"
+    static let wrongType: StaticString = "WRONGTYPE Operation against a key holding the wrong kind of value"
+    static let notInteger: StaticString = "ERR value is not an integer or out of range"
+    static let notFloat: StaticString = "ERR value is not a valid float"
+    static let noSuchKey: StaticString = "ERR no such key"
+    static let dbIndexOutOfRange: StaticString = "ERR DB index is out of range"
+    static let overflow: StaticString = "ERR increment or decrement would overflow"
+    static let stringTooLong: StaticString = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+    static let offsetOutOfRange: StaticString = "ERR offset is out of range"
+    static let sameObject: StaticString = "ERR source and destination objects are the same"
+    static let nanOrInfinity: StaticString = "ERR increment would produce NaN or Infinity"
+    static let timeoutNotPositive: StaticString = "ERR timeout is not a float or out of range"
+
+    static func wrongArity(_ fullName: String) -> String {
+        "ERR wrong number of arguments for '\(fullName)' command"
+    }
+
+    static func invalidExpireTime(_ command: String) -> String {
+        "ERR invalid expire time in '\(command)' command"
+    }
+
+    static func unknownSubcommand(_ subcommand: String, container: String) -> String {
+        "ERR unknown subcommand '\(truncated(subcommand))'. Try \(container.uppercased()) HELP."
+    }
+
+    /// Redis formats user text with "%.128s".
+    static func truncated(_ text: String) -> String {
+        let bytes = Array(text.utf8.prefix(while: { $0 != 0 }))
+        return String(decoding: bytes.prefix(128), as: UTF8.self)
+    }
+}

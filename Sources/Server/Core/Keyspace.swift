@@ -1,0 +1,99 @@
+import Store
+
+// Key lookups as commands use them, after Redis's db.c: lazy expiry on every access, hit/miss
+// counting and LRU/LFU touching for reads, and the string-value conversions commands share.
+
+extension Client {
+    @inline(__always)
+    func lookupEntry(_ key: UnsafeRawBufferPointer) -> DictEntry<RedisObject>? {
+        let server = self.server
+        return db.lookup(key, now: server.now) { _ in server.stats.expiredKeys += 1 }
+    }
+
+    /// lookupKeyRead: counts a keyspace hit or miss and refreshes the object's clock.
+    @inline(__always)
+    func lookupRead(_ key: UnsafeRawBufferPointer) -> RedisObject? {
+        guard let entry = lookupEntry(key) else {
+            server.stats.keyspaceMisses &+= 1
+            return nil
+        }
+        server.stats.keyspaceHits &+= 1
+        touch(entry.value)
+        return entry.value
+    }
+
+    /// lookupKeyWrite: expires lazily and refreshes the clock, without hit/miss counting.
+    @inline(__always)
+    func lookupWrite(_ key: UnsafeRawBufferPointer) -> RedisObject? {
+        guard let entry = lookupEntry(key) else { return nil }
+        touch(entry.value)
+        return entry.value
+    }
+
+    /// A lookup that changes nothing: no stats, no clock (OBJECT, TYPE-like inspection, SCAN filters).
+    @inline(__always)
+    func lookupNoTouch(_ key: UnsafeRawBufferPointer) -> RedisObject? {
+        lookupEntry(key)?.value
+    }
+
+    /// Shared objects are touched too, as Redis's lookupKey does: their clock is the last access
+    /// to any key holding that value.
+    @inline(__always)
+    func touch(_ object: RedisObject) {
+        if server.settings.usesLFU {
+            let counter = LFU.decayedCounter(object.lru, nowMilliseconds: server.now)
+            object.lru = LFU.minutes(nowMilliseconds: server.now) << 8 | LFU.incremented(counter)
+        } else {
+            object.lru = LRUClock.current
+        }
+    }
+
+    /// A new string object for a value being stored, shared/int/embstr as Redis would choose.
+    @inline(__always)
+    func storedString(_ bytes: UnsafeRawBufferPointer) -> RedisObject {
+        let object = RedisObject.encodedString(bytes, allowShared: server.settings.sharedIntegersAllowed)
+        initializeClock(object)
+        return object
+    }
+
+    @inline(__always)
+    func storedInteger(_ value: Int64) -> RedisObject {
+        let object = RedisObject.integer(value, allowShared: server.settings.sharedIntegersAllowed)
+        initializeClock(object)
+        return object
+    }
+
+    @inline(__always)
+    func initializeClock(_ object: RedisObject) {
+        if object.isShared { return }
+        if server.settings.usesLFU {
+            object.lru = LFU.minutes(nowMilliseconds: server.now) << 8 | LFU.initialValue
+        }
+    }
+
+    /// Replies WRONGTYPE and returns true when `object` exists and is not of `type`.
+    @inline(__always)
+    func wrongType(_ object: RedisObject?, _ type: ObjectType) -> Bool {
+        if let object, object.type != type {
+            error(ErrorText.wrongType)
+            return true
+        }
+        return false
+    }
+
+    /// Argument `index` as an integer, or replies Redis's error and returns nil.
+    @inline(__always)
+    func integerArgument(_ index: Int, error text: StaticString = ErrorText.notInteger) -> Int64? {
+        if let value = parseInt64(arg(index)) { return value }
+        error(text)
+        return nil
+    }
+
+    /// Deletes `key` (after lookups decided so); counts it as a change.
+    @discardableResult
+    func deleteKey(_ key: UnsafeRawBufferPointer) -> Bool {
+        db.delete(key)
+    }
+}
+
+import Util

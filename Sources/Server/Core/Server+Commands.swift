@@ -1,0 +1,30 @@
+// Every command family's handlers, gathered into the one table dispatch and COMMAND read.
+
+extension Server {
+    static var commandHandlers: [String: CommandHandler] {
+        var all: [String: CommandHandler] = [:]
+        for family in [StringCommands.handlers, KeyCommands.handlers, ExpireCommands.handlers,
+                       ServerCommands.handlers, ConnectionCommands.handlers, ClientCommand.handlers,
+                       ObjectCommand.handlers, InfoCommand.handlers, ConfigCommand.handlers,
+                       CommandCommand.handlers, DebugCommand.handlers] {
+            all.merge(family) { first, _ in first }
+        }
+        return all
+    }
+
+    /// AUTH/HELLO AUTH for the default user: `requirepass` when set, otherwise any password.
+    func authenticate(user: [UInt8], password: [UInt8]) -> Bool {
+        guard user == Array("default".utf8) else { return false }
+        let required = config.string("requirepass")
+        return required.isEmpty || Array(required.utf8) == password
+    }
+
+    /// enable-debug-command: "yes", "local" (loopback peers only) or "no".
+    func debugAllowed(for client: Client) -> Bool {
+        switch settings.enableDebugCommand {
+        case "yes": return true
+        case "local": return client.peerAddress.hasPrefix("127.") || client.peerAddress.hasPrefix("::1:")
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Config
+import Store
+
+// Reacting to CONFIG SET: each directive the server acts on refreshes the settings copied for
+// the request path. Directives Apus accepts but does not act on are listed for the start-up log.
+
+extension Server {
+    /// Directives whose values change Apus's behaviour today.
+    static let directivesInEffect: Set<String> = [
+        "port", "bind", "tcp-backlog", "maxclients", "timeout", "tcp-keepalive", "proto-max-bulk-len",
+        "client-query-buffer-limit", "hz", "databases", "maxmemory-policy", "enable-debug-command",
+        "activerehashing", "lfu-log-factor", "lfu-decay-time", "loglevel", "logfile", "pidfile",
+        "requirepass", "save", "appendonly", "dir", "dbfilename", "daemonize", "supervised",
+        "always-show-logo", "set-proc-title", "proc-title-template", "protected-mode",
+        "enable-protected-configs", "enable-module-command", "io-threads", "io-threads-do-reads",
+    ]
+
+    func installConfigHooks() {
+        for name in ["maxclients", "timeout", "tcp-keepalive", "proto-max-bulk-len", "client-query-buffer-limit",
+                     "hz", "maxmemory", "maxmemory-policy", "activerehashing", "lfu-log-factor", "lfu-decay-time"] {
+            config.onChange(name) { [unowned self] _ in
+                self.reloadSettings()
+                return nil
+            }
+        }
+        config.onChange("loglevel") { [unowned self] value in
+            self.logger.logLevel = RedisLogHandler.level(for: value)
+            return nil
+        }
+        config.onChange("logfile") { value in
+            RedisLogHandler.sink.open(path: value) ? nil : "Failed to open the log file"
+        }
+    }
+
+    /// Copies the request-path settings out of the config store again.
+    func reloadSettings() {
+        let port = settings.port
+        let bind = settings.bind
+        settings = Settings(config: config)
+        settings.port = port
+        settings.bind = bind
+        LFU.logFactor = settings.lfuLogFactor
+        LFU.decayTime = settings.lfuDecayTime
+        for client in clientsByFD.compactMap({ $0 }) {
+            client.parser.limits.maxBulkLength = settings.protoMaxBulkLen
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import CEpoll
+import Config
+import Glibc
+import Logging
+import RESP
+import Reactor
+import Store
+
+// The server: configuration, databases, clients and the event loop that ties them together.
+// Everything runs on the loop's thread; nothing here is shared with another thread.
+
+public final class Server {
+    public let config: ConfigStore
+    public internal(set) var settings: Settings
+    let loop: EventLoop
+    public internal(set) var databases: [Database] = []
+    var commandTable: CommandTable!
+    var stats = ServerStats()
+    var logger: Logger
+
+    /// Clients by fd (fds are small and dense).
+    var clientsByFD: [Client?] = []
+    public internal(set) var clientCount = 0
+    var pendingWrites: [Client] = []
+    /// Clients to close at the next before-sleep (killed, over a limit).
+    var clientsToClose: [Client] = []
+    var listeners: [Int32] = []
+    var nextClientID: Int64 = 1
+    let signals: ShutdownSignals
+
+    /// Wall-clock milliseconds, refreshed before each batch of commands (Redis's cached mstime).
+    public internal(set) var now: Int64 = 0
+    let startedAtMilliseconds: Int64
+    let startedMonotonicMicroseconds: Int64
+    let runID: String
+    var activeExpireEnabled = true
+    var dirty: Int64 = 0
+    var cronLoops: Int64 = 0
+    var shutdownRequested = false
+    var shutdownExitCode: Int32 = 0
+    /// Peak of the process's allocated bytes, for INFO memory.
+    var peakMemory: Int64 = 0
+
+    public init(config: ConfigStore, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        settings = Settings(config: config)
+        loop = try EventLoop()
+        signals = try ShutdownSignals()
+        startedAtMilliseconds = Server.wallMilliseconds()
+        startedMonotonicMicroseconds = apus_monotonic_us()
+        now = startedAtMilliseconds
+        runID = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+        ByteHash.seed = UInt64.random(in: 1...UInt64.max)
+        LRUClock.refresh(nowMilliseconds: now)
+        databases = (0..<settings.databases).map { Database(id: $0) }
+        commandTable = CommandTable(handlers: Server.commandHandlers)
+        installConfigHooks()
+    }
+
+    static func wallMilliseconds() -> Int64 { apus_wall_us() / 1000 }
+
+    func refreshClock() { now = apus_wall_us() / 1000 }
+
+    /// Binds every configured address and runs the loop until shutdown; returns the exit code.
+    public func run() -> Int32 {
+        let fdLimit = Socket.raiseOpenFileLimit(to: settings.maxClients + 32 + 96)
+        if fdLimit < settings.maxClients + 32 {
+            let reduced = max(fdLimit - 32, 1)
+            logger.warning("You requested maxclients of \(settings.maxClients) requiring at least \(settings.maxClients + 32) max file descriptors.")
+            logger.warning("Server can't set maximum open files to \(settings.maxClients + 32) because of OS error: Operation not permitted.")
+            logger.warning("Current maximum open files is \(fdLimit). maxclients has been reduced to \(reduced) to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.")
+            settings.maxClients = reduced
+        }
+        do {
+            try listenAll()
+        } catch {
+            logger.warning("\(error)")
+            return 1
+        }
+        do {
+            try loop.watch(signals.fd, .readable) { [unowned self] _, _, _ in self.handleSignal() }
+        } catch {
+            logger.warning("\(error)")
+            return 1
+        }
+        loop.beforeSleep = { [unowned self] in self.beforeSleep() }
+        startCron()
+        logger.notice("Server initialized")
+        logger.notice("Ready to accept connections")
+        loop.run()
+        return shutdownExitCode
+    }
+
+    private func listenAll() throws {
+        for var address in settings.bind {
+            let optional = address.hasPrefix("-")
+            if optional { address.removeFirst() }
+            if address == "*" { address = "0.0.0.0" }
+            if address == "::*" { address = "::" }
+            do {
+                let fd = try Socket.listen(address: address, port: settings.port, backlog: settings.tcpBacklog)
+                listeners.append(fd)
+                try loop.watch(fd, .readable) { [unowned self] fd, _, _ in self.acceptClients(on: fd) }
+            } catch {
+                if optional && (error.errno == EADDRNOTAVAIL || error.errno == EAFNOSUPPORT || error.errno == EPROTONOSUPPORT || error.errno == EINVAL) {
+                    continue
+                }
+                logger.warning("Warning: Could not create server TCP listening socket \(address):\(settings.port): \(String(cString: strerror(error.errno)))")
+                logger.warning("Failed listening on port \(settings.port) (tcp), aborting.")
+                throw error
+            }
+        }
+        if listeners.isEmpty {
+            logger.warning("Failed listening on port \(settings.port) (tcp), aborting.")
+            throw SystemError(call: "listen", errno: EADDRNOTAVAIL)
+        }
+    }
+
+    private func handleSignal() {
+        let signal = signals.take()
+        guard signal != 0 else { return }
+        let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        if shutdownRequested {
+            logger.warning("You insist... exiting now.")
+            exit(1)
+        }
+        logger.warning("Received \(name) scheduling shutdown...")
+        shutdownRequested = true
+        // The signal arrives through the loop, so this already runs between commands.
+        _ = finishShutdown(save: nil, force: false, now: false)
+    }
+
+    /// Closes clients and listeners, removes the pid file and stops the loop. `save` nil means
+    /// "as configured". Returns false when the shutdown can't proceed (e.g. a failed save).
+    func finishShutdown(save: Bool?, force: Bool, now: Bool) -> Bool {
+        logger.warning("User requested shutdown...")
+        if save == true || (save == nil && !config.string("save").isEmpty) {
+            // Persistence (RDB) is not implemented yet: nothing can be saved.
+            logger.warning("Saving the final RDB snapshot before exiting.")
+            if !force {
+                logger.warning("Error trying to save the DB, can't exit.")
+                shutdownRequested = false
+                return false
+            }
+        }
+        for fd in listeners { loop.unwatch(fd); Socket.close(fd) }
+        listeners.removeAll()
+        for client in clientsByFD.compactMap({ $0 }) { closeClient(client) }
+        let pidfile = config.string("pidfile")
+        if !pidfile.isEmpty {
+            logger.notice("Removing the pid file.")
+            unlink(pidfile)
+        }
+        logger.warning("Redis is now ready to exit, bye bye...")
+        loop.stop()
+        return true
+    }
+}

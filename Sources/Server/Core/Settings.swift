@@ -1,0 +1,52 @@
+import Config
+
+// The configuration values read on the request path, copied out of the ConfigStore whenever
+// CONFIG SET changes them, so a command never looks a directive up by name.
+
+public struct Settings {
+    public var port = 6379
+    public var bind: [String] = ["127.0.0.1", "-::1"]
+    public var tcpBacklog = 511
+    public var maxClients = 10000
+    public var timeoutSeconds = 0
+    public var tcpKeepAlive = 300
+    public var protoMaxBulkLen: Int64 = 512 * 1024 * 1024
+    public var clientQueryBufferLimit: Int64 = 1024 * 1024 * 1024
+    public var hz = 10
+    public var databases = 16
+    public var maxMemory: Int64 = 0
+    public var maxMemoryPolicy = "noeviction"
+    public var enableDebugCommand = "no"
+    public var activeRehashing = true
+    public var lfuLogFactor = 10
+    public var lfuDecayTime = 1
+
+    /// Shared integer objects can't carry a per-key LRU/LFU clock, so Redis stops sharing them
+    /// when maxmemory evicts by LRU or LFU.
+    public var sharedIntegersAllowed: Bool {
+        maxMemory == 0 || !(maxMemoryPolicy.contains("lru") || maxMemoryPolicy.contains("lfu"))
+    }
+
+    public var usesLFU: Bool { maxMemoryPolicy.contains("lfu") }
+
+    init() {}
+
+    init(config: ConfigStore) {
+        port = Int(config.int("port"))
+        bind = config.string("bind").split(separator: " ").map(String.init)
+        tcpBacklog = Int(config.int("tcp-backlog"))
+        maxClients = Int(config.int("maxclients"))
+        timeoutSeconds = Int(config.int("timeout"))
+        tcpKeepAlive = Int(config.int("tcp-keepalive"))
+        protoMaxBulkLen = config.int("proto-max-bulk-len")
+        clientQueryBufferLimit = config.int("client-query-buffer-limit")
+        hz = Int(config.int("hz"))
+        databases = Int(config.int("databases"))
+        maxMemory = config.int("maxmemory")
+        maxMemoryPolicy = config.string("maxmemory-policy")
+        enableDebugCommand = config.string("enable-debug-command")
+        activeRehashing = config.bool("activerehashing")
+        lfuLogFactor = Int(config.int("lfu-log-factor"))
+        lfuDecayTime = Int(config.int("lfu-decay-time"))
+    }
+}

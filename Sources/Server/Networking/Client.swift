@@ -1,0 +1,108 @@
+import RESP
+import Store
+
+// One connection: its input (query buffer and parser), its output (reply buffer), and the state
+// commands read and change (selected database, protocol, name, flags).
+
+public final class Client {
+    public struct Flags: OptionSet {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// Close once the queued replies are written (QUIT, protocol errors).
+        public static let closeAfterReply = Flags(rawValue: 1 << 0)
+        /// Close at the next safe point without writing more (CLIENT KILL, output limits).
+        public static let closeASAP = Flags(rawValue: 1 << 1)
+        /// Queued on the server's pending-write list.
+        public static let pendingWrite = Flags(rawValue: 1 << 2)
+        /// CLIENT NO-EVICT on.
+        public static let noEvict = Flags(rawValue: 1 << 3)
+        /// A fake client (DEBUG RELOAD, AOF loading): no socket.
+        public static let fake = Flags(rawValue: 1 << 4)
+    }
+
+    public let id: Int64
+    public let fd: Int32
+    public let peerAddress: String
+    public let localAddress: String
+    unowned let server: Server
+    public var flags: Flags = []
+    public var name: [UInt8]?
+    public var libraryName: [UInt8]?
+    public var libraryVersion: [UInt8]?
+    public private(set) var db: Database
+    public let query = QueryBuffer()
+    public var parser = RequestParser()
+    public let reply = ReplyBuffer()
+    /// Wall-clock ms when connected, and of the last command (CLIENT LIST age/idle, `timeout`).
+    public let createdAt: Int64
+    public var lastInteraction: Int64
+    /// The command being run or last run, for CLIENT LIST's cmd field.
+    var lastCommand: Command?
+    /// Set when the running command replied with an error (commandstats failed_calls).
+    var commandFailed = false
+
+    init(server: Server, fd: Int32, peer: String, local: String, id: Int64, now: Int64) {
+        self.server = server
+        self.fd = fd
+        self.id = id
+        peerAddress = peer
+        localAddress = local
+        db = server.databases[0]
+        createdAt = now
+        lastInteraction = now
+        parser.limits.maxBulkLength = server.settings.protoMaxBulkLen
+    }
+
+    public var protocolVersion: Int { reply.resp3 ? 3 : 2 }
+
+    public var databaseIndex: Int { db.id }
+
+    func select(_ index: Int) { db = server.databases[index] }
+
+    // MARK: arguments of the running command
+
+    public var argumentCount: Int { parser.argumentCount }
+
+    @inline(__always)
+    public func arg(_ index: Int) -> UnsafeRawBufferPointer {
+        parser.argument(index, in: query)
+    }
+
+    /// Argument `index` copied out, for the few places that keep it (names, stored keys).
+    public func argBytes(_ index: Int) -> [UInt8] { [UInt8](arg(index)) }
+
+    /// Argument `index` as text, for cold paths (config, option parsing).
+    public func argString(_ index: Int) -> String { String(decoding: arg(index), as: UTF8.self) }
+
+    /// Case-insensitive comparison of argument `index` with an ASCII keyword.
+    @inline(__always)
+    public func argIs(_ index: Int, _ keyword: StaticString) -> Bool {
+        let argument = arg(index)
+        let count = keyword.utf8CodeUnitCount
+        guard argument.count == count else { return false }
+        let word = keyword.utf8Start
+        for position in 0..<count {
+            var byte = argument[position]
+            if byte >= 65 && byte <= 90 { byte |= 0x20 }
+            var expected = word[position]
+            if expected >= 65 && expected <= 90 { expected |= 0x20 }
+            if byte != expected { return false }
+        }
+        return true
+    }
+
+    // MARK: replies that carry meaning beyond bytes
+
+    /// An error reply; counted in INFO errorstats and the command's failed_calls.
+    public func error(_ text: String) {
+        commandFailed = true
+        server.stats.recordError(text)
+        reply.error(text)
+    }
+
+    public func error(_ text: StaticString) {
+        commandFailed = true
+        server.stats.recordError(text.description)
+        reply.error(text)
+    }
+}

@@ -1,0 +1,230 @@
+import CEpoll
+import Glibc
+import RESP
+import Reactor
+
+// Accepting, reading, writing and closing client connections: the stages of networking.c.
+// Reading parses and runs every complete command in the buffer; replies only queue the client,
+// and before-sleep writes each queued client once per loop iteration.
+
+extension Server {
+    /// Accepts up to a batch of pending connections (MAX_ACCEPTS_PER_CALL in Redis).
+    func acceptClients(on listener: Int32) {
+        for _ in 0..<1000 {
+            guard let (fd, peer) = Socket.accept(listener) else { return }
+            stats.connectionsReceived += 1
+            if clientCount >= settings.maxClients {
+                _ = "-ERR max number of clients reached\r\n".utf8CString.withUnsafeBytes { raw in
+                    Socket.write(fd, UnsafeRawBufferPointer(rebasing: raw.dropLast()))
+                }
+                stats.rejectedConnections += 1
+                Socket.close(fd)
+                continue
+            }
+            Socket.setNoDelay(fd)
+            if settings.tcpKeepAlive > 0 { Socket.setKeepAlive(fd, interval: settings.tcpKeepAlive) }
+            refreshClock()
+            let client = Client(server: self, fd: fd, peer: peer, local: Socket.localAddress(fd),
+                                id: nextClientID, now: now)
+            nextClientID += 1
+            do {
+                try loop.watch(fd, .readable) { [unowned self] fd, readable, writable in
+                    self.handleClientEvent(fd: fd, readable: readable, writable: writable)
+                }
+            } catch {
+                Socket.close(fd)
+                continue
+            }
+            register(client)
+            logger.debug("Accepted \(peer)")
+        }
+    }
+
+    private func register(_ client: Client) {
+        let index = Int(client.fd)
+        if index >= clientsByFD.count {
+            clientsByFD.append(contentsOf: repeatElement(nil, count: max(index + 1, clientsByFD.count * 2) - clientsByFD.count))
+        }
+        clientsByFD[index] = client
+        clientCount += 1
+    }
+
+    func client(fd: Int32) -> Client? {
+        let index = Int(fd)
+        return index < clientsByFD.count ? clientsByFD[index] : nil
+    }
+
+    /// Every connected client, in connection order (CLIENT LIST).
+    var allClients: [Client] {
+        clientsByFD.compactMap { $0 }.sorted { $0.id < $1.id }
+    }
+
+    private func handleClientEvent(fd: Int32, readable: Bool, writable: Bool) {
+        guard let client = client(fd: fd) else { return }
+        if writable {
+            if !writeReplies(client) { return }
+        }
+        if readable { readFromClient(client) }
+    }
+
+    // MARK: reading
+
+    func readFromClient(_ client: Client) {
+        if client.flags.contains(.closeAfterReply) || client.flags.contains(.closeASAP) {
+            // Input after QUIT or a protocol error is ignored, as Redis does.
+            drainSocket(client)
+            return
+        }
+        let query = client.query
+        var wanted = 16 * 1024
+        let bulkRemaining = client.parser.bytesWanted - query.readableCount
+        if bulkRemaining > 32 * 1024 { wanted = bulkRemaining }
+        let shift = query.reserve(minimumWritable: wanted)
+        client.parser.bufferDidShift(by: shift)
+        let room = query.capacity - query.writeIndex
+        switch Socket.read(client.fd, into: query.storage + query.writeIndex, count: min(room, max(wanted, 16 * 1024))) {
+        case .bytes(let count):
+            query.writeIndex += count
+            stats.netInputBytes += Int64(count)
+        case .wouldBlock:
+            return
+        case .closed:
+            logger.debug("Client closed connection id=\(client.id) addr=\(client.peerAddress)")
+            closeClient(client)
+            return
+        case .failed(let error):
+            logger.debug("Reading from client: \(String(cString: strerror(error)))")
+            closeClient(client)
+            return
+        }
+        if Int64(query.readableCount) > settings.clientQueryBufferLimit {
+            logger.warning("Closing client that reached max query buffer length: id=\(client.id) addr=\(client.peerAddress) qbuf=\(query.readableCount) (qbuf initial bytes: \"...\")")
+            closeClient(client)
+            return
+        }
+        refreshClock()
+        client.lastInteraction = now
+        processInput(client)
+    }
+
+    /// Parses and runs every complete command in the client's buffer.
+    func processInput(_ client: Client) {
+        let query = client.query
+        while !client.flags.contains(.closeAfterReply) && !client.flags.contains(.closeASAP) {
+            switch client.parser.parse(query) {
+            case .command:
+                execute(client)
+                client.parser.reset()
+            case .needMore:
+                query.resetIfEmpty()
+                queueWrite(client)
+                return
+            case .protocolError(let reason):
+                logger.info("Protocol error (\(reason)) from client: id=\(client.id) addr=\(client.peerAddress)")
+                client.error("ERR Protocol error: \(reason)")
+                client.flags.insert(.closeAfterReply)
+                query.readIndex = query.writeIndex
+                client.parser.reset()
+            }
+        }
+        query.readIndex = query.writeIndex
+        query.resetIfEmpty()
+        queueWrite(client)
+    }
+
+    /// Reads and discards input from a client that is on its way out.
+    private func drainSocket(_ client: Client) {
+        let query = client.query
+        query.readIndex = 0
+        query.writeIndex = 0
+        if case .closed = Socket.read(client.fd, into: query.storage, count: query.capacity) {
+            closeClient(client)
+        }
+    }
+
+    // MARK: writing
+
+    @inline(__always)
+    func queueWrite(_ client: Client) {
+        if client.reply.isEmpty || client.flags.contains(.pendingWrite) { return }
+        client.flags.insert(.pendingWrite)
+        pendingWrites.append(client)
+    }
+
+    /// Writes what the client has queued. Returns false if the client was closed.
+    @discardableResult
+    func writeReplies(_ client: Client) -> Bool {
+        let reply = client.reply
+        while !reply.isEmpty {
+            let result: IOResult
+            if let region = reply.singleRegion {
+                result = Socket.write(client.fd, region)
+                if case .bytes(let count) = result { reply.consume(count) }
+            } else {
+                var outcome = IOResult.wouldBlock
+                _ = reply.drain(maxPieces: Int(APUS_IOV_MAX)) { regions in
+                    outcome = Socket.writev(client.fd, regions)
+                    if case .bytes(let count) = outcome { return count }
+                    return 0
+                }
+                result = outcome
+            }
+            switch result {
+            case .bytes(let count):
+                stats.netOutputBytes += Int64(count)
+                if count == 0 { return true }
+            case .wouldBlock:
+                try? loop.setInterest(client.fd, [.readable, .writable])
+                return true
+            case .closed, .failed:
+                logger.debug("Error writing to client id=\(client.id)")
+                closeClient(client)
+                return false
+            }
+        }
+        if client.flags.contains(.closeAfterReply) {
+            closeClient(client)
+            return false
+        }
+        if loop.interest(of: client.fd).contains(.writable) {
+            try? loop.setInterest(client.fd, .readable)
+        }
+        return true
+    }
+
+    /// Before-sleep: flush every client with pending replies and close the ones marked for it.
+    func beforeSleep() {
+        if !pendingWrites.isEmpty {
+            let batch = pendingWrites
+            pendingWrites.removeAll(keepingCapacity: true)
+            for client in batch {
+                client.flags.remove(.pendingWrite)
+                if client.flags.contains(.closeASAP) { continue }
+                writeReplies(client)
+            }
+        }
+        if !clientsToClose.isEmpty {
+            let batch = clientsToClose
+            clientsToClose.removeAll()
+            for client in batch { closeClient(client) }
+        }
+    }
+
+    // MARK: closing
+
+    func closeClient(_ client: Client) {
+        guard self.client(fd: client.fd) === client else { return }
+        loop.unwatch(client.fd)
+        Socket.close(client.fd)
+        clientsByFD[Int(client.fd)] = nil
+        clientCount -= 1
+        client.reply.discardAll()
+    }
+
+    /// Closes `client` at the next safe point (it may be the one running a command).
+    func closeClientAsync(_ client: Client) {
+        if client.flags.contains(.closeASAP) { return }
+        client.flags.insert(.closeASAP)
+        clientsToClose.append(client)
+    }
+}

@@ -1,0 +1,4 @@
+import Glibc
+import Server
+
+exit(ServerMain.run(arguments: Array(CommandLine.arguments.dropFirst())))

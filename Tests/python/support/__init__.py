@@ -1,0 +1,1 @@
+"""Shared helpers for the Python test suites (servers.py, resp.py)."""
