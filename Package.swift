@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
@@ -28,6 +29,7 @@ let package = Package(
             dependencies: [
                 "CEpoll", "Util", "Config", "Reactor", "RESP", "Store",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: optimize),
         .executableTarget(name: "apus-server", dependencies: ["Server"], swiftSettings: optimize),

@@ -1,3 +1,5 @@
+import Glibc
+
 // A client's input bytes: one raw allocation with read and write indices, reused for the life
 // of the connection so that reading a request allocates nothing.
 
@@ -20,17 +22,18 @@ public final class QueryBuffer {
 
     @inlinable public var readableCount: Int { writeIndex &- readIndex }
 
-    /// Makes room for at least `minimumWritable` bytes after `writeIndex`, first by sliding
-    /// unread bytes to the front, then by growing. Returns how far bytes moved towards the
-    /// front so a parser holding offsets can follow them.
+    /// Makes room for at least `minimumWritable` bytes after `writeIndex`, first by sliding the
+    /// bytes from `keepFrom` (the start of a half-parsed command, whose earlier arguments must
+    /// survive) to the front, then by growing. Returns how far bytes moved towards the front so a
+    /// parser holding offsets can follow them.
     @discardableResult
-    public func reserve(minimumWritable: Int) -> Int {
+    public func reserve(minimumWritable: Int, keepingFrom keepFrom: Int? = nil) -> Int {
         if capacity - writeIndex >= minimumWritable { return 0 }
-        let shift = readIndex
+        let shift = min(keepFrom ?? readIndex, readIndex)
         if shift > 0 {
-            let live = readableCount
-            if live > 0 { (storage).update(from: storage + shift, count: live) }
-            readIndex = 0
+            let live = writeIndex - shift
+            if live > 0 { memmove(storage, storage + shift, live) }
+            readIndex -= shift
             writeIndex = live
             if capacity - writeIndex >= minimumWritable { return shift }
         }

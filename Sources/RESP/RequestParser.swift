@@ -29,6 +29,8 @@ public struct ParserLimits {
     public var maxBulkLength: Int64 = 512 * 1024 * 1024
     /// Bytes an inline request or a length line may take before its newline (PROTO_INLINE_MAX_SIZE).
     public var maxInlineLength = 64 * 1024
+    /// Before AUTH, Redis accepts at most 10 arguments of at most 16 KB each.
+    public var unauthenticated = false
     public init() {}
 }
 
@@ -41,6 +43,9 @@ public struct RequestParser {
     private var pendingArguments = 0
     /// Length of the bulk being received, -1 before its `$` line has arrived.
     private var pendingBulkLength = -1
+    /// Where the half-received multibulk command starts in the query buffer: its parsed
+    /// arguments lie between here and `readIndex`, so compaction must keep them.
+    public private(set) var commandStart: Int? = nil
     public var limits = ParserLimits()
     /// The largest span count kept between requests, so a one-off huge MSET doesn't pin memory.
     private static let retainedSpanCapacity = 1024
@@ -55,6 +60,7 @@ public struct RequestParser {
     public mutating func bufferDidShift(by shift: Int) {
         guard shift != 0, !isInline else { return }
         for index in spans.indices { spans[index].offset -= shift }
+        if let start = commandStart { commandStart = start - shift }
     }
 
     /// Forgets the last command, ready for the next one.
@@ -68,6 +74,7 @@ public struct RequestParser {
         isInline = false
         pendingArguments = 0
         pendingBulkLength = -1
+        commandStart = nil
     }
 
     /// How many more bytes the buffer should hold to finish the current bulk, so the caller can
@@ -121,8 +128,15 @@ public struct RequestParser {
             guard let count, count <= Int64(Int32.max) else {
                 return .protocolError("invalid multibulk length")
             }
+            if count > 10 && limits.unauthenticated {
+                return .protocolError("unauthenticated multibulk length")
+            }
+            commandStart = buffer.readIndex
             buffer.readIndex = cr + 2
-            if count <= 0 { return .command }
+            if count <= 0 {
+                commandStart = nil
+                return .command
+            }
             pendingArguments = Int(count)
             spans.reserveCapacity(min(Int(count), RequestParser.retainedSpanCapacity))
         }
@@ -142,6 +156,9 @@ public struct RequestParser {
                 guard let length, length >= 0, length <= limits.maxBulkLength else {
                     return .protocolError("invalid bulk length")
                 }
+                if length > 16384 && limits.unauthenticated {
+                    return .protocolError("unauthenticated bulk length")
+                }
                 buffer.readIndex = cr + 2
                 pendingBulkLength = Int(length)
             }
@@ -151,6 +168,7 @@ public struct RequestParser {
             pendingBulkLength = -1
             pendingArguments -= 1
         }
+        commandStart = nil
         return .command
     }
 

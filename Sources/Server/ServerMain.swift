@@ -13,10 +13,6 @@ public enum ServerMain {
         LoggingSystem.bootstrap(RedisLogHandler.init)
         var logger = Logger(label: "apus")
         config.warningLogger = { logger.warning("\($0)") }
-        logger.notice("oO0OoO0OoO0Oo Apus is starting oO0OoO0OoO0Oo")
-        if arguments.isEmpty {
-            logger.warning("Warning: no config file specified, using the default config. In order to specify a config file use apus-server /path/to/redis.conf")
-        }
         do {
             try config.load(arguments: arguments)
         } catch {
@@ -33,8 +29,12 @@ public enum ServerMain {
             fputs("Can't open the log file: \(String(cString: strerror(errno)))\n", stderr)
             return 1
         }
-        logger.notice("Apus (Redis 7.0.15 compatible), bits=64, pid=\(getpid()), just started")
-        logger.notice("Configuration loaded")
+        logger.warning("oO0OoO0OoO0Oo Apus is starting oO0OoO0OoO0Oo")
+        logger.warning("Apus (Redis 7.0.15 compatible), bits=64, pid=\(getpid()), just started")
+        if arguments.isEmpty {
+            logger.warning("Warning: no config file specified, using the default config. In order to specify a config file use apus-server /path/to/redis.conf")
+        }
+        logger.warning("Configuration loaded")
         let ignored = config.explicitlySetDirectives().filter { !Server.directivesInEffect.contains($0) }
         config.directivesNotInEffect = Set(ignored)
         for name in ignored.sorted() {

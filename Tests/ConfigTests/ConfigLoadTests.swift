@@ -9,6 +9,15 @@ import Testing
         return expected + message + "\n"
     }
 
+    private func argumentsError(_ arguments: [String]) -> String? {
+        do {
+            try ConfigStore().load(arguments: arguments)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
     /// Loads `text` as a config file (plus extra command-line words) and returns the error text.
     private func loadError(_ text: String, _ extra: [String] = []) -> String? {
         let dir = TestDirectory()
@@ -96,14 +105,17 @@ import Testing
     @Test func commandLineErrorsCountLinesAfterTheFile() {
         #expect(loadError("port 7778\n\n", ["--hz", "abc"])
                 == block(4, "hz \"abc\"", "argument couldn't be parsed into an integer"))
-        let noFile: String? = {
-            do { try ConfigStore().load(arguments: ["--port", "7778", "foo", "--hz", "x"]); return nil } catch { return error.description }
-        }()
-        #expect(noFile == block(2, "port \"7778\" \"foo\"", "wrong number of arguments"))
-        let save: String? = {
-            do { try ConfigStore().load(arguments: ["--port", "7778", "--save", "1", "2", "3"]); return nil } catch { return error.description }
-        }()
-        #expect(save == block(3, "save \"1\" \"2\" \"3\"", "Invalid save parameters"))
+        #expect(argumentsError(["--port", "7778", "foo", "--hz", "x"])
+                == block(2, "port \"7778\" \"foo\"", "wrong number of arguments"))
+        #expect(argumentsError(["--port", "7778", "--save", "1", "2", "3"])
+                == block(3, "save \"1\" \"2\" \"3\"", "Invalid save parameters"))
+        #expect(argumentsError(["--foo", "bar"]) == block(2, "foo \"bar\"", "Bad directive or wrong number of arguments"))
+        #expect(argumentsError(["--port", "7778", "--hz", "1 2"])
+                == block(3, "hz \"1 2\"", "argument couldn't be parsed into an integer"))
+        #expect(argumentsError(["--port", "7778", "--maxmemory", "1 gb"])
+                == block(3, "maxmemory \"1 gb\"", "argument must be a memory value"))
+        #expect(argumentsError(["--port", "7778", "--include"])
+                == block(3, "include", "Bad directive or wrong number of arguments"))
     }
 
     @Test func fatalErrors() {

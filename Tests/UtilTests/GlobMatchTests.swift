@@ -91,9 +91,14 @@ import Util
     @Test func binaryBytes() {
         #expect(matchBytes([0x2A, 0x00, 0x2A], [0x61, 0x00, 0x62]))
         #expect(matchBytes([0x3F], [0xFF]))
-        // Ranges compare as signed chars: [a-\xff] spans -1...97, so it takes 0x80 but not 'b'.
-        #expect(matchBytes(Array("[a-".utf8) + [0xFF, 0x5D], [0x80]))
-        #expect(!matchBytes(Array("[a-".utf8) + [0xFF, 0x5D], Array("b".utf8)))
+        // Ranges compare as signed chars: [a-\xff] is swapped into -1...97, which holds 0xFF,
+        // NUL and 'a' but neither 0x80 (-128) nor 'b'.
+        let range = Array("[a-".utf8) + [0xFF, 0x5D]
+        #expect(matchBytes(range, [0xFF]))
+        #expect(matchBytes(range, [0x00]))
+        #expect(matchBytes(range, Array("a".utf8)))
+        #expect(!matchBytes(range, [0x80]))
+        #expect(!matchBytes(range, Array("b".utf8)))
     }
 
     @Test func longStarPatternsDoNotRecurse() {

@@ -87,7 +87,26 @@ def _session_server_watchdog(request):
     for srv in watched:
         if not srv.alive():
             rc = srv.proc.returncode if srv.proc is not None else None
-            tail = srv.log_tail()
+            excerpt = _crash_excerpt(srv.log_path)
             srv.restart()
             pytest.fail("%s server died during this test (exit status %s); restarted on port %d.\n"
-                        "log tail:\n%s" % (srv.name, rc, srv.port, tail), pytrace=False)
+                        "log:\n%s" % (srv.name, rc, srv.port, excerpt), pytrace=False)
+
+
+def _crash_excerpt(path, head=30, tail=15):
+    """The interesting part of a crash log: from the first line that names
+    the failure (Swift 'Fatal error', 'Crash', redis 'BUG REPORT', ...) plus
+    the last lines; the whole log if it is short."""
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return "(no log)"
+    if len(lines) <= head + tail:
+        return "\n".join(lines)
+    markers = ("fatal error", "crash", "bug report", "assertion", "precondition", "panic", "signal")
+    start = next((i for i, l in enumerate(lines) if any(m in l.lower() for m in markers)), None)
+    out = []
+    if start is not None:
+        out = lines[max(0, start - 2):start + head] + ["..."]
+    return "\n".join(out + lines[-tail:])

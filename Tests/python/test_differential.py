@@ -27,8 +27,7 @@ import time
 
 import pytest
 
-from support.resp import (ConnectionClosed, RespClient, bulk_payload, encode_command,
-                          encode_pipeline, parse, serialize, split_frames)
+from support.resp import ConnectionClosed, bulk_payload, encode_pipeline, parse, serialize
 
 SEEDS = [int(s) for s in os.environ.get("APUS_DIFF_SEEDS", "").split(",") if s.strip()] or list(range(1, 17))
 STEPS = int(os.environ.get("APUS_DIFF_STEPS", "600"))
@@ -126,7 +125,15 @@ class Pair:
                  "command: %s" % desc,
                  "apus : %s" % fmt_reply(va),
                  "redis: %s" % fmt_reply(vb)]
-        if na is not None or nb is not None:
+        if isinstance(na, dict) and isinstance(nb, dict):
+            for k in sorted(set(na) | set(nb), key=str):
+                if na.get(k) != nb.get(k):
+                    x, y = na.get(k), nb.get(k)
+                    if isinstance(x, list) and isinstance(y, list):
+                        x, y = ([i for i in x if i not in y], [i for i in y if i not in x]) if set(
+                            map(str, x)) != set(map(str, y)) else (x, y)
+                    lines.append("differs in %r: apus %s / redis %s" % (k, fmt_reply(x, 600), fmt_reply(y, 600)))
+        elif na is not None or nb is not None:
             lines += ["normalized apus : %s" % fmt_reply(na),
                       "normalized redis: %s" % fmt_reply(nb)]
         lines.append("preceding commands (oldest first):")
@@ -1778,59 +1785,65 @@ def _pipeline_commands(rng, clk):
     return cmds
 
 
+def _run_batch(p, label, cmds, data=None, chunk_rng=None):
+    """Write all commands (one write, or tiny fragments when chunk_rng is
+    given) to each server, then read one reply per command and compare the
+    concatenated bytes; on mismatch report the first differing reply."""
+    data = encode_pipeline(cmds) if data is None else data
+    p.step_no += 1
+    p.history.append("%s (%d commands, %d bytes)" % (label, len(cmds), len(data)))
+    outs = []
+    for side in (p.a, p.b):
+        if chunk_rng is None:
+            side.c.send_raw(data)
+        else:
+            frag = random.Random(chunk_rng)
+            i = 0
+            while i < len(data):
+                n = frag.randint(1, 9)
+                side.c.send_raw(data[i:i + n])
+                i += n
+        replies = []
+        try:
+            for _ in cmds:
+                replies.append(side.c.read_reply())
+        except (ConnectionClosed, socket.timeout, ConnectionResetError) as e:
+            replies.append(("<%r>" % (e,)).encode())
+        outs.append(replies)
+    ra, rb = outs
+    if b"".join(ra) != b"".join(rb):
+        for i, (x, y) in enumerate(zip(ra, rb)):
+            if x != y:
+                p.fail("%s: reply #%d to %s" % (label, i, fmt_cmd(cmds[i])), x, y)
+        p.fail("%s: number of replies" % label, len(ra), len(rb))
+
+
 def test_pipeline_one_write(apus, redis, proto):
     """Many commands in one write(): the concatenated replies must match."""
     p = open_pair(apus, redis, "pipeline", proto)
     clk = Clock(random.Random(99))
     try:
         for seed in range(5):
-            cmds = _pipeline_commands(random.Random(seed), clk)
-            data = encode_pipeline(cmds)
-            n = len(cmds)
-            p.step_no += 1
-            p.history.append("pipeline seed %d (%d commands)" % (seed, n))
-            outs = []
-            for side in (p.a, p.b):
-                side.c.send_raw(data)
-                try:
-                    outs.append(side.c.read_replies(n))
-                except (ConnectionClosed, socket.timeout) as e:
-                    outs.append(["<%r>" % (e,)])
-            ra, rb = outs
-            if b"".join(x if isinstance(x, bytes) else x.encode() for x in ra) != b"".join(rb):
-                for i, (x, y) in enumerate(zip(ra, rb)):
-                    if x != y:
-                        p.fail("pipeline seed %d, reply #%d to %s" % (seed, i, fmt_cmd(cmds[i])), x, y)
-                p.fail("pipeline seed %d: reply count" % seed, len(ra), len(rb))
+            _run_batch(p, "pipeline seed %d" % seed, _pipeline_commands(random.Random(seed), clk))
+        # a long pipeline: thousands of small commands in a single write
+        big = [["INCR", "counter"] if i % 3 else ["GET", "counter"] for i in range(3000)]
+        _run_batch(p, "pipeline of 3000 commands", big)
+        # inline and multibulk commands mixed in the same write
+        mixed = [["PING"], ["SET", "m", "1"], ["INCR", "m"], ["GET", "m"]]
+        data = b"PING\r\n" + encode_pipeline(mixed[1:2]) + b"INCR m\r\n" + encode_pipeline(mixed[3:])
+        _run_batch(p, "inline + multibulk pipeline", mixed, data=data)
     finally:
         p.close()
 
 
 def test_pipeline_fragmented(apus, redis, proto):
-    """The same pipeline delivered in tiny fragments that split frames,
-    lengths and CRLFs at arbitrary points."""
+    """The same kind of pipeline delivered in tiny fragments that split
+    frames, lengths and CRLFs at arbitrary points."""
     p = open_pair(apus, redis, "pipeline-fragmented", proto)
     rng = random.Random(7)
-    cmds = _pipeline_commands(rng, Clock(rng))[:30]
-    data = encode_pipeline(cmds)
     try:
-        p.step_no += 1
-        p.history.append("fragmented pipeline (%d commands)" % len(cmds))
-        outs = []
-        for side in (p.a, p.b):
-            i = 0
-            frag = random.Random(3)
-            while i < len(data):
-                n = frag.randint(1, 9)
-                side.c.send_raw(data[i:i + n])
-                i += n
-            outs.append(b"".join(side.c.read_replies(len(cmds))))
-        if outs[0] != outs[1]:
-            fa, fb = split_frames(outs[0]), split_frames(outs[1])
-            for i, (x, y) in enumerate(zip(fa, fb)):
-                if x != y:
-                    p.fail("fragmented reply #%d to %s" % (i, fmt_cmd(cmds[i])), x, y)
-            p.fail("fragmented pipeline", outs[0], outs[1])
+        cmds = _pipeline_commands(rng, Clock(rng))[:30]
+        _run_batch(p, "fragmented pipeline", cmds, chunk_rng=3)
     finally:
         p.close()
 

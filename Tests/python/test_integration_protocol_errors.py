@@ -122,13 +122,15 @@ def test_large_multibulk_count_is_accepted(server, count):
 
 
 def test_command_with_1048577_arguments_executes(client):
-    # *1048577 = RPUSH + key + 1048575 elements, sent in one go (~7 MB).
-    n_elems = 1048577 - 2
-    client.command("DEL", "perr:biglist")
-    client.send_raw(b"*1048577\r\n$5\r\nRPUSH\r\n$12\r\nperr:biglist\r\n" + b"$1\r\nx\r\n" * n_elems)
-    assert client.read_reply() == b":%d\r\n" % n_elems
-    assert client.command("LLEN", "perr:biglist") == b":%d\r\n" % n_elems
-    assert client.command("DEL", "perr:biglist") == b":1\r\n"
+    # *1048577 = MSET + 524288 key/value pairs, sent in one go (~12 MB).
+    pairs = (1048577 - 1) // 2
+    client.command("FLUSHDB")
+    body = b"".join(b"$8\r\nk%07d\r\n$1\r\nx\r\n" % i for i in range(pairs))
+    client.send_raw(b"*1048577\r\n$4\r\nMSET\r\n" + body)
+    assert client.read_reply() == b"+OK\r\n"
+    assert client.command("DBSIZE") == b":%d\r\n" % pairs
+    assert client.command("GET", "k%07d" % (pairs - 1)) == b"$1\r\nx\r\n"
+    assert client.command("FLUSHDB") == b"+OK\r\n"
 
 
 # ---------------------------------------------------------------------------

@@ -47,11 +47,11 @@ def cli(server, *args, timeout=20):
     (["--no-raw", "get", "cli:missing"], "(nil)\n"),
     (["--no-raw", "incr", "cli:n"], "(integer) 1\n"),
     (["--no-raw", "exists", "cli:a", "cli:missing"], "(integer) 1\n"),
-    (["--no-raw", "rpush", "cli:l", "x", "y"], "(integer) 2\n"),
-    (["--no-raw", "lrange", "cli:l", "0", "-1"], '1) "x"\n2) "y"\n'),
+    (["--no-raw", "append", "cli:s", "xy"], "(integer) 2\n"),
+    (["--no-raw", "mget", "cli:s", "cli:missing"], '1) "xy"\n2) (nil)\n'),
     (["echo", "hello world"], "hello world\n"),
     (["--no-raw", "nosuchcommand"], "(error) ERR unknown command 'nosuchcommand', with args beginning with: \n"),
-], ids=["ping", "set", "get-raw", "get-no-raw", "nil", "incr", "exists", "rpush", "lrange", "echo",
+], ids=["ping", "set", "get-raw", "get-no-raw", "nil", "incr", "exists", "append", "mget", "echo",
         "error"])
 def test_redis_cli(server, args, out):
     rc, stdout, stderr = cli(server, *args)

@@ -49,7 +49,7 @@ enum ClientCommand {
         } else if c.argumentCount > 3 && c.argIs(2, "id") {
             var ids: [Int64] = []
             for index in 3..<c.argumentCount {
-                guard let id = parseInt64(c.arg(index)), id >= 1 else {
+                guard let id = parseInt64(c.arg(index)) else {
                     c.error("ERR Invalid client ID")
                     return
                 }
@@ -79,11 +79,7 @@ enum ClientCommand {
             while index < c.argumentCount {
                 let value = c.argString(index + 1)
                 if c.argIs(index, "id") {
-                    guard let parsed = parseInt64(c.arg(index + 1)) else {
-                        c.error(ErrorText.notInteger)
-                        return
-                    }
-                    guard parsed >= 1 else {
+                    guard let parsed = parseInt64(c.arg(index + 1)), parsed >= 1 else {
                         c.error("ERR client-id should be greater than 0")
                         return
                     }

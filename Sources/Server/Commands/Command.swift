@@ -1,3 +1,4 @@
+import Histogram
 import RESP
 
 // A command's metadata and handler. The metadata (arity, flags, key positions, docs) comes from
@@ -44,12 +45,22 @@ public struct CommandFlags: OptionSet {
     }
 }
 
-/// Per-command counters for INFO commandstats.
+/// Per-command counters for INFO commandstats, and the latency histogram behind INFO
+/// latencystats (created on first call, as Redis does, with its precision and range).
 public struct CommandStats {
     public var calls: Int64 = 0
     public var microseconds: Int64 = 0
     public var rejectedCalls: Int64 = 0
     public var failedCalls: Int64 = 0
+    public var latencyNanoseconds: Histogram<UInt64>?
+
+    mutating func record(nanoseconds: UInt64) {
+        if latencyNanoseconds == nil {
+            latencyNanoseconds = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 1_000_000_000,
+                                                   numberOfSignificantValueDigits: .two)
+        }
+        latencyNanoseconds!.record(min(max(nanoseconds, 1), 1_000_000_000))
+    }
 }
 
 public final class Command {

@@ -25,7 +25,7 @@ enum ConfigCommand {
     static func set(_ c: Client) {
         let count = c.argumentCount - 2
         if count % 2 != 0 {
-            c.error(ErrorText.wrongArity("config|set"))
+            c.error(ErrorText.syntax)
             return
         }
         var pairs: [(String, String)] = []

@@ -4,7 +4,33 @@ import Store
 // Per-connection state: HELLO (protocol switch, AUTH, SETNAME) and RESET.
 
 enum ConnectionCommands {
-    static let handlers: [String: CommandHandler] = ["hello": hello, "reset": reset]
+    static let handlers: [String: CommandHandler] = ["hello": hello, "reset": reset, "auth": auth]
+
+    static func auth(_ c: Client) {
+        if c.argumentCount > 3 {
+            c.error(ErrorText.syntax)
+            return
+        }
+        let user: [UInt8]
+        let password: [UInt8]
+        if c.argumentCount == 2 {
+            if c.server.config.string("requirepass").isEmpty {
+                c.error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+                return
+            }
+            user = Array("default".utf8)
+            password = c.argBytes(1)
+        } else {
+            user = c.argBytes(1)
+            password = c.argBytes(2)
+        }
+        if c.server.authenticate(user: user, password: password) {
+            c.authenticated = true
+            c.reply.ok()
+        } else {
+            c.error("WRONGPASS invalid username-password pair or user is disabled.")
+        }
+    }
 
     static func hello(_ c: Client) {
         var version: Int64 = 0
@@ -43,8 +69,15 @@ enum ConnectionCommands {
             }
             index += 1
         }
-        if let credentials, !c.server.authenticate(user: credentials.user, password: credentials.password) {
-            c.error("WRONGPASS invalid username-password pair or user is disabled.")
+        if let credentials {
+            guard c.server.authenticate(user: credentials.user, password: credentials.password) else {
+                c.error("WRONGPASS invalid username-password pair or user is disabled.")
+                return
+            }
+            c.authenticated = true
+        }
+        if !c.authenticated {
+            c.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
             return
         }
         if let newName { c.name = newName.isEmpty ? nil : newName }
@@ -74,7 +107,7 @@ enum ConnectionCommands {
         c.select(0)
         c.reply.resp3 = false
         c.name = nil
-        c.flags.remove(.noEvict)
+        c.authenticated = c.server.config.string("requirepass").isEmpty
         c.reply.simple("RESET" as StaticString)
     }
 }

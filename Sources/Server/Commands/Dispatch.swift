@@ -24,6 +24,11 @@ extension Server {
             client.error(ErrorText.wrongArity(command.fullName))
             return
         }
+        if !client.authenticated && !command.flags.contains(.noAuth) {
+            command.stats.rejectedCalls += 1
+            client.error("NOAUTH Authentication required.")
+            return
+        }
         if command.fullName == "debug" && !debugAllowed(for: client) {
             command.stats.rejectedCalls += 1
             client.error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
@@ -36,6 +41,7 @@ extension Server {
         let elapsed = apus_monotonic_us() - start
         command.stats.calls += 1
         command.stats.microseconds += elapsed
+        if settings.latencyTracking { command.stats.record(nanoseconds: UInt64(max(elapsed, 0)) * 1000) }
         if client.commandFailed { command.stats.failedCalls += 1 }
         stats.commandsProcessed += 1
     }

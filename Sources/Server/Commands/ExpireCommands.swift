@@ -93,7 +93,9 @@ enum ExpireCommands {
         }
         var ttl = absolute ? expire : expire - c.server.now
         if ttl < 0 { ttl = 0 }
-        c.reply.integer(milliseconds ? ttl : (ttl + 500) / 1000)
+        // Rounded in unsigned arithmetic: Redis's compiled (ttl+500)/1000 behaves so for TTLs near
+        // Int64.max, where the signed sum would overflow.
+        c.reply.integer(milliseconds ? ttl : Int64((UInt64(ttl) + 500) / 1000))
     }
 
     static func persist(_ c: Client) {

@@ -10,30 +10,27 @@ import Util
 enum InfoCommand {
     static let handlers: [String: CommandHandler] = ["info": info]
 
-    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication",
-                                  "cpu", "module_list", "errorstats", "cluster", "keyspace"]
-    static let allSections = defaultSections + ["commandstats", "latencystats"]
+    /// Sections always come out in this order, whatever order they were asked in, as in Redis.
+    static let orderedSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                                  "module_list", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"]
+    static let defaultSections: Set<String> = ["server", "clients", "memory", "persistence", "stats", "replication",
+                                               "cpu", "module_list", "errorstats", "cluster", "keyspace"]
 
     static func info(_ c: Client) {
         var requested: [String] = []
         for index in stride(from: 1, to: c.argumentCount, by: 1) { requested.append(c.argString(index).lowercased()) }
-        var sections: [String] = []
-        if requested.isEmpty {
-            sections = defaultSections
-        } else {
-            for name in requested {
-                switch name {
-                case "default": sections += defaultSections
-                case "all": sections += allSections
-                case "everything": sections += allSections
-                case "modules": sections.append("module_list")
-                default: sections.append(name)
-                }
+        var sections = Set<String>()
+        if requested.isEmpty { sections = defaultSections }
+        for name in requested {
+            switch name {
+            case "default": sections.formUnion(defaultSections)
+            case "all", "everything": sections.formUnion(orderedSections)
+            case "modules": sections.insert("module_list")
+            default: sections.insert(name)
             }
         }
-        var seen = Set<String>()
         var text = ""
-        for section in sections where seen.insert(section).inserted {
+        for section in orderedSections where sections.contains(section) {
             guard let body = c.server.infoSection(section) else { continue }
             if !text.isEmpty { text += "\r\n" }
             text += body
@@ -44,6 +41,14 @@ enum InfoCommand {
 
 extension Server {
     static let redisVersion: StaticString = "7.0.15"
+
+    /// "50", "99.9": Redis prints percentiles with %f and trims trailing zeros.
+    private func percentileLabel(_ value: Double) -> String {
+        var text = fixedPointString(value, digits: 6)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
 
     /// One section's text ("# Name\r\nfield:value\r\n..."), nil for unknown names.
     func infoSection(_ name: String) -> String? {
@@ -260,6 +265,14 @@ extension Server {
             }
         case "latencystats":
             title = "Latencystats"
+            for command in commandTable.allCommands {
+                guard let histogram = command.stats.latencyNanoseconds else { continue }
+                let figures = settings.latencyPercentiles.map { percentile -> String in
+                    let value = Double(histogram.valueAtPercentile(percentile)) / 1000
+                    return "p\(percentileLabel(percentile))=\(fixedPointString(value, digits: 3))"
+                }
+                add("latency_percentiles_usec_\(command.fullName)", figures.joined(separator: ","))
+            }
         case "cluster":
             title = "Cluster"
             add("cluster_enabled", 0)

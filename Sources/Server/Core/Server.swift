@@ -125,7 +125,7 @@ public final class Server {
             logger.warning("You insist... exiting now.")
             exit(1)
         }
-        logger.warning("Received \(name) scheduling shutdown...")
+        RedisLogHandler.sink.writeFromSignal("Received \(name) scheduling shutdown...")
         shutdownRequested = true
         // The signal arrives through the loop, so this already runs between commands.
         _ = finishShutdown(save: nil, force: false, now: false)

@@ -20,6 +20,8 @@ public struct Settings {
     public var activeRehashing = true
     public var lfuLogFactor = 10
     public var lfuDecayTime = 1
+    public var latencyTracking = true
+    public var latencyPercentiles: [Double] = [50, 99, 99.9]
 
     /// Shared integer objects can't carry a per-key LRU/LFU clock, so Redis stops sharing them
     /// when maxmemory evicts by LRU or LFU.
@@ -48,5 +50,7 @@ public struct Settings {
         activeRehashing = config.bool("activerehashing")
         lfuLogFactor = Int(config.int("lfu-log-factor"))
         lfuDecayTime = Int(config.int("lfu-decay-time"))
+        latencyTracking = config.bool("latency-tracking")
+        latencyPercentiles = config.string("latency-tracking-info-percentiles").split(separator: " ").compactMap { Double($0) }
     }
 }

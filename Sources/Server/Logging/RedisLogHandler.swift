@@ -29,6 +29,14 @@ public struct RedisLogHandler: LogHandler {
             return true
         }
 
+        /// Redis's signal handler logs without the date, as "pid:signal-handler (unixtime) message".
+        public func writeFromSignal(_ message: String) {
+            var now = timeval()
+            gettimeofday(&now, nil)
+            fputs("\(getpid()):signal-handler (\(now.tv_sec)) \(message)\n", file)
+            fflush(file)
+        }
+
         func write(_ symbol: Character, _ message: String) {
             var now = timeval()
             gettimeofday(&now, nil)

@@ -40,6 +40,10 @@ public final class Client {
     var lastCommand: Command?
     /// Set when the running command replied with an error (commandstats failed_calls).
     var commandFailed = false
+    /// False until AUTH succeeds when the default user has a password (`requirepass`).
+    public var authenticated: Bool {
+        didSet { parser.limits.unauthenticated = !authenticated }
+    }
 
     init(server: Server, fd: Int32, peer: String, local: String, id: Int64, now: Int64) {
         self.server = server
@@ -50,7 +54,9 @@ public final class Client {
         db = server.databases[0]
         createdAt = now
         lastInteraction = now
+        authenticated = server.config.string("requirepass").isEmpty
         parser.limits.maxBulkLength = server.settings.protoMaxBulkLen
+        parser.limits.unauthenticated = !authenticated
     }
 
     public var protocolVersion: Int { reply.resp3 ? 3 : 2 }

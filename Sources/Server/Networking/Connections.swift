@@ -79,7 +79,7 @@ extension Server {
         var wanted = 16 * 1024
         let bulkRemaining = client.parser.bytesWanted - query.readableCount
         if bulkRemaining > 32 * 1024 { wanted = bulkRemaining }
-        let shift = query.reserve(minimumWritable: wanted)
+        let shift = query.reserve(minimumWritable: wanted, keepingFrom: client.parser.commandStart)
         client.parser.bufferDidShift(by: shift)
         let room = query.capacity - query.writeIndex
         switch Socket.read(client.fd, into: query.storage + query.writeIndex, count: min(room, max(wanted, 16 * 1024))) {
@@ -116,7 +116,8 @@ extension Server {
                 execute(client)
                 client.parser.reset()
             case .needMore:
-                query.resetIfEmpty()
+                // A half-received command keeps its parsed arguments in the buffer.
+                if client.parser.commandStart == nil { query.resetIfEmpty() }
                 queueWrite(client)
                 return
             case .protocolError(let reason):
