@@ -36,7 +36,7 @@ extension Server {
                 continue
             }
             register(client)
-            logger.debug("Accepted \(peer)")
+            logger.info("Accepted \(peer)")
         }
     }
 
@@ -89,7 +89,7 @@ extension Server {
         case .wouldBlock:
             return
         case .closed:
-            logger.debug("Client closed connection id=\(client.id) addr=\(client.peerAddress)")
+            logger.info("Client closed connection \(describe(client))")
             closeClient(client)
             return
         case .failed(let error):
