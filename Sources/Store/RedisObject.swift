@@ -73,6 +73,11 @@ public final class RedisObject {
         self.payload = payload
     }
 
+    /// A list, set, hash, sorted set or stream value backed by `payload`.
+    public static func collection(_ type: ObjectType, _ encoding: ObjectEncoding, _ payload: AnyObject) -> RedisObject {
+        RedisObject(type: type, encoding: encoding, payload: payload)
+    }
+
     // MARK: strings
 
     /// A string object for `bytes` as Redis's createStringObject: embstr when short, raw otherwise.

@@ -14,8 +14,16 @@ public struct Settings {
     public var clientQueryBufferLimit: Int64 = 1024 * 1024 * 1024
     public var hz = 10
     public var databases = 16
-    public var maxMemory: Int64 = 0
-    public var maxMemoryPolicy = "noeviction"
+    public var maxMemoryPolicy = "noeviction" {
+        didSet { derivePolicyFlags() }
+    }
+    public var maxMemory: Int64 = 0 {
+        didSet { derivePolicyFlags() }
+    }
+    /// Shared integer objects can't carry a per-key LRU/LFU clock, so Redis stops sharing them
+    /// when maxmemory evicts by LRU or LFU. Derived once here, read on every SET.
+    public private(set) var sharedIntegersAllowed = true
+    public private(set) var usesLFU = false
     public var enableDebugCommand = "no"
     public var activeRehashing = true
     public var lfuLogFactor = 10
@@ -23,13 +31,10 @@ public struct Settings {
     public var latencyTracking = true
     public var latencyPercentiles: [Double] = [50, 99, 99.9]
 
-    /// Shared integer objects can't carry a per-key LRU/LFU clock, so Redis stops sharing them
-    /// when maxmemory evicts by LRU or LFU.
-    public var sharedIntegersAllowed: Bool {
-        maxMemory == 0 || !(maxMemoryPolicy.contains("lru") || maxMemoryPolicy.contains("lfu"))
+    private mutating func derivePolicyFlags() {
+        usesLFU = maxMemoryPolicy.contains("lfu")
+        sharedIntegersAllowed = maxMemory == 0 || !(maxMemoryPolicy.contains("lru") || usesLFU)
     }
-
-    public var usesLFU: Bool { maxMemoryPolicy.contains("lfu") }
 
     init() {}
 
@@ -52,5 +57,6 @@ public struct Settings {
         lfuDecayTime = Int(config.int("lfu-decay-time"))
         latencyTracking = config.bool("latency-tracking")
         latencyPercentiles = config.string("latency-tracking-info-percentiles").split(separator: " ").compactMap { Double($0) }
+        derivePolicyFlags()  // property observers don't run inside an initializer
     }
 }

@@ -24,7 +24,8 @@ public final class Client {
     public let fd: Int32
     public let peerAddress: String
     public let localAddress: String
-    unowned let server: Server
+    // unowned(unsafe): the server outlives every client, and the checked form costs an atomic per access.
+    unowned(unsafe) let server: Server
     public var flags: Flags = []
     public var name: [UInt8]?
     public var libraryName: [UInt8]?
