@@ -1,6 +1,6 @@
 // One of the numbered databases: the key → object dict, and the key → expire-time dict that
-// active expiry samples. The expires dict stores the same key array (copy-on-write shares its
-// bytes), so a TTL costs an entry, not a second copy of the key.
+// active expiry samples (Redis's db->dict and db->expires). A TTL costs a second entry holding
+// its own copy of the key.
 
 public final class Database {
     public let id: Int
@@ -40,7 +40,7 @@ public final class Database {
             entry.value = value
             if !keepTTL && expires.count != 0 { expires.remove(key) }
         } else {
-            keys.insertNew(key: [UInt8](key), value: value)
+            keys.insertNew(key: key, value: value)
         }
     }
 
@@ -48,7 +48,7 @@ public final class Database {
     @inlinable
     @discardableResult
     public func add(_ key: UnsafeRawBufferPointer, _ value: RedisObject) -> DictEntry<RedisObject> {
-        keys.insertNew(key: [UInt8](key), value: value)
+        keys.insertNew(key: key, value: value)
     }
 
     @discardableResult
@@ -74,10 +74,12 @@ public final class Database {
 
     /// Sets the absolute expire time (ms) of an existing key.
     public func setExpire(_ entry: DictEntry<RedisObject>, at when: Int64) {
-        if let existing = expires.find(entry.key) {
-            existing.value = when
-        } else {
-            expires.insertNew(key: entry.key, value: when)
+        entry.withKey { key in
+            if let existing = expires.find(key) {
+                existing.value = when
+            } else {
+                expires.insertNew(key: key, value: when)
+            }
         }
     }
 

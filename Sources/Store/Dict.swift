@@ -1,25 +1,68 @@
+import Glibc
+
 // The keyspace's hash table, as Redis's dict.c: chained buckets in power-of-two tables, a second
 // table during resize that is filled incrementally (one bucket per operation, plus time-boxed
 // steps from the cron), and SCAN's reverse-binary cursor, which returns every element present for
 // the whole scan even while the table grows or shrinks. Swift's Dictionary offers neither.
 
-public final class DictEntry<Value> {
-    public let key: [UInt8]
+/// One key and its value. The key bytes live in the same allocation, after the header, so an
+/// entry costs one malloc and comparing a key touches no other object.
+public final class DictEntry<Value>: ManagedBuffer<DictEntryHeader<Value>, UInt8> {
+    @inlinable
+    static func make(key: UnsafeRawBufferPointer, value: Value) -> DictEntry<Value> {
+        let buffer = DictEntry<Value>.create(minimumCapacity: key.count) { _ in
+            DictEntryHeader(value: value, next: nil, keyLength: Int32(truncatingIfNeeded: key.count))
+        }
+        let entry = unsafeDowncast(buffer, to: DictEntry<Value>.self)
+        if key.count > 0 {
+            entry.withUnsafeMutablePointerToElements { $0.initialize(from: key.bindMemory(to: UInt8.self).baseAddress!, count: key.count) }
+        }
+        return entry
+    }
+
+    @inlinable public var value: Value {
+        get { header.value }
+        set { header.value = newValue }
+    }
+
+    @inlinable @inline(__always)
+    public func withKey<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let length = Int(header.keyLength)
+        return try withUnsafeMutablePointerToElements { try body(UnsafeRawBufferPointer(start: $0, count: length)) }
+    }
+
+    /// The key as a new array, for cold paths that keep it (KEYS, SCAN replies).
+    public var key: [UInt8] { withKey { [UInt8]($0) } }
+
+    @inlinable @inline(__always)
+    func keyEquals(_ other: UnsafeRawBufferPointer) -> Bool {
+        let length = Int(header.keyLength)
+        if length != other.count { return false }
+        if length == 0 { return true }
+        return withUnsafeMutablePointerToElements { memcmp($0, other.baseAddress!, length) == 0 }
+    }
+}
+
+public struct DictEntryHeader<Value> {
     public var value: Value
-    @usableFromInline var next: DictEntry<Value>?
+    /// The next entry in the bucket's chain. Chains hold their entries unretained; the dict
+    /// retains each entry once on insert and releases it on removal, so walking a chain does
+    /// no reference counting.
+    @usableFromInline var next: Unmanaged<DictEntry<Value>>?
+    @usableFromInline let keyLength: Int32
 
     @inlinable
-    init(key: [UInt8], value: Value, next: DictEntry<Value>?) {
-        self.key = key
+    init(value: Value, next: Unmanaged<DictEntry<Value>>?, keyLength: Int32) {
         self.value = value
         self.next = next
+        self.keyLength = keyLength
     }
 }
 
 public final class Dict<Value> {
     @usableFromInline
     struct Table {
-        @usableFromInline var buckets: UnsafeMutablePointer<DictEntry<Value>?>?
+        @usableFromInline var buckets: UnsafeMutablePointer<Unmanaged<DictEntry<Value>>?>?
         @usableFromInline var size = 0
         @usableFromInline var used = 0
         @inlinable var mask: Int { size &- 1 }
@@ -32,17 +75,16 @@ public final class Dict<Value> {
             buckets!.initialize(repeating: nil, count: size)
         }
 
+        /// Releases every entry (the table's one reference each) and the bucket array.
         func free() {
             guard let buckets else { return }
-            // Unlink chains iteratively so dropping a long chain can't recurse deeply.
             for index in 0..<size {
                 var entry = buckets[index]
                 while let current = entry {
-                    entry = current.next
-                    current.next = nil
+                    entry = current._withUnsafeGuaranteedRef { $0.header.next }
+                    current.release()
                 }
             }
-            buckets.deinitialize(count: size)
             buckets.deallocate()
         }
     }
@@ -91,8 +133,12 @@ public final class Dict<Value> {
         guard let buckets = table.buckets else { return nil }
         var entry = buckets[Int(truncatingIfNeeded: hash) & table.mask]
         while let current = entry {
-            if bytesEqual(current.key, key) { return current }
-            entry = current.next
+            let found = current._withUnsafeGuaranteedRef { node -> Bool in
+                if node.keyEquals(key) { return true }
+                entry = node.header.next
+                return false
+            }
+            if found { return current.takeUnretainedValue() }
         }
         return nil
     }
@@ -102,25 +148,45 @@ public final class Dict<Value> {
     /// Adds a key known to be absent; returns its entry.
     @inlinable
     @discardableResult
-    public func insertNew(key: [UInt8], value: Value) -> DictEntry<Value> {
+    public func insertNew(key: UnsafeRawBufferPointer, value: Value) -> DictEntry<Value> {
         if isRehashing { rehashStep() }
         expandIfNeeded()
-        let hash = key.withUnsafeBytes { ByteHash.hash($0) }
+        let hash = ByteHash.hash(key)
+        let entry = DictEntry.make(key: key, value: value)
         if isRehashing {
-            let index = Int(truncatingIfNeeded: hash) & tables.1.mask
-            let entry = DictEntry(key: key, value: value, next: tables.1.buckets![index])
-            tables.1.buckets![index] = entry
-            tables.1.used &+= 1
-            return entry
+            Dict.link(entry, into: &tables.1, hash: hash)
+        } else {
+            Dict.link(entry, into: &tables.0, hash: hash)
         }
-        let index = Int(truncatingIfNeeded: hash) & tables.0.mask
-        let entry = DictEntry(key: key, value: value, next: tables.0.buckets![index])
-        tables.0.buckets![index] = entry
-        tables.0.used &+= 1
         return entry
     }
 
+    @inlinable
+    @discardableResult
+    public func insertNew(key: [UInt8], value: Value) -> DictEntry<Value> {
+        key.withUnsafeBytes { insertNew(key: $0, value: value) }
+    }
+
+    /// Puts `entry` at the head of its chain; the table takes one reference.
+    @inlinable
+    static func link(_ entry: DictEntry<Value>, into table: inout Table, hash: UInt64) {
+        let index = Int(truncatingIfNeeded: hash) & table.mask
+        entry.header.next = table.buckets![index]
+        table.buckets![index] = Unmanaged.passRetained(entry)
+        table.used &+= 1
+    }
+
     /// Sets `key` to `value`, adding it if absent; returns true when it was added.
+    @discardableResult
+    public func set(_ key: UnsafeRawBufferPointer, _ value: Value) -> Bool {
+        if let entry = find(key) {
+            entry.value = value
+            return false
+        }
+        insertNew(key: key, value: value)
+        return true
+    }
+
     @discardableResult
     public func set(_ key: [UInt8], _ value: Value) -> Bool {
         if let entry = find(key) {
@@ -151,17 +217,24 @@ public final class Dict<Value> {
     static func removeFrom(_ table: inout Table, _ key: UnsafeRawBufferPointer, _ hash: UInt64) -> DictEntry<Value>? {
         guard let buckets = table.buckets else { return nil }
         let index = Int(truncatingIfNeeded: hash) & table.mask
-        var previous: DictEntry<Value>? = nil
+        var previous: Unmanaged<DictEntry<Value>>? = nil
         var entry = buckets[index]
         while let current = entry {
-            if bytesEqual(current.key, key) {
-                if let previous { previous.next = current.next } else { buckets[index] = current.next }
-                current.next = nil
+            let node = current.takeUnretainedValue()
+            if node.keyEquals(key) {
+                let next = node.header.next
+                if let previous {
+                    previous._withUnsafeGuaranteedRef { $0.header.next = next }
+                } else {
+                    buckets[index] = next
+                }
+                node.header.next = nil
                 table.used -= 1
-                return current
+                // Hand the table's reference to the caller.
+                return current.takeRetainedValue()
             }
             previous = current
-            entry = current.next
+            entry = node.header.next
         }
         return nil
     }
@@ -237,9 +310,11 @@ public final class Dict<Value> {
             }
             var entry = old[rehashIndex]
             while let current = entry {
-                entry = current.next
-                let index = current.key.withUnsafeBytes { Int(truncatingIfNeeded: ByteHash.hash($0)) } & tables.1.mask
-                current.next = tables.1.buckets![index]
+                // The entry keeps the table's reference; only the links move.
+                let node = current.takeUnretainedValue()
+                entry = node.header.next
+                let index = node.withKey { Int(truncatingIfNeeded: ByteHash.hash($0)) } & tables.1.mask
+                node.header.next = tables.1.buckets![index]
                 tables.1.buckets![index] = current
                 tables.0.used -= 1
                 tables.1.used += 1
@@ -281,8 +356,9 @@ public final class Dict<Value> {
         func emit(_ table: Table, _ index: UInt64) {
             var entry = table.buckets![Int(truncatingIfNeeded: index & UInt64(table.mask))]
             while let current = entry {
-                entry = current.next
-                visit(current)
+                let node = current.takeUnretainedValue()
+                entry = node.header.next
+                visit(node)
             }
         }
         if !isRehashing {
@@ -315,8 +391,9 @@ public final class Dict<Value> {
             for index in 0..<table.size {
                 var entry = buckets[index]
                 while let current = entry {
-                    entry = current.next
-                    body(current)
+                    let node = current.takeUnretainedValue()
+                    entry = node.header.next
+                    body(node)
                 }
             }
         }
@@ -326,7 +403,7 @@ public final class Dict<Value> {
     public func randomEntry<G: RandomNumberGenerator>(using generator: inout G) -> DictEntry<Value>? {
         if count == 0 { return nil }
         if isRehashing { rehashStep() }
-        var head: DictEntry<Value>?
+        var head: Unmanaged<DictEntry<Value>>?
         if isRehashing {
             let s0 = tables.0.size
             let span = s0 + tables.1.size - rehashIndex
@@ -341,11 +418,11 @@ public final class Dict<Value> {
         }
         var length = 0
         var entry = head
-        while let current = entry { length += 1; entry = current.next }
+        while let current = entry { length += 1; entry = current.takeUnretainedValue().header.next }
         var pick = Int.random(in: 0..<length, using: &generator)
         entry = head
-        while pick > 0 { entry = entry!.next; pick -= 1 }
-        return entry
+        while pick > 0 { entry = entry!.takeUnretainedValue().header.next; pick -= 1 }
+        return entry?.takeUnretainedValue()
     }
 }
 
