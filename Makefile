@@ -45,5 +45,17 @@ test-swift:
 test-python: deps release
 	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pytest -q Tests/python
 
+# Performance harness (Benchmarks/harness): Apus vs redis-server throughput, CPU per request,
+# latency and memory per key (BENCH_QUICK=1 for a short run, BENCH_MEMORY=0 to skip memory);
+# a perf profile under a SET/GET load; instructions per request under callgrind.
+bench: deps-apt release
+	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Benchmarks/harness/bench.py
+
+profile: deps-apt release
+	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) bash Benchmarks/harness/profile.sh
+
+callgrind: deps-apt release
+	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) bash Benchmarks/harness/callgrind.sh
+
 clean:
 	rm -rf .build

@@ -34,22 +34,22 @@ public final class CommandTable {
                            aclCategories: row.acl.split(separator: " ").map(String.init),
                            handler: handlers[name], info: meta.info, docs: meta.docs)
         }
-        var containers: [String: Command] = [:]
+        // Sorted names put "command" before "command|count", so a container that also has a
+        // handler of its own (COMMAND) is created once and then receives its subcommands.
+        var topLevel: [String: Command] = [:]
         for name in handlers.keys.sorted() {
             if let bar = name.firstIndex(of: "|") {
                 let parent = String(name[..<bar])
-                let container = containers[parent] ?? make(parent)
-                containers[parent] = container
+                let container = topLevel[parent] ?? make(parent)
+                topLevel[parent] = container
                 container.subcommands[String(name[name.index(after: bar)...])] = make(name)
             } else {
-                let command = make(name)
-                commands.append(command)
-                byName.insertNew(key: Array(name.utf8), value: command)
+                topLevel[name] = make(name)
             }
         }
-        for (name, container) in containers {
-            commands.append(container)
-            byName.insertNew(key: Array(name.utf8), value: container)
+        for (name, command) in topLevel {
+            commands.append(command)
+            byName.insertNew(key: Array(name.utf8), value: command)
         }
         commands.sort { $0.fullName < $1.fullName }
     }

@@ -1,0 +1,515 @@
+#!/usr/bin/env python3
+"""Apus vs redis-server: throughput, CPU per request, latency and memory per key.
+
+    make bench                      # full run (~10 minutes at most)
+    BENCH_QUICK=1 make bench        # short run (under 2 minutes)
+    python3 Benchmarks/harness/bench.py
+
+Starts Apus and redis-server on free ports with the same settings
+(--bind 127.0.0.1 --save "" --appendonly no) and drives both with redis-benchmark
+in one run, alternating the server per test (Apus, Redis, Apus, Redis, ...) so that
+machine drift hits both.  Per test it records requests/s and p50/p99 latency
+(redis-benchmark --csv) and the server's CPU time (utime+stime from /proc/<pid>/stat).
+Then (unless BENCH_MEMORY=0) it loads 1,000,000 keys into fresh servers and reports
+used_memory and RSS per key.
+
+Tests: PING_INLINE PING_MBULK SET GET INCR MSET always; LPUSH RPUSH LPOP RPOP SADD HSET
+SPOP ZADD ZPOPMIN LRANGE_100 LRANGE_600 XADD when Apus answers COMMAND INFO <command>.
+LRANGE_* run as custom commands on a list pre-filled with 600 elements (so the CPU of
+redis-benchmark's LPUSH prelude is not counted), XADD as `XADD mystream * myfield <d bytes>`
+(redis-benchmark 7.0 has no XADD test).  Each at -P 1 and -P 16, -c 50, -r 100000,
+-d 3 and -d 1024 (-d 3 only with BENCH_QUICK, and for the tests whose requests and replies
+do not carry the -d payload).  redis-benchmark 7.0's CSV columns: test, rps, avg_latency_ms,
+min_latency_ms, p50_latency_ms, p95_latency_ms, p99_latency_ms, max_latency_ms.
+
+Environment:
+    BENCH_QUICK=1      fewer requests, -d 3 only
+    BENCH_MEMORY=0     skip the memory part;  BENCH_MEMORY=only  run only the memory part
+    BENCH_TESTS=set,get   only these tests (names as in the table, case-insensitive)
+    BENCH_N=N          requests per test at -P 1 (x4 at -P 16), overriding the defaults
+    BENCH_REPEAT=k     run each test k times per server (still alternating); the table shows
+                       the median rps/p99 and CPU over all k runs (k times longer)
+    BENCH_ALL_SIZES=1  also run the tests that ignore -d (PING_*, INCR, SADD, SPOP, ZADD,
+                       ZPOPMIN) at -d 1024; by default they run at -d 3 only
+    BENCH_JSON=path    also write every measurement as JSON
+    BENCH_KEEP_TMP=1   keep the servers' temporary directories (logs)
+    APUS_BIN, REDIS_BIN, REDIS_BENCHMARK   binaries
+Exit status: 0 on success, 1 if a test errored or a server died, 2 for a setup problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from benchlib import (Conn, HarnessError, RespError, Server, apus_binary,  # noqa: E402
+                      command_supported, info_field, install_sigterm_handler, log, machine,
+                      redis_benchmark_binary, redis_binary, require_executable)
+
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+CLIENTS = 50
+KEYSPACE = 100000
+PIPELINES = [1, 16]
+SIZES = [3] if QUICK else [3, 1024]
+LIST_FILL = 600
+REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "1")))
+
+
+class Test:
+    """One redis-benchmark test.
+
+    name       the label in the table (redis-benchmark's own test name where it has one)
+    probe      commands the server must know (COMMAND INFO) for the test to run
+    t          redis-benchmark -t name, or None for a custom command
+    custom     custom command (a function of the value size), when t is None
+    scale      fraction of the base request count (heavy tests run fewer requests)
+    big_scale  a further factor at -d 1024 (replies or memory grow with the value size)
+    always     part of the set every server must support (never skipped)
+    fill_list  (re)fill `mylist` with 600 elements of -d bytes before the test
+    sized      whether the requests or replies carry the -d payload; a test that does not
+               (PING, INCR, SADD "element:N", ...) would repeat itself at -d 1024, so it runs
+               at the smallest size only unless BENCH_ALL_SIZES=1
+    """
+
+    def __init__(self, name, probe, t=None, custom=None, scale=1.0, big_scale=1.0,
+                 always=False, fill_list=False, sized=True):
+        self.name = name
+        self.probe = probe
+        self.t = t
+        self.custom = custom
+        self.scale = scale
+        self.big_scale = big_scale  # extra factor at -d 1024
+        self.always = always
+        self.fill_list = fill_list
+        self.sized = sized
+
+
+# redis-benchmark's default order: the pops follow the pushes and drain what they pushed.
+TESTS = [
+    Test("PING_INLINE", ["ping"], t="ping_inline", always=True, sized=False),
+    Test("PING_MBULK", ["ping"], t="ping_mbulk", always=True, sized=False),
+    Test("SET", ["set"], t="set", always=True),
+    Test("GET", ["get"], t="get", always=True),
+    Test("INCR", ["incr"], t="incr", always=True, sized=False),
+    Test("LPUSH", ["lpush"], t="lpush", big_scale=0.5),
+    Test("RPUSH", ["rpush"], t="rpush", big_scale=0.5),
+    Test("LPOP", ["lpop"], t="lpop", big_scale=0.5),
+    Test("RPOP", ["rpop"], t="rpop", big_scale=0.5),
+    Test("SADD", ["sadd"], t="sadd", sized=False),
+    Test("HSET", ["hset"], t="hset"),
+    Test("SPOP", ["spop"], t="spop", sized=False),
+    Test("ZADD", ["zadd"], t="zadd", sized=False),
+    Test("ZPOPMIN", ["zpopmin"], t="zpopmin", sized=False),
+    Test("LRANGE_100", ["lrange", "lpush"], custom=lambda d: ["LRANGE", "mylist", "0", "99"],
+         scale=0.25, big_scale=0.1, fill_list=True),
+    Test("LRANGE_600", ["lrange", "lpush"], custom=lambda d: ["LRANGE", "mylist", "0", "599"],
+         scale=0.06, big_scale=0.1, fill_list=True),
+    Test("MSET", ["mset"], t="mset", scale=0.5, big_scale=0.25, always=True),
+    Test("XADD", ["xadd"], custom=lambda d: ["XADD", "mystream", "*", "myfield", "x" * d],
+         scale=0.5, big_scale=0.5),
+]
+
+
+def base_requests(pipeline: int) -> int:
+    if os.environ.get("BENCH_N"):
+        n = int(os.environ["BENCH_N"])
+        return n if pipeline == 1 else 4 * n
+    if QUICK:
+        return 20000 if pipeline == 1 else 200000
+    return 100000 if pipeline == 1 else 400000
+
+
+def requests_for(test: Test, pipeline: int, size: int) -> int:
+    n = base_requests(pipeline) * test.scale * (test.big_scale if size > 100 else 1.0)
+    return max(1000, int(round(n / 1000.0)) * 1000)
+
+
+# ---------------------------------------------------------------------------
+# redis-benchmark
+
+
+def total_commands(srv: Server) -> int:
+    with srv.conn() as c:
+        return int(info_field(c, "stats", "total_commands_processed"))
+
+
+def run_benchmark(srv: Server, test: Test, n: int, pipeline: int, size: int) -> dict:
+    argv = [redis_benchmark_binary(), "-h", srv.host, "-p", str(srv.port),
+            "-c", str(CLIENTS), "-n", str(n), "-r", str(KEYSPACE), "-d", str(size),
+            "-P", str(pipeline), "--csv"]
+    argv += ["-t", test.t] if test.t else test.custom(size)
+    srv.check_alive()
+    cmds0 = total_commands(srv)
+    cpu0 = srv.cpu_seconds()
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        raise HarnessError("%s on %s: redis-benchmark did not finish within 600 s" % (test.name, srv.name))
+    wall = time.monotonic() - t0
+    srv.check_alive()
+    cpu = srv.cpu_seconds() - cpu0
+    cmds = total_commands(srv) - cmds0
+    out, err = proc.stdout, proc.stderr
+    bad = [l for l in (out + "\n" + err).splitlines()
+           if "error" in l.lower() or "refused" in l.lower() or "reset by peer" in l.lower()]
+    if proc.returncode != 0 or bad:
+        raise HarnessError("%s on %s (-P %d -d %d) failed (redis-benchmark exit status %d):\n%s%s"
+                           % (test.name, srv.name, pipeline, size, proc.returncode,
+                              err.strip(), ("\n" + out.strip()) if out.strip() else ""))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    if not rows or "rps" not in rows[-1]:
+        raise HarnessError("%s on %s: no CSV result from redis-benchmark:\n%s\n%s"
+                           % (test.name, srv.name, out, err))
+    row = rows[-1]
+    if cmds < n:
+        raise HarnessError("%s on %s: server counted %d commands for %d requests"
+                           % (test.name, srv.name, cmds, n))
+    return {
+        "rps": float(row["rps"]),
+        "avg_ms": float(row["avg_latency_ms"]),
+        "p50_ms": float(row["p50_latency_ms"]),
+        "p95_ms": float(row["p95_latency_ms"]),
+        "p99_ms": float(row["p99_latency_ms"]),
+        "max_ms": float(row["max_latency_ms"]),
+        "cpu_s": cpu,
+        "cpu_s_per_m": cpu / n * 1e6,
+        "wall_s": wall,
+        "requests": n,
+    }
+
+
+def fill_list(srv: Server, size: int) -> None:
+    with srv.conn() as c:
+        c.command("DEL", "mylist")
+        c.command("LPUSH", "mylist", *([b"x" * size] * LIST_FILL))
+
+
+def supported_tests(apus: Server, redis: Server) -> list:
+    only = [s.strip().upper() for s in os.environ.get("BENCH_TESTS", "").split(",") if s.strip()]
+    chosen, skipped = [], []
+    with apus.conn() as ca, redis.conn() as cr:
+        for test in TESTS:
+            if only and test.name not in only:
+                continue
+            missing_a = [p for p in test.probe if not command_supported(ca, p)]
+            missing_r = [p for p in test.probe if not command_supported(cr, p)]
+            if missing_r:
+                raise HarnessError("redis-server does not know %s" % ",".join(missing_r))
+            if missing_a:
+                if test.always:
+                    raise HarnessError("Apus does not support %s, needed by the %s test"
+                                       % (",".join(missing_a), test.name))
+                skipped.append("%s (no %s)" % (test.name, ",".join(missing_a)))
+                continue
+            chosen.append(test)
+    if only:
+        unknown = set(only) - {t.name for t in TESTS}
+        if unknown:
+            raise HarnessError("unknown BENCH_TESTS entries: %s" % ", ".join(sorted(unknown)))
+    if skipped:
+        log("skipped (Apus lacks the command): " + ", ".join(skipped))
+    return chosen
+
+
+def combine(runs: list) -> dict:
+    """Median rps and latencies over the repeats; CPU summed over all of them."""
+    if len(runs) == 1:
+        return runs[0]
+    out = {k: statistics.median(r[k] for r in runs)
+           for k in ("rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "wall_s")}
+    out["cpu_s"] = sum(r["cpu_s"] for r in runs)
+    out["requests"] = sum(r["requests"] for r in runs)
+    out["cpu_s_per_m"] = out["cpu_s"] / out["requests"] * 1e6
+    out["runs"] = runs
+    return out
+
+
+def run_throughput(apus: Server, redis: Server) -> list:
+    tests = supported_tests(apus, redis)
+    results = []
+    configs = [(size, p) for size in SIZES for p in PIPELINES]
+    all_sizes = os.environ.get("BENCH_ALL_SIZES", "") not in ("", "0")
+
+    def selected(test, size):
+        return all_sizes or test.sized or size == SIZES[0]
+    total = sum(1 for size, _ in configs for t in tests if selected(t, size))
+    unsized = [t.name for t in tests if not t.sized]
+    if len(SIZES) > 1 and unsized and not all_sizes:
+        log("-d %s only (the payload size does not change them): %s" % (SIZES[0], ", ".join(unsized)))
+    k = 0
+    for size, pipeline in configs:
+        for srv in (apus, redis):
+            with srv.conn() as c:
+                c.command("FLUSHALL")
+        for test in tests:
+            if not selected(test, size):
+                continue
+            k += 1
+            n = requests_for(test, pipeline, size)
+            if test.fill_list:
+                fill_list(apus, size)
+                fill_list(redis, size)
+            runs_a, runs_r = [], []
+            for _ in range(REPEAT):
+                runs_a.append(run_benchmark(apus, test, n, pipeline, size))
+                runs_r.append(run_benchmark(redis, test, n, pipeline, size))
+            a, r = combine(runs_a), combine(runs_r)
+            log("[%3d/%d] %-11s -d %-4d -P %-2d n=%-7d  Apus %10.0f rps  Redis %10.0f rps"
+                % (k, total, test.name, size, pipeline, n, a["rps"], r["rps"]))
+            results.append({"test": test.name, "size": size, "pipeline": pipeline, "requests": n,
+                            "apus": a, "redis": r})
+    return results
+
+
+def ratio(a: float, b: float) -> str:
+    return "%.2f" % (a / b) if b > 0 else "-"
+
+
+def print_table(rows: list, header_cols: list, aligns: str, group=None) -> None:
+    """Aligned columns; a blank line whenever group(row) changes."""
+    widths = [max(len(str(r[i])) for r in [header_cols] + rows) for i in range(len(header_cols))]
+
+    def fmt(r):
+        return "  ".join(str(c).ljust(w) if al == "l" else str(c).rjust(w)
+                         for c, w, al in zip(r, widths, aligns))
+    print(fmt(header_cols))
+    print("  ".join("-" * w for w in widths))
+    prev = None
+    for r in rows:
+        if group is not None and prev is not None and group(r) != group(prev):
+            print()
+        print(fmt(r))
+        prev = r
+
+
+def print_throughput(results: list) -> None:
+    header = ["test", "-d", "-P", "rps Apus", "rps Redis", "A/R",
+              "CPU s/M Apus", "CPU s/M Redis", "CPU A/R", "p99 ms Apus", "p99 ms Redis"]
+    rows = []
+    for res in results:
+        a, r = res["apus"], res["redis"]
+        rows.append([res["test"], res["size"], res["pipeline"],
+                     "%.0f" % a["rps"], "%.0f" % r["rps"], ratio(a["rps"], r["rps"]),
+                     "%.2f" % a["cpu_s_per_m"], "%.2f" % r["cpu_s_per_m"],
+                     ratio(a["cpu_s_per_m"], r["cpu_s_per_m"]),
+                     "%.3f" % a["p99_ms"], "%.3f" % r["p99_ms"]])
+    print("Throughput: redis-benchmark -c %d -r %d --csv, alternating Apus/Redis per test%s. "
+          "A/R > 1: Apus faster; CPU A/R < 1: Apus cheaper."
+          % (CLIENTS, KEYSPACE, ", median of %d runs each" % REPEAT if REPEAT > 1 else ""))
+    print("CPU s/M = server CPU seconds (utime+stime) per million requests. "
+          "p99 = 99th percentile latency seen by redis-benchmark.")
+    print()
+    print_table(rows, header, "lrrrrrrrrrr", group=lambda r: r[1:3])
+    print()
+
+
+# ---------------------------------------------------------------------------
+# Memory
+
+MEM_N = 1000000
+KEY_FMT = b"key:%012d"            # 16 bytes
+MEMBER_FMT = b"$16\r\nkey:%012d\r\n"
+
+
+def _chunks(cmds_per_chunk: int, n_cmds: int, make_cmd) -> tuple:
+    chunks, counts = [], []
+    for start in range(0, n_cmds, cmds_per_chunk):
+        stop = min(n_cmds, start + cmds_per_chunk)
+        chunks.append(b"".join(make_cmd(i) for i in range(start, stop)))
+        counts.append(stop - start)
+    return chunks, counts
+
+
+def _bulk(b: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(b), b)
+
+
+def payload_strings(value: bytes, use_mset: bool) -> tuple:
+    pair = MEMBER_FMT + _bulk(value).replace(b"%", b"%%")
+    if use_mset:
+        per = 1000  # pairs per MSET
+
+        def make(j):
+            lo, hi = j * per, min(MEM_N, (j + 1) * per)
+            return (b"*%d\r\n$4\r\nMSET\r\n" % (1 + 2 * (hi - lo))) + b"".join(pair % i for i in range(lo, hi))
+        return _chunks(20, (MEM_N + per - 1) // per, make)
+    cmd = b"*3\r\n$3\r\nSET\r\n" + pair
+    return _chunks(10000, MEM_N, lambda i: cmd % i)
+
+
+def payload_strings_ttl(value: bytes) -> tuple:
+    cmd = b"*5\r\n$3\r\nSET\r\n" + MEMBER_FMT + _bulk(value).replace(b"%", b"%%") + \
+        b"$2\r\nEX\r\n$6\r\n100000\r\n"
+    return _chunks(10000, MEM_N, lambda i: cmd % i)
+
+
+def payload_collection(cmd_name: bytes, key: bytes, args_per_member: int, member_fmt) -> tuple:
+    per = 1000  # members per command
+    head = _bulk(cmd_name) + _bulk(key)
+
+    def make(j):
+        lo, hi = j * per, min(MEM_N, (j + 1) * per)
+        return b"*%d\r\n" % (2 + args_per_member * (hi - lo)) + head + \
+            b"".join(member_fmt(i) for i in range(lo, hi))
+    return _chunks(20, (MEM_N + per - 1) // per, make)
+
+
+def settle(conn: Conn, timeout: float = 6.0) -> int:
+    """used_memory once two readings 0.3 s apart agree (incremental rehash, buffers)."""
+    deadline = time.monotonic() + timeout
+    prev = int(info_field(conn, "memory", "used_memory"))
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        cur = int(info_field(conn, "memory", "used_memory"))
+        if cur == prev:
+            return cur
+        prev = cur
+    return prev
+
+
+def measure_memory(srv: Server, payload: tuple, expect_keys: int) -> dict:
+    with srv.conn() as c:
+        c.command("FLUSHALL")
+        mem0 = settle(c)
+        rss0 = srv.rss_bytes()
+    t0 = time.monotonic()
+    with srv.conn(timeout=120) as c:
+        c.pipeline_simple(*payload)
+    load_s = time.monotonic() - t0
+    srv.check_alive()
+    with srv.conn() as c:
+        mem1 = settle(c)
+        rss1 = srv.rss_bytes()
+        dbsize = c.command("DBSIZE")
+    if dbsize != expect_keys:
+        raise HarnessError("%s: DBSIZE is %s after loading, expected %d" % (srv.name, dbsize, expect_keys))
+    return {"used_memory_delta": mem1 - mem0, "rss_delta": rss1 - rss0, "load_s": load_s,
+            "used_memory_empty": mem0, "rss_empty": rss0}
+
+
+def run_memory(apus_bin: str, redis_bin: str) -> list:
+    with Server("Apus", apus_bin) as probe, probe.conn() as c:
+        has = {name: command_supported(c, name) for name in ("mset", "hset", "sadd", "zadd")}
+    scenarios = [
+        ("1M keys, 3 B values", lambda: payload_strings(b"abc", has["mset"]), MEM_N),
+        ("1M keys, 100 B values", lambda: payload_strings(b"v" * 100, has["mset"]), MEM_N),
+        ("1M keys, 3 B values, EX 100000", lambda: payload_strings_ttl(b"abc"), MEM_N),
+    ]
+    if has["hset"]:
+        scenarios.append(("hash, 1M fields, 3 B values",
+                          lambda: payload_collection(b"HSET", b"myhash", 2, lambda i: MEMBER_FMT % i + b"$3\r\nabc\r\n"), 1))
+    if has["sadd"]:
+        scenarios.append(("set, 1M members",
+                          lambda: payload_collection(b"SADD", b"myset", 1, lambda i: MEMBER_FMT % i), 1))
+    if has["zadd"]:
+        scenarios.append(("sorted set, 1M members",
+                          lambda: payload_collection(b"ZADD", b"myzset", 2,
+                                                     lambda i: _bulk(b"%d" % i) + MEMBER_FMT % i), 1))
+    skipped = [n for n in ("hset", "sadd", "zadd") if not has[n]]
+    if skipped:
+        log("memory: skipping %s (Apus lacks the command)" % ", ".join(c.upper() for c in skipped))
+    results = []
+    for label, make_payload, expect in scenarios:
+        payload = make_payload()
+        res = {"scenario": label}
+        # Fresh servers per scenario: freed memory is not always returned to the OS,
+        # so a second load into a flushed server would understate the RSS growth.
+        for name, binary in (("Apus", apus_bin), ("Redis", redis_bin)):
+            with Server(name, binary) as srv:
+                res[name.lower()] = measure_memory(srv, payload, expect)
+        log("memory: %-32s Apus %6.1f B  Redis %6.1f B used_memory per item (load %.1f s / %.1f s)"
+            % (label, res["apus"]["used_memory_delta"] / MEM_N, res["redis"]["used_memory_delta"] / MEM_N,
+               res["apus"]["load_s"], res["redis"]["load_s"]))
+        results.append(res)
+    return results
+
+
+def print_memory(results: list) -> None:
+    header = ["scenario", "used_memory B Apus", "B Redis", "A/R", "RSS B Apus", "B Redis", "A/R"]
+    rows = []
+    for res in results:
+        a, r = res["apus"], res["redis"]
+        rows.append([res["scenario"],
+                     "%.1f" % (a["used_memory_delta"] / MEM_N), "%.1f" % (r["used_memory_delta"] / MEM_N),
+                     ratio(a["used_memory_delta"], r["used_memory_delta"]),
+                     "%.1f" % (a["rss_delta"] / MEM_N), "%.1f" % (r["rss_delta"] / MEM_N),
+                     ratio(a["rss_delta"], r["rss_delta"])])
+    print("Memory: bytes per key (or per member), growth over the empty server; "
+          "keys key:NNNNNNNNNNNN (16 B). A/R < 1: Apus smaller.")
+    print()
+    print_table(rows, header, "lrrrrrr")
+    print()
+
+
+# ---------------------------------------------------------------------------
+
+
+def header(apus: Server, redis: Server) -> None:
+    def describe(srv):
+        with srv.conn() as c:
+            return "%s (redis_version %s, mem_allocator %s)" % (
+                srv.binary, info_field(c, "server", "redis_version"), info_field(c, "memory", "mem_allocator"))
+    print("Apus benchmark%s | %s" % (" (BENCH_QUICK)" if QUICK else "", machine()))
+    print("Apus:  " + describe(apus))
+    print("Redis: " + describe(redis))
+    print("Both:  --bind 127.0.0.1 --save \"\" --appendonly no; client %s" % redis_benchmark_binary())
+    print()
+
+
+def main() -> int:
+    install_sigterm_handler()
+    apus_bin, redis_bin = apus_binary(), redis_binary()
+    require_executable(apus_bin, "Apus binary", "build it with `make release`")
+    require_executable(redis_bin, "redis-server", "install it with `make deps-apt`")
+    require_executable(redis_benchmark_binary(), "redis-benchmark", "install it with `make deps-apt`")
+    mem_mode = os.environ.get("BENCH_MEMORY", "1")
+    started = time.monotonic()
+    report = {"machine": machine(), "quick": QUICK}
+    apus = Server("Apus", apus_bin)
+    redis = Server("Redis", redis_bin)
+    try:
+        apus.start()
+        redis.start()
+        header(apus, redis)
+        sys.stdout.flush()
+        if mem_mode != "only":
+            report["throughput"] = run_throughput(apus, redis)
+    finally:
+        apus.stop()
+        redis.stop()
+    if mem_mode != "only":
+        print_throughput(report["throughput"])
+        sys.stdout.flush()
+    if mem_mode not in ("0", "no", "false"):
+        report["memory"] = run_memory(apus_bin, redis_bin)
+        print_memory(report["memory"])
+    print("total time %.0f s" % (time.monotonic() - started))
+    if os.environ.get("BENCH_JSON"):
+        with open(os.environ["BENCH_JSON"], "w") as f:
+            json.dump(report, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except HarnessError as e:
+        print("\nbench: FAILED: %s" % e, file=sys.stderr)
+        sys.exit(1 if "not found" not in str(e) else 2)
+    except (RespError, ConnectionError, OSError) as e:
+        traceback.print_exc()
+        print("\nbench: FAILED: %s" % e, file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("\nbench: interrupted", file=sys.stderr)
+        sys.exit(130)
