@@ -36,10 +36,10 @@ extension Directive {
 
     static func number(_ name: String, alias: String? = nil, _ lower: Int64, _ upper: Int64, _ value: Int64,
                        _ format: NumericFormat = .integer, flags: DirectiveFlags = [], unsigned: Bool = false,
-                       clamp: ClosedRange<Int64>? = nil) -> Directive {
+                       clamp: ClosedRange<Int64>? = nil, runtimeMinimum: Int64? = nil) -> Directive {
         Directive(name, alias: alias, flags,
                   .numeric(NumericSpec(lower: lower, upper: upper, defaultValue: value, format: format,
-                                       unsigned: unsigned, clamp: clamp)))
+                                       unsigned: unsigned, clamp: clamp, runtimeMinimum: runtimeMinimum)))
     }
 
     static func special(_ name: String, alias: String? = nil, _ kind: SpecialKind, flags: DirectiveFlags = []) -> Directive {
@@ -230,7 +230,7 @@ enum ConfigDirectives {
         .number("latency-monitor-threshold", 0, longMax, 0),
         .number("proto-max-bulk-len", 1024 * 1024, longMax, 512 * 1024 * 1024, .memory),
         .number("stream-node-max-entries", 0, longMax, 100),
-        .number("repl-backlog-size", 1, longMax, 1024 * 1024, .memory),
+        .number("repl-backlog-size", 1, longMax, 1024 * 1024, .memory, runtimeMinimum: 16 * 1024),
         // C unsigned long long
         .number("maxmemory", 0, ullongMax, 0, .memory, unsigned: true),
         .number("cluster-link-sendbuf-limit", 0, ullongMax, 0, .memory, unsigned: true),

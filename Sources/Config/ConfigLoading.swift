@@ -61,7 +61,13 @@ extension ConfigStore {
         if let index = directiveIndex(name) {
             let directive = directives[index]
             if !directive.flags.contains(.multiArg) && args.count != 2 { return "wrong number of arguments" }
-            switch parse(index, Array(args.dropFirst()), context: &loadContext) {
+            var words = Array(args.dropFirst())
+            // A multi-word directive given one non-empty word is split again, so that
+            // `--save "3600 1 300 100"` and `bind "127.0.0.1 ::1"` work (Redis 7.0.1+).
+            if directive.flags.contains(.multiArg) && words.count == 1 && !words[0].isEmpty {
+                words = ConfigText.splitArgs(words[0].utf8) ?? []
+            }
+            switch parse(index, words, context: &loadContext) {
             case .failure(let error): return error.message
             case .success(let value): values[index] = value
             }

@@ -18,7 +18,7 @@ extension ConfigStore {
     public func rewrite() -> String? {
         guard let path = configFilePath else { return "ERR The server is running without a config file" }
         var state: RewriteState
-        switch RewriteState.read(path, isKnown: { self.directiveIndex($0) != nil || fileOnlyDirectives.contains($0) }) {
+        switch RewriteState.read(path, canonicalName: { self.canonicalName($0) }) {
         case .failure(let error): return "ERR Rewriting config file: \(SpecialValues.errnoText(error.code))"
         case .success(let read): state = read
         }
@@ -140,10 +140,11 @@ struct RewriteState {
     var processed: Set<String> = []
     var needsSignature = true
 
-    /// Reads the old file (a missing file is an empty one). Fails with errno otherwise.
     struct ReadError: Error { let code: Int32 }
 
-    static func read(_ path: String, isKnown: (String) -> Bool) -> Result<RewriteState, ReadError> {
+    /// Reads the old file (a missing file is an empty one). Fails with errno otherwise.
+    /// `canonicalName` maps a directive or alias to the directive's name, nil if unknown.
+    static func read(_ path: String, canonicalName: (String) -> String?) -> Result<RewriteState, ReadError> {
         var state = RewriteState()
         guard let file = fopen(path, "r") else {
             return errno == ENOENT ? .success(state) : .failure(ReadError(code: errno))
@@ -167,27 +168,17 @@ struct RewriteState {
                 state.lines.append(line)
                 continue
             }
-            guard let args = ConfigText.splitArgs(trimmed), let first = args.first,
-                  isKnown(ConfigText.lowercased(first)) else {
+            let name = ConfigText.splitArgs(trimmed)?.first.map(ConfigText.lowercased)
+            guard let name, let option = canonicalName(name) ?? (fileOnlyDirectives.contains(name) ? name : nil) else {
                 // Unparsable, or a directive that no longer exists: keep it, as a comment.
                 state.lines.append("# ??? " + line)
                 continue
             }
-            // Old "slave" spellings count as the "replica" directive they alias.
-            let option = replacingFirstSlave(ConfigText.lowercased(first))
+            // An alias's line ("slaveof", "hash-max-ziplist-entries") belongs to its directive.
             state.optionLines[option, default: []].append(state.lines.count)
             state.lines.append(line)
         }
         return .success(state)
-    }
-
-    /// "min-slaves-to-write" → "min-replicas-to-write" (the first "slave" only, as Redis does).
-    private static func replacingFirstSlave(_ option: String) -> String {
-        let bytes = Array(option.utf8), slave = Array("slave".utf8)
-        guard bytes.count >= slave.count,
-              let start = (0...(bytes.count - slave.count)).first(where: { Array(bytes[$0..<$0 + slave.count]) == slave })
-        else { return option }
-        return String(decoding: bytes[..<start] + Array("replica".utf8) + bytes[(start + slave.count)...], as: UTF8.self)
     }
 
     mutating func markProcessed(_ option: String) {

@@ -42,6 +42,9 @@ struct NumericSpec {
     let unsigned: Bool
     /// Accepted but then pulled into this range (Redis does so for `hz`, a hint, not a contract).
     let clamp: ClosedRange<Int64>?
+    /// A floor that only CONFIG SET applies, when the value changes (Redis's apply function for
+    /// repl-backlog-size raises it to 16kb; a config file may set less).
+    let runtimeMinimum: Int64?
 }
 
 /// One spelling of an enum directive's value. Several names may share a value (oom-score-adj's

@@ -264,27 +264,33 @@ public final class ConfigStore {
             case .failure(let error):
                 restore(savedValues, directory: savedDirectory)
                 return setFailure(target.entry.name, error.message)
-            case .success(let value):
+            case .success(var value):
+                if value != values[index], case .numeric(let spec) = directives[index].kind,
+                   let minimum = spec.runtimeMinimum, value.number < minimum {
+                    value = ConfigValue(text: NumericText.format(minimum, spec), number: minimum)
+                }
                 values[index] = value
-                if text(at: index) != before && !changed.contains(where: { $0.index == index }) {
+                // Bytes, not String equality: canonically equivalent texts are still a change.
+                let isChange = !text(at: index).utf8.elementsEqual(before.utf8)
+                if isChange && !changed.contains(where: { $0.index == index }) {
                     changed.append((index, target.entry.name))
                 }
             }
         }
 
-        var applied: [Int] = []
+        var accepted: [(index: Int, hook: (String) -> String?)] = []
         for (index, name) in changed {
             for hook in hooks[index] ?? [] {
                 if let error = hook(text(at: index)) {
                     warningLogger?("Failed applying new configuration. Possibly related to new \(name) setting. "
                                    + "Restoring previous settings.")
                     restore(savedValues, directory: savedDirectory)
-                    reapply(applied)
+                    reapply(accepted)
                     return error.isEmpty ? "ERR CONFIG SET failed (possibly related to argument '\(name)')"
                                          : setFailure(name, error)
                 }
+                accepted.append((index, hook))
             }
-            applied.append(index)
         }
         return nil
     }
@@ -332,17 +338,14 @@ public final class ConfigStore {
     }
 
     /// After a veto, gives the hooks that accepted the new values the old ones back.
-    private func reapply(_ indices: [Int]) {
-        for index in indices {
-            for hook in hooks[index] ?? [] {
-                if let error = hook(text(at: index)) {
-                    warningLogger?("Failed applying restored failed CONFIG SET command: \(error)")
-                }
+    private func reapply(_ accepted: [(index: Int, hook: (String) -> String?)]) {
+        for (index, hook) in accepted {
+            if let error = hook(text(at: index)) {
+                warningLogger?("Failed applying restored failed CONFIG SET command: \(error)")
             }
         }
     }
 }
-
 
 /// Config names are ASCII; CONFIG GET globs are matched without case, as Redis does.
 private func globMatchName(_ pattern: String, _ name: String) -> Bool {

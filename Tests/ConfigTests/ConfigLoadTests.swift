@@ -90,6 +90,17 @@ import Testing
         #expect(config.get("loglevel") == "warning")
     }
 
+    @Test func multiWordDirectiveGivenAsOneWord() throws {
+        let dir = TestDirectory()
+        let config = ConfigStore()
+        try config.load(arguments: [dir.write("r.conf", "bind \"127.0.0.1 ::1\"\nshutdown-on-sigint \"save now\"\n"),
+                                    "--save", "3600 1 300 100", "--client-output-buffer-limit", "pubsub 1 2 3"])
+        #expect(config.bindAddresses() == ["127.0.0.1", "::1"])
+        #expect(config.get("shutdown-on-sigint") == "save now")
+        #expect(config.get("save") == "3600 1 300 100")
+        #expect(config.get("client-output-buffer-limit")?.hasSuffix("pubsub 1 2 3") == true)
+    }
+
     @Test func commandLineAssembly() {
         #expect(ConfigStore.commandLineOptions(["--port", "7778", "--hz", "abc"], from: 0).options
                 == "port \"7778\" \nhz \"abc\" ")

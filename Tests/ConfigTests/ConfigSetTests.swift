@@ -52,6 +52,15 @@ import Testing
         #expect(config.int("slowlog-log-slower-than") == -1)
     }
 
+    @Test func replBacklogSizeHasARuntimeFloor() throws {
+        let config = ConfigStore()
+        #expect(config.set([("repl-backlog-size", "1kb")]) == nil)
+        #expect(config.get("repl-backlog-size") == "16384")
+        let loaded = ConfigStore()
+        try loaded.load(arguments: ["--repl-backlog-size", "1"])
+        #expect(loaded.get("repl-backlog-size") == "1", "a file or command line may go lower, as in Redis")
+    }
+
     @Test func hzIsClamped() {
         let config = ConfigStore()
         #expect(config.set([("hz", "1000")]) == nil)

@@ -7,7 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-struct TestDirectory {
+/// A fresh directory under /tmp, removed (with the flat files in it) when the test drops it.
+final class TestDirectory {
     let path: String
 
     init() {
@@ -15,6 +16,16 @@ struct TestDirectory {
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed")
         path = String(cString: template)
+    }
+
+    deinit {
+        guard let directory = opendir(path) else { return }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { unlink(path + "/" + name) }
+        }
+        closedir(directory)
+        rmdir(path)
     }
 
     /// Writes `text` to `name` inside the directory and returns the absolute path.
