@@ -1,5 +1,5 @@
-// A hierarchical timer wheel with millisecond ticks: six levels of 64 slots cover far more than any
-// timeout. A timer sits on the level where its deadline first differs from "now" and cascades to
+// A hierarchical timer wheel with millisecond ticks: eleven levels of 64 slots cover all 64 bits
+// of a monotonic millisecond clock, so no deadline ever needs clamping into a level. A timer sits on the level where its deadline first differs from "now" and cascades to
 // finer levels as time approaches it, so insert and cancel are O(1) and a tick touches only due
 // slots. Occupancy bitmaps find the next deadline without scanning, which sets epoll's timeout.
 
@@ -22,7 +22,7 @@ public final class TimerWheel {
         }
     }
 
-    static let levels = 6
+    static let levels = 11
     static let slotBits: Int64 = 6
     static let slotsPerLevel = 64
 

@@ -38,7 +38,7 @@ public enum ActiveExpiry {
                 repeat {
                     database.expiryCursor = database.expires.scan(database.expiryCursor) { entry in
                         sampled += 1
-                        if entry.value <= now {
+                        if entry.value < now {
                             due.append(entry.key)
                         } else {
                             ttlSum += entry.value - now

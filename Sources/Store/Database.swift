@@ -23,7 +23,8 @@ public final class Database {
     public func lookup(_ key: UnsafeRawBufferPointer, now: Int64, expireIfNeeded: Bool = true,
                        onExpire: ([UInt8]) -> Void = { _ in }) -> DictEntry<RedisObject>? {
         guard let entry = keys.find(key) else { return nil }
-        if expires.count != 0, let when = expires.find(key)?.value, when <= now {
+        // Expired once the clock has passed the deadline, as Redis's keyIsExpired (now > when).
+        if expires.count != 0, let when = expires.find(key)?.value, when < now {
             if !expireIfNeeded { return nil }
             let name = entry.key
             delete(key)

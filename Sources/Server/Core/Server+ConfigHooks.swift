@@ -13,11 +13,16 @@ extension Server {
         "requirepass", "save", "appendonly", "dir", "dbfilename", "daemonize", "supervised",
         "always-show-logo", "set-proc-title", "proc-title-template", "protected-mode",
         "enable-protected-configs", "enable-module-command", "io-threads", "io-threads-do-reads",
+        "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+        "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
     ]
 
     func installConfigHooks() {
         for name in ["maxclients", "timeout", "tcp-keepalive", "proto-max-bulk-len", "client-query-buffer-limit",
-                     "hz", "maxmemory", "maxmemory-policy", "activerehashing", "lfu-log-factor", "lfu-decay-time"] {
+                     "hz", "maxmemory", "maxmemory-policy", "activerehashing", "lfu-log-factor", "lfu-decay-time",
+                     "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+                     "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
+                     "list-compress-depth", "latency-tracking", "latency-tracking-info-percentiles"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil
@@ -26,9 +31,6 @@ extension Server {
         config.onChange("loglevel") { [unowned self] value in
             self.logger.logLevel = RedisLogHandler.level(for: value)
             return nil
-        }
-        config.onChange("logfile") { value in
-            RedisLogHandler.sink.open(path: value) ? nil : "Failed to open the log file"
         }
     }
 
