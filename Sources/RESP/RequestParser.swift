@@ -36,9 +36,12 @@ public struct ParserLimits {
 
 public struct RequestParser {
     public private(set) var spans: [ArgumentSpan] = []
-    /// True when the spans point into `inlineStorage` rather than the query buffer.
+    /// True when the spans point into the inline argument storage rather than the query buffer.
     public private(set) var isInline = false
-    public private(set) var inlineStorage: [UInt8] = []
+    /// Unquoting rewrites inline arguments, so they are split into `inlineScratch` and then kept
+    /// in `inlineArguments`, whose address stays put while the command runs.
+    private var inlineScratch: [UInt8] = []
+    @usableFromInline let inlineArguments = InlineArgumentStorage()
     /// Multibulk arguments still expected; 0 when no multibulk request is in progress.
     private var pendingArguments = 0
     /// Length of the bulk being received, -1 before its `$` line has arrived.
@@ -188,14 +191,15 @@ public struct RequestParser {
         }
         var lineEnd = newline
         if lineEnd > buffer.readIndex && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-        inlineStorage.removeAll(keepingCapacity: true)
+        inlineScratch.removeAll(keepingCapacity: true)
         spans.removeAll(keepingCapacity: true)
         let line = UnsafeRawBufferPointer(start: bytes + buffer.readIndex, count: lineEnd - buffer.readIndex)
-        guard splitInlineArguments(line, storage: &inlineStorage, spans: &spans) else {
+        guard splitInlineArguments(line, storage: &inlineScratch, spans: &spans) else {
             spans.removeAll(keepingCapacity: true)
             return .protocolError("unbalanced quotes in request")
         }
         isInline = !spans.isEmpty
+        inlineArguments.store(inlineScratch)
         buffer.readIndex = newline + 1
         return .command
     }
@@ -206,8 +210,30 @@ public struct RequestParser {
     public func argument(_ index: Int, in buffer: QueryBuffer) -> UnsafeRawBufferPointer {
         let span = spans[index]
         if isInline {
-            return inlineStorage.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[span.offset..<span.offset + span.length]) }
+            return UnsafeRawBufferPointer(start: inlineArguments.base + span.offset, count: span.length)
         }
         return UnsafeRawBufferPointer(start: buffer.storage + span.offset, count: span.length)
+    }
+}
+
+/// The bytes of the current inline command's arguments, in one allocation reused across commands.
+public final class InlineArgumentStorage {
+    @usableFromInline private(set) var base: UnsafeMutableRawPointer
+    private var capacity: Int
+
+    init() {
+        capacity = 256
+        base = .allocate(byteCount: capacity, alignment: 1)
+    }
+
+    deinit { base.deallocate() }
+
+    func store(_ bytes: [UInt8]) {
+        if bytes.count > capacity {
+            base.deallocate()
+            capacity = bytes.count
+            base = .allocate(byteCount: capacity, alignment: 1)
+        }
+        bytes.withUnsafeBytes { if let source = $0.baseAddress { base.copyMemory(from: source, byteCount: $0.count) } }
     }
 }
