@@ -45,55 +45,104 @@ public enum ObjectEncoding: UInt8 {
     }
 }
 
-public final class RedisObject {
+/// The header fields of a RedisObject; string bytes follow it in the same allocation.
+public struct RedisObjectHeader {
     public let type: ObjectType
     public var encoding: ObjectEncoding
     /// LRU clock (seconds, 24 bits) or, under an LFU policy, minutes (16 bits) and a log counter (8 bits).
     public var lru: UInt32
     public var refcount: Int32
+    /// Bytes of the string stored after the header (embstr/raw).
+    public var length: UInt32
     /// The value of an int-encoded string.
     public var integer: Int64
-    /// The bytes of an embstr/raw string.
-    public var bytes: [UInt8]
     /// The structure behind a non-string type.
     public var payload: AnyObject?
 
+    @inlinable
+    init(type: ObjectType, encoding: ObjectEncoding, lru: UInt32, refcount: Int32, length: UInt32,
+         integer: Int64, payload: AnyObject?) {
+        self.type = type
+        self.encoding = encoding
+        self.lru = lru
+        self.refcount = refcount
+        self.length = length
+        self.integer = integer
+        self.payload = payload
+    }
+}
+
+/// A value in the keyspace. Strings live inside the object's own allocation, as Redis's embstr
+/// does for short ones: one malloc per value. A raw string keeps spare capacity so APPEND and
+/// SETRANGE usually grow it in place; when they can't, the command stores a bigger copy.
+public final class RedisObject: ManagedBuffer<RedisObjectHeader, UInt8> {
     /// Strings up to this length are "embstr" (allocated with their header in Redis).
     public static let embstrLimit = 44
     public static let sharedRefcount = Int32.max
 
     @inlinable
-    init(type: ObjectType, encoding: ObjectEncoding, integer: Int64 = 0, bytes: [UInt8] = [], payload: AnyObject? = nil) {
-        self.type = type
-        self.encoding = encoding
-        self.lru = LRUClock.current
-        self.refcount = 1
-        self.integer = integer
-        self.bytes = bytes
-        self.payload = payload
+    static func make(_ type: ObjectType, _ encoding: ObjectEncoding, integer: Int64 = 0,
+                     bytes: UnsafeRawBufferPointer? = nil, capacity: Int = 0, payload: AnyObject? = nil) -> RedisObject {
+        let length = bytes?.count ?? 0
+        let buffer = RedisObject.create(minimumCapacity: max(capacity, length)) { _ in
+            RedisObjectHeader(type: type, encoding: encoding, lru: LRUClock.current, refcount: 1,
+                              length: UInt32(truncatingIfNeeded: length), integer: integer, payload: payload)
+        }
+        let object = unsafeDowncast(buffer, to: RedisObject.self)
+        if let bytes, length > 0 {
+            object.withUnsafeMutablePointerToElements { $0.initialize(from: bytes.bindMemory(to: UInt8.self).baseAddress!, count: length) }
+        }
+        return object
+    }
+
+    @inlinable public var type: ObjectType { header.type }
+
+    @inlinable public var encoding: ObjectEncoding {
+        get { header.encoding }
+        set { header.encoding = newValue }
+    }
+
+    @inlinable public var lru: UInt32 {
+        get { header.lru }
+        set { header.lru = newValue }
+    }
+
+    @inlinable public var refcount: Int32 {
+        get { header.refcount }
+        set { header.refcount = newValue }
+    }
+
+    @inlinable public var integer: Int64 {
+        get { header.integer }
+        set { header.integer = newValue }
+    }
+
+    @inlinable public var payload: AnyObject? {
+        get { header.payload }
+        set { header.payload = newValue }
     }
 
     /// A list, set, hash, sorted set or stream value backed by `payload`.
     public static func collection(_ type: ObjectType, _ encoding: ObjectEncoding, _ payload: AnyObject) -> RedisObject {
-        RedisObject(type: type, encoding: encoding, payload: payload)
+        make(type, encoding, payload: payload)
     }
 
     // MARK: strings
 
     /// A string object for `bytes` as Redis's createStringObject: embstr when short, raw otherwise.
     @inlinable
-    public static func string(_ bytes: [UInt8]) -> RedisObject {
-        RedisObject(type: .string, encoding: bytes.count <= embstrLimit ? .embstr : .raw, bytes: bytes)
-    }
-
-    @inlinable
     public static func string(_ bytes: UnsafeRawBufferPointer) -> RedisObject {
-        string([UInt8](bytes))
+        make(.string, bytes.count <= embstrLimit ? .embstr : .raw, bytes: bytes)
     }
 
-    /// A raw-encoded string (APPEND and SETRANGE results, as Redis leaves them).
-    public static func rawString(_ bytes: [UInt8]) -> RedisObject {
-        RedisObject(type: .string, encoding: .raw, bytes: bytes)
+    public static func string(_ bytes: [UInt8]) -> RedisObject {
+        bytes.withUnsafeBytes { string($0) }
+    }
+
+    /// A raw-encoded string with room for `capacity` bytes (APPEND and SETRANGE results, which
+    /// Redis leaves raw).
+    public static func rawString(_ bytes: UnsafeRawBufferPointer, capacity: Int = 0) -> RedisObject {
+        make(.string, .raw, bytes: bytes, capacity: capacity)
     }
 
     /// An integer value: shared when in 0..<10000 and sharing is allowed, else int-encoded.
@@ -102,7 +151,7 @@ public final class RedisObject {
         if allowShared && value >= 0 && value < Int64(SharedIntegers.count) {
             return SharedIntegers.objects[Int(value)]
         }
-        return RedisObject(type: .string, encoding: .int, integer: value)
+        return make(.string, .int, integer: value)
     }
 
     /// Redis's tryObjectEncoding for values stored by SET & co.: canonical integers become int
@@ -122,22 +171,50 @@ public final class RedisObject {
     public func withStringBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         if encoding == .int {
             var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            let value = integer
             return try withUnsafeMutableBytes(of: &digits) { raw in
-                let length = writeDecimal(integer, to: raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                let length = writeDecimal(value, to: raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
                 return try body(UnsafeRawBufferPointer(rebasing: raw[0..<length]))
             }
         }
-        return try bytes.withUnsafeBytes(body)
+        let length = Int(header.length)
+        return try withUnsafeMutablePointerToElements { try body(UnsafeRawBufferPointer(start: $0, count: length)) }
     }
 
-    /// The string as a fresh array (cold paths and mutations).
-    public var stringBytes: [UInt8] {
-        encoding == .int ? decimalBytes(integer) : bytes
-    }
+    /// The string as a fresh array (cold paths).
+    public var stringBytes: [UInt8] { withStringBytes { [UInt8]($0) } }
 
     /// STRLEN: the length of the string form.
     @inlinable public var stringLength: Int {
-        encoding == .int ? decimalLength(integer) : bytes.count
+        encoding == .int ? decimalLength(integer) : Int(header.length)
+    }
+
+    /// Writes `bytes` at `offset` of a raw string, zero-filling any gap, if its capacity allows;
+    /// returns false (changing nothing) when the caller must store a bigger copy instead.
+    public func writeInPlace(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        let end = offset + bytes.count
+        guard encoding == .raw, !isShared, end <= capacity else { return false }
+        let length = Int(header.length)
+        withUnsafeMutablePointerToElements { base in
+            if offset > length { (base + length).initialize(repeating: 0, count: offset - length) }
+            if let source = bytes.baseAddress, bytes.count > 0 {
+                UnsafeMutableRawPointer(base + offset).copyMemory(from: source, byteCount: bytes.count)
+            }
+        }
+        header.length = UInt32(max(length, end))
+        return true
+    }
+
+    /// A raw copy of this string grown to hold `bytes` at `offset` (zero-filled gap), with spare
+    /// room as Redis's sdsMakeRoomFor leaves: double while under 1 MB, then 1 MB more.
+    public func grownCopy(writing bytes: UnsafeRawBufferPointer, at offset: Int) -> RedisObject {
+        withStringBytes { current in
+            let end = max(current.count, offset + bytes.count)
+            let capacity = end < 1024 * 1024 ? end * 2 : end + 1024 * 1024
+            let copy = RedisObject.rawString(current, capacity: capacity)
+            _ = copy.writeInPlace(bytes, at: offset)
+            return copy
+        }
     }
 }
 
@@ -145,7 +222,7 @@ public final class RedisObject {
 public enum SharedIntegers {
     public static let count = 10000
     public static let objects: [RedisObject] = (0..<count).map { value in
-        let object = RedisObject(type: .string, encoding: .int, integer: Int64(value))
+        let object = RedisObject.make(.string, .int, integer: Int64(value))
         object.refcount = RedisObject.sharedRefcount
         return object
     }

@@ -46,7 +46,7 @@ enum DebugCommand {
     static func serializedLength(_ object: RedisObject) -> Int {
         guard object.type == .string else { return 0 }
         var value: Int64? = object.encoding == .int ? object.integer : nil
-        if value == nil && object.bytes.count <= 11 { value = parseInt64(object.bytes) }
+        if value == nil && object.stringLength <= 11 { value = object.withStringBytes { parseInt64($0) } }
         if let value {
             if value >= -(1 << 7) && value < (1 << 7) { return 2 }
             if value >= -(1 << 15) && value < (1 << 15) { return 3 }

@@ -30,7 +30,7 @@ enum StringCommands {
 
     @inline(__always)
     static func replyString(_ c: Client, _ object: RedisObject) {
-        if object.encoding == .int { c.reply.bulk(integer: object.integer) } else { c.reply.bulk(object.bytes) }
+        if object.encoding == .int { c.reply.bulk(integer: object.integer) } else { object.withStringBytes { c.reply.bulk($0) } }
     }
 
     static func get(_ c: Client) { _ = replyValue(c, c.arg(1)) }
@@ -195,18 +195,20 @@ enum StringCommands {
         }
         if c.wrongType(object, .string) { return }
         guard lengthAllowed(c, Int64(object.stringLength), Int64(addition.count)) else { return }
-        let target = unshared(c, key, object)
-        target.bytes.append(contentsOf: addition)
+        let length = write(c, key, object, addition, at: object.stringLength)
         c.server.dirty += 1
-        c.reply.integer(target.bytes.count)
+        c.reply.integer(length)
     }
 
-    /// dbUnshareStringValue: a raw, privately owned string object in place of `object`.
-    static func unshared(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject) -> RedisObject {
-        if object.encoding == .raw && !object.isShared { return object }
-        let copy = RedisObject.rawString(object.stringBytes)
+    /// Writes `bytes` at `offset` of the string at `key`: in place when the value is a private raw
+    /// string with room (dbUnshareStringValue's case), else through a grown raw copy that replaces
+    /// it, keeping the TTL. Returns the new length.
+    static func write(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject,
+                      _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
+        if object.writeInPlace(bytes, at: offset) { return object.stringLength }
+        let copy = object.grownCopy(writing: bytes, at: offset)
         c.db.set(key, copy, keepTTL: true)
-        return copy
+        return copy.stringLength
     }
 
     static func strlen(_ c: Client) {
@@ -252,7 +254,7 @@ enum StringCommands {
         }
         let key = c.arg(1)
         let value = c.arg(3)
-        let target: RedisObject
+        let length: Int
         if let object = c.lookupWrite(key) {
             if c.wrongType(object, .string) { return }
             if value.isEmpty {
@@ -260,25 +262,22 @@ enum StringCommands {
                 return
             }
             guard lengthAllowed(c, offset, Int64(value.count)) else { return }
-            target = unshared(c, key, object)
+            length = write(c, key, object, value, at: Int(offset))
         } else {
             if value.isEmpty {
                 c.reply.integer(0)
                 return
             }
             guard lengthAllowed(c, offset, Int64(value.count)) else { return }
-            target = RedisObject.rawString([])
+            // A new string of exactly offset + value bytes, as Redis's sdsnewlen + sdsgrowzero.
+            let target = RedisObject.rawString(UnsafeRawBufferPointer(start: nil, count: 0),
+                                               capacity: Int(offset) + value.count)
+            _ = target.writeInPlace(value, at: Int(offset))
             c.db.add(key, target)
-        }
-        let end = Int(offset) + value.count
-        if target.bytes.count < end {
-            target.bytes.append(contentsOf: repeatElement(0, count: end - target.bytes.count))
-        }
-        target.bytes.withUnsafeMutableBytes { bytes in
-            UnsafeMutableRawBufferPointer(rebasing: bytes[Int(offset)..<end]).copyMemory(from: value)
+            length = target.stringLength
         }
         c.server.dirty += 1
-        c.reply.integer(target.bytes.count)
+        c.reply.integer(length)
     }
 
     static func incr(_ c: Client) { incrementBy(c, 1) }
@@ -308,7 +307,7 @@ enum StringCommands {
             if object.encoding == .int {
                 current = object.integer
             } else {
-                guard let value = object.bytes.withUnsafeBytes({ parseInt64($0) }) else {
+                guard let value = object.withStringBytes({ parseInt64($0) }) else {
                     c.error(ErrorText.notInteger)
                     return
                 }
@@ -340,7 +339,7 @@ enum StringCommands {
             if object.encoding == .int {
                 current = Float80(object.integer)
             } else {
-                guard let value = object.bytes.withUnsafeBytes({ parseLongDouble($0) }) else {
+                guard let value = object.withStringBytes({ parseLongDouble($0) }) else {
                     c.error(ErrorText.notFloat)
                     return
                 }
