@@ -54,7 +54,7 @@ enum KeyCommands {
             db.keys.forEach { entry in
                 let key = entry.key
                 if !matchAll && !key.withUnsafeBytes({ globMatch(pattern: pattern, string: $0, noCase: false) }) { return }
-                if let when = db.expireTime(key.withUnsafeBytes { $0 }), when <= now { return }
+                if let when = key.withUnsafeBytes({ db.expireTime($0) }), when < now { return }
                 matches.append(key)
             }
         }
@@ -75,7 +75,7 @@ enum KeyCommands {
         var tries = 0
         while let entry = db.keys.randomEntry(using: &generator) {
             let key = entry.key
-            if let when = key.withUnsafeBytes({ db.expireTime($0) }), when <= c.server.now {
+            if let when = key.withUnsafeBytes({ db.expireTime($0) }), when < c.server.now {
                 tries += 1
                 if db.expires.count == db.keys.count && tries >= 100 {
                     c.reply.bulk(key)
@@ -180,7 +180,9 @@ enum KeyCommands {
         switch object.type {
         case .string:
             if object.encoding == .int { return RedisObject.integer(object.integer, allowShared: false) }
-            return object.encoding == .embstr ? RedisObject.string(object.bytes) : RedisObject.rawString(object.bytes)
+            return object.withStringBytes { bytes in
+                object.encoding == .embstr ? RedisObject.string(bytes) : RedisObject.rawString(bytes)
+            }
         default:
             return object
         }
