@@ -83,7 +83,7 @@ import Testing
         #expect(encoded(over).stringBytes == bytes(over))
         // 45 digits are too long to be an integer.
         #expect(encoded(String(repeating: "1", count: 45)).encoding == .raw)
-        #expect(RedisObject.rawString(bytes("x")).encoding == .raw)
+        #expect(bytes("x").withUnsafeBytes { RedisObject.rawString($0) }.encoding == .raw)
     }
 
     @Test func intEncodedStringsReadAsText() {
