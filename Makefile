@@ -7,7 +7,7 @@ RELEASE_BIN  := .build/release/apus-server
 PORT         ?= 6379
 PYTHON       ?= python3
 
-.PHONY: run build release debug test test-swift test-python deps deps-apt deps-pip bench profile callgrind clean
+.PHONY: run build release debug test test-swift test-python deps deps-apt deps-pip bench profile callgrind bench-micro clean
 
 run: deps-apt release
 	$(RELEASE_BIN) --port $(PORT)
@@ -56,6 +56,15 @@ profile: deps-apt release
 
 callgrind: deps-apt release
 	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) bash Benchmarks/harness/callgrind.sh
+
+# Microbenchmarks (Benchmarks/Package.swift, ordo-one's package-benchmark, built in release):
+# wall clock, throughput and allocations of RESP parsing, reply encoding, GET/SET, the dict and
+# the timer wheel. Runs them once, prints the table, then fails if any allocation count differs
+# from Benchmarks/Thresholds/ (zero for the parser, replies and GET).
+bench-micro:
+	$(SWIFT) package --package-path Benchmarks --allow-writing-to-package-directory benchmark baseline update micro --no-progress
+	$(SWIFT) package --package-path Benchmarks benchmark baseline read micro --no-progress
+	$(SWIFT) package --package-path Benchmarks benchmark thresholds check micro --path $(CURDIR)/Benchmarks/Thresholds
 
 clean:
 	rm -rf .build

@@ -13,6 +13,8 @@ let package = Package(
     name: "Apus",
     products: [
         .executable(name: "apus-server", targets: ["apus-server"]),
+        // The lower layers, for the package-benchmark microbenchmarks in Benchmarks/.
+        .library(name: "ApusCore", targets: ["Util", "RESP", "Store", "Reactor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
