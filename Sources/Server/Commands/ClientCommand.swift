@@ -9,6 +9,7 @@ enum ClientCommand {
         "client|id": { $0.reply.integer($0.id) },
         "client|setname": setname, "client|getname": getname, "client|list": list,
         "client|info": info, "client|kill": kill, "client|no-evict": noEvict,
+        "client|unblock": Server.clientUnblock,
         "client|help": { ObjectCommand.replyHelp($0, HelpText.client) },
     ]
 
@@ -153,6 +154,7 @@ extension Server {
     /// One CLIENT LIST line, with Redis 7.0's fields in its order.
     func describe(_ client: Client) -> String {
         var flags = ""
+        if client.blocked != nil { flags += "b" }
         if client.flags.contains(.closeAfterReply) { flags += "c" }
         if client.flags.contains(.noEvict) { flags += "e" }
         if flags.isEmpty { flags = "N" }

@@ -52,14 +52,22 @@ public struct CommandStats {
     public var microseconds: Int64 = 0
     public var rejectedCalls: Int64 = 0
     public var failedCalls: Int64 = 0
-    public var latencyNanoseconds: Histogram<UInt64>?
+    public var latency: LatencyHistogram?
 
     mutating func record(nanoseconds: UInt64) {
-        if latencyNanoseconds == nil {
-            latencyNanoseconds = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 1_000_000_000,
-                                                   numberOfSignificantValueDigits: .two)
-        }
-        latencyNanoseconds!.record(min(max(nanoseconds, 1), 1_000_000_000))
+        if latency == nil { latency = LatencyHistogram() }
+        latency!.record(nanoseconds)
+    }
+}
+
+/// A command's latencies. A class, so recording mutates the histogram in place instead of
+/// copying the struct out of the command's stats on every call.
+public final class LatencyHistogram {
+    public private(set) var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 1_000_000_000,
+                                                          numberOfSignificantValueDigits: .two)
+
+    func record(_ nanoseconds: UInt64) {
+        histogram.record(min(max(nanoseconds, 1), 1_000_000_000))
     }
 }
 
@@ -79,6 +87,8 @@ public final class Command {
     public let info: ReplyTree
     public let docs: ReplyTree
     public var stats = CommandStats()
+    /// DEBUG is gated by enable-debug-command; checked per call, so precomputed.
+    let isDebug: Bool
 
     init(fullName: String, arity: Int, flags: CommandFlags, firstKey: Int, lastKey: Int, keyStep: Int,
          aclCategories: [String], handler: CommandHandler?, info: ReplyTree, docs: ReplyTree) {
@@ -92,6 +102,7 @@ public final class Command {
         self.handler = handler
         self.info = info
         self.docs = docs
+        isDebug = fullName == "debug"
     }
 
     public var isContainer: Bool { !subcommands.isEmpty }

@@ -29,7 +29,7 @@ extension Server {
             client.error("NOAUTH Authentication required.")
             return
         }
-        if command.fullName == "debug" && !debugAllowed(for: client) {
+        if command.isDebug && !debugAllowed(for: client) {
             command.stats.rejectedCalls += 1
             client.error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
             return
@@ -44,6 +44,7 @@ extension Server {
         if settings.latencyTracking { command.stats.record(nanoseconds: UInt64(max(elapsed, 0)) * 1000) }
         if client.commandFailed { command.stats.failedCalls += 1 }
         stats.commandsProcessed += 1
+        if blocking.isActive { afterCommandWithBlockedClients(command, client) }
     }
 
     private func subcommand(of container: Command, _ name: UnsafeRawBufferPointer) -> Command? {

@@ -95,9 +95,9 @@ extension Server {
             add("maxclients", settings.maxClients)
             add("client_recent_max_input_buffer", 0)
             add("client_recent_max_output_buffer", 0)
-            add("blocked_clients", 0)
+            add("blocked_clients", blocking.blockedCount)
             add("tracking_clients", 0)
-            add("clients_in_timeout_table", 0)
+            add("clients_in_timeout_table", blocking.withTimeoutCount)
         case "memory":
             title = "Memory"
             let memory = MemoryFigures.current()
@@ -266,7 +266,7 @@ extension Server {
         case "latencystats":
             title = "Latencystats"
             for command in commandTable.allCommands {
-                guard let histogram = command.stats.latencyNanoseconds else { continue }
+                guard let histogram = command.stats.latency?.histogram else { continue }
                 let figures = settings.latencyPercentiles.map { percentile -> String in
                     let value = Double(histogram.valueAtPercentile(percentile)) / 1000
                     return "p\(percentileLabel(percentile))=\(fixedPointString(value, digits: 3))"

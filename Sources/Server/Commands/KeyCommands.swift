@@ -183,6 +183,14 @@ enum KeyCommands {
             return object.withStringBytes { bytes in
                 object.encoding == .embstr ? RedisObject.string(bytes) : RedisObject.rawString(bytes)
             }
+        case .hash:
+            return HashType.duplicate(object)
+        case .set:
+            return SetType.duplicate(object)
+        case .zset:
+            return ZSetType.duplicate(object)
+        case .list:
+            return ListType.duplicate(object)
         default:
             return object
         }

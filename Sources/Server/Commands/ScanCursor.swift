@@ -37,33 +37,48 @@ enum ScanCursor {
         return negative ? 0 &- value : value
     }
 
-    static func scanKeys(_ c: Client, cursor: UInt64, optionsFrom start: Int) {
+    /// SCAN's options: COUNT (default 10), MATCH (nil for "*"), TYPE (SCAN only).
+    struct Options {
         var count: Int64 = 10
         var pattern: [UInt8]? = nil
         var typeName: String? = nil
+    }
+
+    /// Parses COUNT/MATCH (and TYPE when `allowType`, as only SCAN has it) from argument
+    /// `start` on; replies the error and returns nil on a bad option.
+    static func parseOptions(_ c: Client, from start: Int, allowType: Bool) -> Options? {
+        var options = Options()
         var index = start
         while index < c.argumentCount {
             let remaining = c.argumentCount - index
             if c.argIs(index, "count") && remaining >= 2 {
-                guard let value = c.integerArgument(index + 1) else { return }
+                guard let value = c.integerArgument(index + 1) else { return nil }
                 if value < 1 {
                     c.error(ErrorText.syntax)
-                    return
+                    return nil
                 }
-                count = value
+                options.count = value
                 index += 2
             } else if c.argIs(index, "match") && remaining >= 2 {
                 let bytes = c.argBytes(index + 1)
-                pattern = bytes == [UInt8(ascii: "*")] ? nil : bytes
+                options.pattern = bytes == [UInt8(ascii: "*")] ? nil : bytes
                 index += 2
-            } else if c.argIs(index, "type") && remaining >= 2 {
-                typeName = c.argString(index + 1)
+            } else if allowType && c.argIs(index, "type") && remaining >= 2 {
+                options.typeName = c.argString(index + 1)
                 index += 2
             } else {
                 c.error(ErrorText.syntax)
-                return
+                return nil
             }
         }
+        return options
+    }
+
+    static func scanKeys(_ c: Client, cursor: UInt64, optionsFrom start: Int) {
+        guard let options = parseOptions(c, from: start, allowType: true) else { return }
+        let count = options.count
+        let pattern = options.pattern
+        let typeName = options.typeName
         let db = c.db
         var keys: [[UInt8]] = []
         var next = cursor

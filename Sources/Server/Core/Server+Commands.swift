@@ -6,7 +6,8 @@ extension Server {
         for family in [StringCommands.handlers, KeyCommands.handlers, ExpireCommands.handlers,
                        ServerCommands.handlers, ConnectionCommands.handlers, ClientCommand.handlers,
                        ObjectCommand.handlers, InfoCommand.handlers, ConfigCommand.handlers,
-                       CommandCommand.handlers, DebugCommand.handlers] {
+                       CommandCommand.handlers, DebugCommand.handlers, HashCommands.handlers, SetCommands.handlers,
+                       SortedSetCommands.handlers, ListCommands.handlers, SortCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

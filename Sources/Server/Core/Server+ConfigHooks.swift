@@ -9,10 +9,8 @@ extension Server {
     static let directivesInEffect: Set<String> = [
         "port", "bind", "tcp-backlog", "maxclients", "timeout", "tcp-keepalive", "proto-max-bulk-len",
         "client-query-buffer-limit", "hz", "databases", "maxmemory-policy", "enable-debug-command",
-        "activerehashing", "lfu-log-factor", "lfu-decay-time", "loglevel", "logfile", "pidfile",
-        "requirepass", "save", "appendonly", "dir", "dbfilename", "daemonize", "supervised",
-        "always-show-logo", "set-proc-title", "proc-title-template", "protected-mode",
-        "enable-protected-configs", "enable-module-command", "io-threads", "io-threads-do-reads",
+        "enable-protected-configs", "activerehashing", "lfu-log-factor", "lfu-decay-time", "loglevel",
+        "logfile", "pidfile", "requirepass", "dir", "latency-tracking", "latency-tracking-info-percentiles",
         "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
         "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
     ]

@@ -135,8 +135,9 @@ public final class Server {
     /// "as configured". Returns false when the shutdown can't proceed (e.g. a failed save).
     func finishShutdown(save: Bool?, force: Bool, now: Bool) -> Bool {
         logger.warning("User requested shutdown...")
-        if save == true || (save == nil && !config.string("save").isEmpty) {
-            // Persistence (RDB) is not implemented yet: nothing can be saved.
+        // Persistence (RDB) does not exist yet, so configured save points are not in effect (the
+        // start-up log says so) and only an explicit SHUTDOWN SAVE has to fail.
+        if save == true {
             logger.warning("Saving the final RDB snapshot before exiting.")
             if !force {
                 logger.warning("Error trying to save the DB, can't exit.")

@@ -30,6 +30,13 @@ public struct Settings {
     public var lfuDecayTime = 1
     public var latencyTracking = true
     public var latencyPercentiles: [Double] = [50, 99, 99.9]
+    public var hashMaxListpackEntries = 512
+    public var hashMaxListpackValue = 64
+    public var setMaxIntsetEntries = 512
+    public var zsetMaxListpackEntries = 128
+    public var zsetMaxListpackValue = 64
+    public var listMaxListpackSize = -2
+    public var listCompressDepth = 0
 
     private mutating func derivePolicyFlags() {
         usesLFU = maxMemoryPolicy.contains("lfu")
@@ -57,6 +64,13 @@ public struct Settings {
         lfuDecayTime = Int(config.int("lfu-decay-time"))
         latencyTracking = config.bool("latency-tracking")
         latencyPercentiles = config.string("latency-tracking-info-percentiles").split(separator: " ").compactMap { Double($0) }
+        hashMaxListpackEntries = Int(clamping: config.int("hash-max-listpack-entries"))
+        hashMaxListpackValue = Int(clamping: config.int("hash-max-listpack-value"))
+        setMaxIntsetEntries = Int(clamping: config.int("set-max-intset-entries"))
+        zsetMaxListpackEntries = Int(clamping: config.int("zset-max-listpack-entries"))
+        zsetMaxListpackValue = Int(clamping: config.int("zset-max-listpack-value"))
+        listMaxListpackSize = Int(clamping: config.int("list-max-listpack-size"))
+        listCompressDepth = Int(clamping: config.int("list-compress-depth"))
         derivePolicyFlags()  // property observers don't run inside an initializer
     }
 }

@@ -41,6 +41,12 @@ public final class Client {
     var lastCommand: Command?
     /// Set when the running command replied with an error (commandstats failed_calls).
     var commandFailed = false
+    /// What the client waits for while blocked in BLPOP & co. (Blocking/); its further input
+    /// waits too, as Redis processes nothing from a blocked client.
+    var blocked: BlockedState?
+    /// Inside MULTI ... EXEC (set by the transaction commands): a blocking command then answers
+    /// at once instead of blocking, as for Redis's CLIENT_DENY_BLOCKING.
+    public var inTransaction = false
     /// False until AUTH succeeds when the default user has a password (`requirepass`).
     public var authenticated: Bool {
         didSet { parser.limits.unauthenticated = !authenticated }

@@ -109,12 +109,18 @@ extension Server {
 
     /// Parses and runs every complete command in the client's buffer.
     func processInput(_ client: Client) {
+        // A blocked client's input waits until it is unblocked (processUnblockedClients).
+        if client.blocked != nil { return }
         let query = client.query
         while !client.flags.contains(.closeAfterReply) && !client.flags.contains(.closeASAP) {
             switch client.parser.parse(query) {
             case .command:
                 execute(client)
                 client.parser.reset()
+                if client.blocked != nil {
+                    queueWrite(client)
+                    return
+                }
             case .needMore:
                 // A half-received command keeps its parsed arguments in the buffer.
                 if client.parser.commandStart == nil { query.resetIfEmpty() }
@@ -195,6 +201,7 @@ extension Server {
 
     /// Before-sleep: flush every client with pending replies and close the ones marked for it.
     func beforeSleep() {
+        if !blocking.unblocked.isEmpty { processUnblockedClients() }
         if !pendingWrites.isEmpty {
             let batch = pendingWrites
             pendingWrites.removeAll(keepingCapacity: true)
@@ -215,6 +222,7 @@ extension Server {
 
     func closeClient(_ client: Client) {
         guard self.client(fd: client.fd) === client else { return }
+        if client.blocked != nil { forgetBlockedClient(client) }
         loop.unwatch(client.fd)
         Socket.close(client.fd)
         clientsByFD[Int(client.fd)] = nil

@@ -1,0 +1,201 @@
+import Reactor
+import Store
+import Util
+
+// Blocking and unblocking clients, and serving them (blocked.c's blockForKeys, unblockClient,
+// handleClientsBlockedOnKeys and replyToBlockedClientTimedOut, Redis 7.0).
+
+extension Server {
+    var blocking: BlockingRegistry { BlockingRegistry.shared }
+
+    /// blockForKeys: `client` waits on the keys at argument indexes `keyIndexes` until one is
+    /// ready, `timeout` milliseconds pass (0: forever), or it is unblocked.
+    func block(_ client: Client, keyIndexes: [Int], operation: BlockedOperation, timeout: Int64) {
+        var keys: [[UInt8]] = []
+        keys.reserveCapacity(keyIndexes.count)
+        for index in keyIndexes {
+            let key = client.argBytes(index)
+            if !keys.contains(key) { keys.append(key) }
+        }
+        let state = BlockedState(operation: operation, keys: keys, db: client.databaseIndex, hasTimeout: timeout > 0)
+        blocking.add(client, state)
+        if timeout > 0 {
+            state.timer = loop.timers.schedule(at: EventLoop.monotonicMilliseconds() &+ timeout) { [unowned self] in
+                guard client.blocked === state else { return }
+                self.replyTimedOut(client)
+            }
+        }
+    }
+
+    /// replyToBlockedClientTimedOut + unblockClient.
+    func replyTimedOut(_ client: Client) {
+        client.reply.nullArray()
+        unblock(client)
+    }
+
+    /// unblockClient: forgets the wait and queues the client so the input that arrived while it
+    /// was blocked is processed (before-sleep).
+    func unblock(_ client: Client) {
+        guard let state = client.blocked else { return }
+        if let timer = state.timer { loop.timers.cancel(timer) }
+        blocking.remove(client)
+        blocking.unblocked.append(client)
+        queueWrite(client)
+    }
+
+    /// A blocked client is going away: it leaves nothing behind.
+    func forgetBlockedClient(_ client: Client) {
+        guard let state = client.blocked else { return }
+        if let timer = state.timer { loop.timers.cancel(timer) }
+        blocking.remove(client)
+    }
+
+    /// Runs after every command while some client is blocked: commands that bring a value to a
+    /// key by other means than the list and sorted set commands (which signal themselves) make
+    /// the key ready, then every ready key is served.
+    func afterCommandWithBlockedClients(_ command: Command, _ client: Client) {
+        switch command.fullName {
+        case "rename", "renamenx":
+            if client.argumentCount > 2 { blocking.signal(db: client.databaseIndex, key: client.arg(2)) }
+        case "copy", "move":
+            // The value may land in another database (COPY ... DB n, MOVE).
+            let index = command.fullName == "copy" ? 2 : 1
+            if client.argumentCount > index {
+                for db in blocking.databasesWithWaiters { blocking.signal(db: db, key: client.arg(index)) }
+            }
+        case "swapdb":
+            // scanDatabaseForReadyKeys: any waited-on key may now hold a value.
+            for waited in blocking.waiting.keys {
+                waited.key.withUnsafeBytes { blocking.signal(db: waited.db, key: $0) }
+            }
+        default:
+            break
+        }
+        if !blocking.readyKeys.isEmpty { serveReadyKeys() }
+    }
+
+    /// handleClientsBlockedOnKeys: serves ready keys in order until none is left (serving a
+    /// BLMOVE can make its destination ready in turn).
+    func serveReadyKeys() {
+        while !blocking.readyKeys.isEmpty {
+            let batch = blocking.readyKeys
+            blocking.readyKeys.removeAll()
+            blocking.readySet.removeAll()
+            for ready in batch {
+                let db = databases[ready.db]
+                let entry = ready.key.withUnsafeBytes { key in
+                    db.lookup(key, now: now) { [unowned self] _ in self.stats.expiredKeys += 1 }
+                }
+                guard let object = entry?.value, object.type == .list || object.type == .zset,
+                      let clients = blocking.waiting[ready] else { continue }
+                for receiver in clients {
+                    guard let state = receiver.blocked, state.operation.type == object.type else { continue }
+                    let emptied = ready.key.withUnsafeBytes { serve(receiver, state.operation, key: $0, object: object) }
+                    unblock(receiver)
+                    if emptied { break }
+                }
+            }
+        }
+    }
+
+    /// serveClientBlockedOnList / the sorted set equivalent: runs the blocked command against
+    /// the now-ready key for `receiver`. Returns whether the value was emptied (and deleted).
+    private func serve(_ receiver: Client, _ operation: BlockedOperation, key: UnsafeRawBufferPointer,
+                       object: RedisObject) -> Bool {
+        switch operation {
+        case .listPop(let head, let count):
+            if count == -1 {
+                let value = ListType.quicklist(object).pop(fromHead: head)!
+                receiver.reply.arrayHeader(2)
+                receiver.reply.bulk(key)
+                receiver.reply.bulk(value)
+                receiver.server.dirty += 1
+                ListCommands.deleteIfEmpty(receiver, key, object)
+            } else {
+                ListCommands.popWithKey(receiver, key, object, head: head, count: count)
+            }
+            return ListType.length(object) == 0
+        case .listMove(let fromHead, let toHead, let destination):
+            destination.withUnsafeBytes { destinationKey in
+                let target = receiver.lookupWrite(destinationKey)
+                if receiver.wrongType(target, .list) { return }
+                let value = ListType.quicklist(object).pop(fromHead: fromHead)!
+                value.withUnsafeBytes { ListCommands.pushMoved(receiver, destinationKey, target, $0, toHead: toHead) }
+                ListCommands.deleteIfEmpty(receiver, key, object)
+                receiver.server.dirty += 1
+            }
+            return ListType.length(object) == 0
+        case .zsetPop(let max, let count):
+            SortedSetCommands.popFrom(receiver, key: key, object: object, max: max, count: count,
+                                      shape: count == -1 ? .withKey : .keyAndPairs)
+            return ZSetType.length(object) == 0
+        }
+    }
+
+    /// Before-sleep: clients unblocked since the last loop run the input they received while
+    /// blocked (processUnblockedClients).
+    func processUnblockedClients() {
+        while !blocking.unblocked.isEmpty {
+            let batch = blocking.unblocked
+            blocking.unblocked.removeAll()
+            for client in batch where self.client(fd: client.fd) === client && client.blocked == nil {
+                if client.query.readableCount > 0 { processInput(client) }
+            }
+        }
+    }
+
+    /// CLIENT UNBLOCK client-id [TIMEOUT|ERROR].
+    static func clientUnblock(_ c: Client) {
+        var withError = false
+        if c.argumentCount == 4 {
+            if c.argIs(3, "timeout") {
+                withError = false
+            } else if c.argIs(3, "error") {
+                withError = true
+            } else {
+                c.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+                return
+            }
+        } else if c.argumentCount != 3 {
+            c.error("ERR unknown subcommand or wrong number of arguments for '\(ErrorText.truncated(c.argString(1)))'. Try CLIENT HELP.")
+            return
+        }
+        guard let id = c.integerArgument(2) else { return }
+        let server = c.server
+        guard let target = server.allClients.first(where: { $0.id == id }), target.blocked != nil else {
+            c.reply.integer(0)
+            return
+        }
+        if withError {
+            target.error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+            server.unblock(target)
+        } else {
+            server.replyTimedOut(target)
+        }
+        c.reply.integer(1)
+    }
+}
+
+extension Client {
+    /// getTimeoutFromObjectOrReply in seconds: argument `index` as milliseconds, 0 meaning
+    /// forever. The product is truncated to a long long as C does, where a value out of range
+    /// becomes LLONG_MIN, so huge timeouts (and inf) are "negative" just as in Redis.
+    func timeoutArgument(_ index: Int) -> Int64? {
+        guard let seconds = parseLongDouble(arg(index)) else {
+            error(ErrorText.timeoutNotPositive)
+            return nil
+        }
+        let product = seconds * 1000
+        let milliseconds: Int64
+        if product.isFinite && product < 9_223_372_036_854_775_808 && product >= -9_223_372_036_854_775_808 {
+            milliseconds = Int64(product)
+        } else {
+            milliseconds = Int64.min
+        }
+        if milliseconds < 0 {
+            error("ERR timeout is negative")
+            return nil
+        }
+        return milliseconds
+    }
+}

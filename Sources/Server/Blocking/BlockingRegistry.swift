@@ -1,0 +1,116 @@
+import Reactor
+import Store
+
+// Clients blocked on keys (blocked.c, Redis 7.0). A blocked client waits in a FIFO queue per
+// (database, key); a command that creates a list or sorted set at a key someone waits on marks
+// the key ready, and after that command the ready keys are served in the order they became
+// ready, each to its waiting clients first-come first-served. A timeout is a timer on the
+// reactor's wheel; CLIENT UNBLOCK and disconnection end the wait too.
+
+/// What a blocked client will do once a key is ready: the command's arguments, copied, since
+/// the query buffer moves on.
+enum BlockedOperation {
+    /// BLPOP/BRPOP (`count` -1: reply [key, element]) and BLMPOP (reply [key, [elements]]).
+    case listPop(head: Bool, count: Int)
+    /// BLMOVE/BRPOPLPUSH.
+    case listMove(fromHead: Bool, toHead: Bool, destination: [UInt8])
+    /// BZPOPMIN/BZPOPMAX (`count` -1: reply [key, member, score]) and BZMPOP.
+    case zsetPop(max: Bool, count: Int)
+
+    var type: ObjectType {
+        if case .zsetPop = self { return .zset }
+        return .list
+    }
+}
+
+/// A blocked client's state (Redis's c->bpop).
+final class BlockedState {
+    let operation: BlockedOperation
+    /// The keys, in argument order, without repeats.
+    let keys: [[UInt8]]
+    let db: Int
+    /// Whether the client gave a timeout, and its timer.
+    let hasTimeout: Bool
+    var timer: TimerID?
+
+    init(operation: BlockedOperation, keys: [[UInt8]], db: Int, hasTimeout: Bool) {
+        self.operation = operation
+        self.keys = keys
+        self.db = db
+        self.hasTimeout = hasTimeout
+    }
+}
+
+/// A database and a key: where clients wait.
+struct BlockingKey: Hashable {
+    let db: Int
+    let key: [UInt8]
+}
+
+final class BlockingRegistry {
+    /// The server's one registry (the server is a process-wide singleton; its stored properties
+    /// belong to the core, so the blocking state lives here).
+    static let shared = BlockingRegistry()
+
+    /// Clients waiting per key, in the order they blocked.
+    var waiting: [BlockingKey: [Client]] = [:]
+    /// Keys made ready by the running command, in order, without repeats.
+    var readyKeys: [BlockingKey] = []
+    var readySet: Set<BlockingKey> = []
+    /// Clients just unblocked whose pending input must be processed (before-sleep).
+    var unblocked: [Client] = []
+    /// INFO's blocked_clients and clients_in_timeout_table.
+    private(set) var blockedCount = 0
+    private(set) var withTimeoutCount = 0
+    /// How many clients wait per database (SWAPDB and MOVE look only where someone waits).
+    private(set) var waitingPerDatabase: [Int: Int] = [:]
+
+    /// True while any client is blocked: the only test the command path pays for otherwise.
+    @inline(__always) var isActive: Bool { blockedCount != 0 }
+
+    func add(_ client: Client, _ state: BlockedState) {
+        client.blocked = state
+        blockedCount += 1
+        if state.hasTimeout { withTimeoutCount += 1 }
+        waitingPerDatabase[state.db, default: 0] += 1
+        for key in state.keys {
+            waiting[BlockingKey(db: state.db, key: key), default: []].append(client)
+        }
+    }
+
+    /// Forgets a blocked client everywhere; the caller replies (or not) and cancels its timer.
+    func remove(_ client: Client) {
+        guard let state = client.blocked else { return }
+        client.blocked = nil
+        blockedCount -= 1
+        if state.hasTimeout { withTimeoutCount -= 1 }
+        waitingPerDatabase[state.db, default: 1] -= 1
+        if waitingPerDatabase[state.db] == 0 { waitingPerDatabase[state.db] = nil }
+        for key in state.keys {
+            let place = BlockingKey(db: state.db, key: key)
+            guard var clients = waiting[place] else { continue }
+            clients.removeAll { $0 === client }
+            waiting[place] = clients.isEmpty ? nil : clients
+        }
+    }
+
+    /// signalKeyAsReady: queues `key` when someone waits on it.
+    func signal(db: Int, key: UnsafeRawBufferPointer) {
+        let place = BlockingKey(db: db, key: [UInt8](key))
+        guard waiting[place] != nil, !readySet.contains(place) else { return }
+        readySet.insert(place)
+        readyKeys.append(place)
+    }
+
+    /// Databases with at least one waiting client.
+    var databasesWithWaiters: [Int] { Array(waitingPerDatabase.keys) }
+}
+
+extension Client {
+    /// signalKeyAsReady: a list or sorted set was just added at `key` (Redis signals from dbAdd).
+    @inline(__always)
+    func signalKeyAsReady(_ key: UnsafeRawBufferPointer) {
+        let registry = BlockingRegistry.shared
+        if registry.isActive { registry.signal(db: databaseIndex, key: key) }
+    }
+}

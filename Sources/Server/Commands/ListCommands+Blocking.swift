@@ -1,0 +1,73 @@
+import RESP
+import Store
+
+// BLPOP, BRPOP, BLMPOP, BLMOVE and BRPOPLPUSH (blockingPopGenericCommand and
+// blmoveGenericCommand, Redis 7.0): served at once when a key holds elements, otherwise the
+// client blocks (Blocking/) — except inside MULTI, where the empty result comes back at once.
+
+extension ListCommands {
+    static func blpop(_ c: Client) { blockingPop(c, head: true) }
+    static func brpop(_ c: Client) { blockingPop(c, head: false) }
+
+    static func blockingPop(_ c: Client, head: Bool) {
+        guard let timeout = c.timeoutArgument(c.argumentCount - 1) else { return }
+        blockingPopGeneric(c, keys: Array(1..<(c.argumentCount - 1)), head: head, count: -1, timeout: timeout)
+    }
+
+    static func blmpop(_ c: Client) {
+        guard let arguments = MultiPopArguments.parse(c, numberOfKeysAt: 2, side: parseSide) else { return }
+        guard let timeout = c.timeoutArgument(1) else { return }
+        blockingPopGeneric(c, keys: arguments.keys, head: arguments.first, count: arguments.count, timeout: timeout)
+    }
+
+    /// Pops from the first non-empty list among `keys`; `count` -1 replies [key, element]
+    /// (BLPOP/BRPOP), otherwise [key, [elements]] (BLMPOP).
+    static func blockingPopGeneric(_ c: Client, keys: [Int], head: Bool, count: Int, timeout: Int64) {
+        for index in keys {
+            let key = c.arg(index)
+            guard let object = c.lookupWrite(key) else { continue }
+            if c.wrongType(object, .list) { return }
+            if count != -1 {
+                popWithKey(c, key, object, head: head, count: count)
+                return
+            }
+            c.reply.arrayHeader(2)
+            c.reply.bulk(key)
+            c.reply.bulk(ListType.quicklist(object).pop(fromHead: head)!)
+            c.server.dirty += 1
+            deleteIfEmpty(c, key, object)
+            return
+        }
+        if c.inTransaction {
+            c.reply.nullArray()
+            return
+        }
+        c.server.block(c, keyIndexes: keys, operation: .listPop(head: head, count: count), timeout: timeout)
+    }
+
+    static func blmove(_ c: Client) {
+        guard let fromHead = parseSide(c, 3), let toHead = parseSide(c, 4) else { return }
+        guard let timeout = c.timeoutArgument(5) else { return }
+        blockingMove(c, fromHead: fromHead, toHead: toHead, timeout: timeout)
+    }
+
+    static func brpoplpush(_ c: Client) {
+        guard let timeout = c.timeoutArgument(3) else { return }
+        blockingMove(c, fromHead: false, toHead: true, timeout: timeout)
+    }
+
+    static func blockingMove(_ c: Client, fromHead: Bool, toHead: Bool, timeout: Int64) {
+        let source = c.lookupWrite(c.arg(1))
+        if c.wrongType(source, .list) { return }
+        if source != nil {
+            move(c, fromHead: fromHead, toHead: toHead)
+            return
+        }
+        if c.inTransaction {
+            c.reply.nullBulk()
+            return
+        }
+        c.server.block(c, keyIndexes: [1], operation: .listMove(fromHead: fromHead, toHead: toHead, destination: c.argBytes(2)),
+                       timeout: timeout)
+    }
+}

@@ -1,0 +1,316 @@
+// Redis 7.0's list encoding (quicklist.c): a doubly linked list of listpack nodes. A node takes
+// elements until it would pass `list-max-listpack-size` — a negative fill caps the node's bytes
+// (-1: 4 KiB ... -5: 64 KiB), a positive one its element count (with an 8 KiB safety cap) — so
+// pushes and pops at either end touch one small node, and indexing walks nodes, not elements.
+//
+// `list-compress-depth` is recorded but nodes are not LZF-compressed: compression only trades
+// CPU for memory and never changes a reply.
+
+public final class QuickListNode {
+    public let entries: Listpack
+    public internal(set) var next: QuickListNode?
+    public internal(set) unowned(unsafe) var previous: QuickListNode?
+
+    init(entries: Listpack = Listpack()) { self.entries = entries }
+
+    @inlinable public var count: Int { entries.count }
+}
+
+public final class QuickList {
+    public private(set) var head: QuickListNode?
+    public private(set) var tail: QuickListNode?
+    /// Elements in all nodes.
+    public private(set) var count = 0
+    public private(set) var nodeCount = 0
+    /// list-max-listpack-size when the list was created.
+    public let fill: Int
+    /// list-compress-depth when the list was created (not acted on, see above).
+    public let compressDepth: Int
+
+    /// Byte limits for negative fills (optimization_level) and the cap for positive ones.
+    static let sizeLimits = [4096, 8192, 16384, 32768, 65536]
+    static let safetyLimit = 8192
+
+    public init(fill: Int = -2, compressDepth: Int = 0) {
+        self.fill = fill
+        self.compressDepth = compressDepth
+    }
+
+    deinit {
+        // Release node by node: letting the chain go at once would recurse once per node.
+        var node = head
+        head = nil
+        tail = nil
+        while let current = node {
+            node = current.next
+            current.next = nil
+        }
+    }
+
+    // MARK: node policy
+
+    /// _quicklistNodeAllowInsert: whether `node` may take an element of `size` bytes.
+    func allows(_ node: QuickListNode, adding size: Int) -> Bool {
+        var overhead = size < 254 ? 1 : 5
+        overhead += size < 64 ? 1 : (size < 16384 ? 2 : 5)
+        let newSize = node.entries.byteCount + size + overhead
+        if meetsSizeLimit(newSize) { return true }
+        if newSize > QuickList.safetyLimit { return false }
+        return node.count < fill
+    }
+
+    private func meetsSizeLimit(_ size: Int) -> Bool {
+        guard fill < 0 else { return false }
+        let index = -fill - 1
+        return index < QuickList.sizeLimits.count && size <= QuickList.sizeLimits[index]
+    }
+
+    /// Whether a node has grown past what the fill allows (after an insert or replace in the middle).
+    private func isOversized(_ node: QuickListNode) -> Bool {
+        if node.count <= 1 { return false }
+        if fill < 0 {
+            let index = -fill - 1
+            return node.entries.byteCount > (index < QuickList.sizeLimits.count ? QuickList.sizeLimits[index] : QuickList.safetyLimit)
+        }
+        return node.count > fill || node.entries.byteCount > QuickList.safetyLimit
+    }
+
+    private func link(_ node: QuickListNode, after previous: QuickListNode?) {
+        if let previous {
+            node.next = previous.next
+            node.previous = previous
+            if let next = previous.next { next.previous = node } else { tail = node }
+            previous.next = node
+        } else {
+            node.next = head
+            node.previous = nil
+            if let first = head { first.previous = node } else { tail = node }
+            head = node
+        }
+        nodeCount += 1
+    }
+
+    private func unlink(_ node: QuickListNode) {
+        if let previous = node.previous { previous.next = node.next } else { head = node.next }
+        if let next = node.next { next.previous = node.previous } else { tail = node.previous }
+        node.next = nil
+        node.previous = nil
+        nodeCount -= 1
+    }
+
+    /// Splits an oversized node in two halves.
+    private func splitIfNeeded(_ node: QuickListNode) {
+        guard isOversized(node) else { return }
+        let keep = node.count / 2
+        let moved = QuickListNode()
+        var offset = node.entries.seek(keep)!
+        while !node.entries.isEnd(offset) {
+            node.entries.withElement(at: offset) { moved.entries.append($0) }
+            offset = node.entries.next(after: offset)
+        }
+        node.entries.remove(at: node.entries.seek(keep)!, elements: node.count - keep)
+        link(moved, after: node)
+    }
+
+    // MARK: ends
+
+    /// LPUSH / RPUSH of one element.
+    public func push(_ value: UnsafeRawBufferPointer, atHead: Bool) {
+        if atHead {
+            if let first = head, allows(first, adding: value.count) {
+                first.entries.insert(.bytes(value), at: first.entries.firstOffset)
+            } else {
+                let node = QuickListNode()
+                node.entries.append(.bytes(value))
+                link(node, after: nil)
+            }
+        } else {
+            if let last = tail, allows(last, adding: value.count) {
+                last.entries.append(.bytes(value))
+            } else {
+                let node = QuickListNode()
+                node.entries.append(.bytes(value))
+                link(node, after: tail)
+            }
+        }
+        count += 1
+    }
+
+    /// LPOP / RPOP of one element.
+    public func pop(fromHead: Bool) -> [UInt8]? {
+        guard let node = fromHead ? head : tail else { return nil }
+        let offset = fromHead ? node.entries.firstOffset : node.entries.lastOffset!
+        let value = node.entries.elementBytes(at: offset)
+        node.entries.remove(at: offset, elements: 1)
+        if node.count == 0 { unlink(node) }
+        count -= 1
+        return value
+    }
+
+    // MARK: positions
+
+    /// A position: a node and the offset of one of its entries.
+    public struct Position {
+        public let node: QuickListNode
+        public let offset: Int
+
+        @inlinable init(node: QuickListNode, offset: Int) {
+            self.node = node
+            self.offset = offset
+        }
+    }
+
+    /// The position of element `index` (negative counts from the tail), walking nodes from the
+    /// nearer end.
+    public func position(at index: Int) -> Position? {
+        let target = index < 0 ? count + index : index
+        guard target >= 0 && target < count else { return nil }
+        if target < count / 2 {
+            var node = head
+            var skipped = 0
+            while let current = node {
+                if target < skipped + current.count {
+                    return Position(node: current, offset: current.entries.seek(target - skipped)!)
+                }
+                skipped += current.count
+                node = current.next
+            }
+        } else {
+            var node = tail
+            var skipped = 0
+            let fromTail = count - 1 - target
+            while let current = node {
+                if fromTail < skipped + current.count {
+                    return Position(node: current, offset: current.entries.seek(-(fromTail - skipped) - 1)!)
+                }
+                skipped += current.count
+                node = current.previous
+            }
+        }
+        return nil
+    }
+
+    /// The position after (or, with `reverse`, before) `position`.
+    @inlinable
+    public func step(_ position: Position, reverse: Bool) -> Position? {
+        let entries = position.node.entries
+        if reverse {
+            if let previous = entries.previous(before: position.offset) { return Position(node: position.node, offset: previous) }
+            guard let node = position.node.previous else { return nil }
+            return Position(node: node, offset: node.entries.lastOffset!)
+        }
+        let next = entries.next(after: position.offset)
+        if !entries.isEnd(next) { return Position(node: position.node, offset: next) }
+        guard let node = position.node.next else { return nil }
+        return Position(node: node, offset: node.entries.firstOffset)
+    }
+
+    @inlinable
+    public func withElement<R>(at position: Position, _ body: (ElementValue) -> R) -> R {
+        position.node.entries.withElement(at: position.offset, body)
+    }
+
+    /// Visits `count` elements from index `start` (from the tail backwards when `reverse`,
+    /// `start` then counting from the tail).
+    public func forEach(from start: Int, count: Int, reverse: Bool, _ body: (ElementValue) -> Void) {
+        guard count > 0 else { return }
+        var position = self.position(at: reverse ? -start - 1 : start)
+        var remaining = count
+        while let current = position, remaining > 0 {
+            withElement(at: current, body)
+            remaining -= 1
+            if remaining > 0 { position = step(current, reverse: reverse) }
+        }
+    }
+
+    /// Visits elements from the head (or the tail) while `body` returns true.
+    public func forEachWhile(reverse: Bool, _ body: (ElementValue) -> Bool) {
+        var position = self.position(at: reverse ? -1 : 0)
+        while let current = position {
+            if !withElement(at: current, body) { return }
+            position = step(current, reverse: reverse)
+        }
+    }
+
+    // MARK: changes in the middle
+
+    /// LSET: replaces element `index`; false when out of range.
+    public func replace(at index: Int, with value: UnsafeRawBufferPointer) -> Bool {
+        guard let position = position(at: index) else { return false }
+        position.node.entries.replace(at: position.offset, with: .bytes(value))
+        splitIfNeeded(position.node)
+        return true
+    }
+
+    /// Inserts `value` before or after `position`.
+    public func insert(_ value: UnsafeRawBufferPointer, at position: Position, after: Bool) {
+        let entries = position.node.entries
+        let offset = after ? entries.next(after: position.offset) : position.offset
+        entries.insert(.bytes(value), at: offset)
+        count += 1
+        splitIfNeeded(position.node)
+    }
+
+    /// Removes the element at `position`; returns the position that followed it in the walk's
+    /// direction, if any.
+    public func remove(at position: Position, reverse: Bool) -> Position? {
+        let node = position.node
+        let entries = node.entries
+        var following: Position?
+        if reverse {
+            if let previous = entries.previous(before: position.offset) {
+                following = Position(node: node, offset: previous)
+            } else if let other = node.previous {
+                following = Position(node: other, offset: other.entries.lastOffset!)
+            }
+        }
+        entries.remove(at: position.offset, elements: 1)
+        count -= 1
+        if !reverse {
+            if !entries.isEnd(position.offset) {
+                following = Position(node: node, offset: position.offset)
+            } else if let other = node.next {
+                following = Position(node: other, offset: other.entries.firstOffset)
+            }
+        }
+        if node.count == 0 { unlink(node) }
+        return following
+    }
+
+    /// quicklistDelRange: removes `length` elements from index `start` (negative from the tail).
+    public func removeRange(from start: Int, length: Int) {
+        var first = start < 0 ? count + start : start
+        guard first >= 0 && first < count && length > 0 else { return }
+        var remaining = min(length, count - first)
+        var node = head
+        while let current = node, first >= current.count {
+            first -= current.count
+            node = current.next
+        }
+        while let current = node, remaining > 0 {
+            let next = current.next
+            let taken = min(remaining, current.count - first)
+            if taken == current.count {
+                unlink(current)
+            } else {
+                current.entries.remove(at: current.entries.seek(first)!, elements: taken)
+            }
+            count -= taken
+            remaining -= taken
+            first = 0
+            node = next
+        }
+    }
+
+    /// A private deep copy (COPY).
+    public func duplicate() -> QuickList {
+        let copy = QuickList(fill: fill, compressDepth: compressDepth)
+        var node = head
+        while let current = node {
+            copy.link(QuickListNode(entries: Listpack(copying: current.entries)), after: copy.tail)
+            node = current.next
+        }
+        copy.count = count
+        return copy
+    }
+}
