@@ -140,23 +140,12 @@ enum ListCommands {
         guard let first = c.integerArgument(2), let last = c.integerArgument(3) else { return }
         guard let object = lookupRead(c, c.arg(1), missing: { $0.reply.emptyArray() }) else { return }
         let list = ListType.quicklist(object)
-        guard let (start, count) = clampRange(Int(first), Int(last), length: list.count) else {
+        guard let (start, count) = clampIndexRange(Int(first), Int(last), length: list.count) else {
             c.reply.emptyArray()
             return
         }
         c.reply.arrayHeader(count)
         list.forEach(from: start, count: count, reverse: false) { c.reply.bulk($0) }
-    }
-
-    /// Redis's index sanitizing for LRANGE/LTRIM: negative indexes from the end, start clamped to
-    /// 0 and end to the last element; nil for an empty range.
-    static func clampRange(_ first: Int, _ last: Int, length: Int) -> (start: Int, count: Int)? {
-        var start = first < 0 ? length + first : first
-        var end = last < 0 ? length + last : last
-        if start < 0 { start = 0 }
-        if start > end || start >= length { return nil }
-        if end >= length { end = length - 1 }
-        return (start, end - start + 1)
     }
 
     static func lindex(_ c: Client) {
@@ -242,7 +231,7 @@ enum ListCommands {
         let length = list.count
         var leftTrim = length
         var rightTrim = 0
-        if let (start, count) = clampRange(Int(first), Int(last), length: length) {
+        if let (start, count) = clampIndexRange(Int(first), Int(last), length: length) {
             leftTrim = start
             rightTrim = length - start - count
         }
@@ -371,6 +360,17 @@ enum ListCommands {
         c.server.dirty += 1
         deleteIfEmpty(c, key, object)
     }
+}
+
+/// Redis's index sanitizing for LRANGE, LTRIM, ZRANGE and ZREMRANGEBYRANK: negative indexes count
+/// from the end, the start is clamped to 0 and the end to the last element; nil when empty.
+func clampIndexRange(_ first: Int, _ last: Int, length: Int) -> (start: Int, count: Int)? {
+    var start = first < 0 ? length + first : first
+    var end = last < 0 ? length + last : last
+    if start < 0 { start = 0 }
+    if start > end || start >= length { return nil }
+    if end >= length { end = length - 1 }
+    return (start, end - start + 1)
 }
 
 /// LMPOP/ZMPOP's arguments (and BLMPOP/BZMPOP's after the timeout): numkeys key [key ...]

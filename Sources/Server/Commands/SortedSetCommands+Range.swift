@@ -123,28 +123,7 @@ extension SortedSetCommands {
         var minIndex = keyIndex + 1
         var maxIndex = keyIndex + 2
         if backwards && rangeKind != .rank { swap(&minIndex, &maxIndex) }
-        var start = 0
-        var end = 0
-        var scoreRange: ZScoreRange?
-        var lexRange: ZLexRange?
-        switch rangeKind {
-        case .rank:
-            guard let first = c.integerArgument(minIndex), let second = c.integerArgument(maxIndex) else { return }
-            start = Int(first)
-            end = Int(second)
-        case .score:
-            scoreRange = ZScoreRange.parse(min: c.arg(minIndex), max: c.arg(maxIndex))
-            if scoreRange == nil {
-                c.error(rangeNotFloatError)
-                return
-            }
-        case .lex:
-            lexRange = ZLexRange.parse(min: c.arg(minIndex), max: c.arg(maxIndex))
-            if lexRange == nil {
-                c.error(lexRangeError)
-                return
-            }
-        }
+        guard let (ranks, range) = parseRange(c, rangeKind, minIndex, maxIndex) else { return }
         let sink = RangeSink(client: c, destination: destination, withScores: withScores || destination != nil)
         guard let object = c.lookupRead(c.arg(keyIndex)) else {
             if destination != nil {
@@ -156,51 +135,43 @@ extension SortedSetCommands {
             return
         }
         if c.wrongType(object, .zset) { return }
-        switch rangeKind {
-        case .rank:
-            let length = ZSetType.length(object)
-            if start < 0 { start += length }
-            if end < 0 { end += length }
-            if start < 0 { start = 0 }
-            if start > end || start >= length {
-                sink.begin(0, lengthKnown: true)
-                sink.finish(0)
-                return
-            }
-            if end >= length { end = length - 1 }
-            let count = end - start + 1
-            sink.begin(count, lengthKnown: true)
-            ZSetType.forEach(object, from: start, count: count, reverse: backwards) { sink.emit($0, $1) }
-            sink.finish(count)
-        case .score:
-            let range = scoreRange!
-            let count = emittedCount(inRange: ZSetType.count(object, in: range), offset: offset, limit: limit)
-            sink.begin(count, lengthKnown: false)
-            if count > 0 {
-                _ = ZSetType.forEach(object, from: ZSetType.edge(object, of: range, reverse: backwards), offset: offset,
-                                     limit: count, reverse: backwards,
-                                     inside: { _, score in backwards ? range.aboveMin(score) : range.belowMax(score) },
-                                     { sink.emit($0, $1) })
-            }
-            sink.finish(count)
-        case .lex:
-            // Members are only sorted when every score is equal; otherwise the run Redis emits
-            // from the range's edge is not the set ZLEXCOUNT counts, so count it by walking it.
-            let range = lexRange!
-            let start = ZSetType.edge(object, of: range, reverse: backwards)
-            let inside = { (member: ElementValue, _: Double) in
-                member.withBytes { backwards ? range.aboveMin($0) : range.belowMax($0) }
-            }
-            let count = ZSetType.forEach(object, from: start, offset: offset, limit: limit, reverse: backwards,
-                                         inside: inside) { _, _ in }
-            sink.begin(count, lengthKnown: false)
-            if count > 0 {
-                _ = ZSetType.forEach(object, from: start, offset: offset, limit: count, reverse: backwards, inside: inside) {
-                    sink.emit($0, $1)
-                }
-            }
-            sink.finish(count)
+        if let range {
+            emitRange(object, range, offset: offset, limit: limit, reverse: backwards, into: sink)
+            return
         }
+        guard let (start, count) = clampIndexRange(ranks.first, ranks.last, length: ZSetType.length(object)) else {
+            sink.begin(0, lengthKnown: true)
+            sink.finish(0)
+            return
+        }
+        sink.begin(count, lengthKnown: true)
+        ZSetType.forEach(object, from: start, count: count, reverse: backwards) { sink.emit($0, $1) }
+        sink.finish(count)
+    }
+
+    /// genericZrangebyscoreCommand / genericZrangebylexCommand: from the range's first (or last)
+    /// element, skip `offset`, then emit up to `limit` while inside. The count goes first in the
+    /// reply: a score range is one run, so ranks give it; a lex range over mixed scores is not
+    /// (the run Redis emits differs from what ZLEXCOUNT counts), so that run is walked twice.
+    static func emitRange<R: ZRangeSpec>(_ object: RedisObject, _ range: R, offset: Int, limit: Int, reverse: Bool,
+                                         into sink: RangeSink) {
+        let start = ZSetType.edge(object, of: range, reverse: reverse)
+        let inside = { (member: ElementValue, score: Double) in
+            reverse ? range.aboveMin(member, score) : range.belowMax(member, score)
+        }
+        let count: Int
+        if range.isOneRun {
+            count = emittedCount(inRange: ZSetType.count(object, in: range), offset: offset, limit: limit)
+        } else {
+            count = ZSetType.forEach(object, from: start, offset: offset, limit: limit, reverse: reverse, inside: inside) { _, _ in }
+        }
+        sink.begin(count, lengthKnown: false)
+        if count > 0 {
+            _ = ZSetType.forEach(object, from: start, offset: offset, limit: count, reverse: reverse, inside: inside) {
+                sink.emit($0, $1)
+            }
+        }
+        sink.finish(count)
     }
 
     /// How many of `inRange` consecutive elements (scores are sorted, so a score range is one
@@ -213,6 +184,29 @@ extension SortedSetCommands {
         return limit < 0 ? available : Swift.min(limit, available)
     }
 
+    /// The range at arguments `minIndex` and `maxIndex`: two ranks, or a score or lex range;
+    /// nil after replying the error.
+    static func parseRange(_ c: Client, _ kind: RangeKind, _ minIndex: Int, _ maxIndex: Int)
+        -> (ranks: (first: Int, last: Int), range: (any ZRangeSpec)?)? {
+        switch kind {
+        case .rank:
+            guard let first = c.integerArgument(minIndex), let last = c.integerArgument(maxIndex) else { return nil }
+            return ((Int(first), Int(last)), nil)
+        case .score:
+            guard let range = ZScoreRange.parse(min: c.arg(minIndex), max: c.arg(maxIndex)) else {
+                c.error(rangeNotFloatError)
+                return nil
+            }
+            return ((0, 0), range)
+        case .lex:
+            guard let range = ZLexRange.parse(min: c.arg(minIndex), max: c.arg(maxIndex)) else {
+                c.error(lexRangeError)
+                return nil
+            }
+            return ((0, 0), range)
+        }
+    }
+
     // MARK: ZREMRANGEBY*
 
     static func zremrangebyrank(_ c: Client) { removeRangeGeneric(c, kind: .rank) }
@@ -220,47 +214,17 @@ extension SortedSetCommands {
     static func zremrangebylex(_ c: Client) { removeRangeGeneric(c, kind: .lex) }
 
     static func removeRangeGeneric(_ c: Client, kind: RangeKind) {
-        var start = 0
-        var end = 0
-        var scoreRange: ZScoreRange?
-        var lexRange: ZLexRange?
-        switch kind {
-        case .rank:
-            guard let first = c.integerArgument(2), let second = c.integerArgument(3) else { return }
-            start = Int(first)
-            end = Int(second)
-        case .score:
-            scoreRange = ZScoreRange.parse(min: c.arg(2), max: c.arg(3))
-            if scoreRange == nil {
-                c.error(rangeNotFloatError)
-                return
-            }
-        case .lex:
-            lexRange = ZLexRange.parse(min: c.arg(2), max: c.arg(3))
-            if lexRange == nil {
-                c.error(lexRangeError)
-                return
-            }
-        }
+        guard let (ranks, range) = parseRange(c, kind, 2, 3) else { return }
         let key = c.arg(1)
         guard let object = lookupWrite(c, key, missing: { $0.reply.integer(0) }) else { return }
         let removed: Int
-        switch kind {
-        case .rank:
-            let length = ZSetType.length(object)
-            if start < 0 { start += length }
-            if end < 0 { end += length }
-            if start < 0 { start = 0 }
-            if start > end || start >= length {
-                c.reply.integer(0)
-                return
-            }
-            if end >= length { end = length - 1 }
-            removed = ZSetType.removeRange(object, ranks: start, end)
-        case .score:
-            removed = ZSetType.removeRange(object, scoreRange!)
-        case .lex:
-            removed = ZSetType.removeRange(object, lexRange!)
+        if let range {
+            removed = ZSetType.removeRange(object, range)
+        } else if let (start, count) = clampIndexRange(ranks.first, ranks.last, length: ZSetType.length(object)) {
+            removed = ZSetType.removeRange(object, ranks: start, start + count - 1)
+        } else {
+            c.reply.integer(0)
+            return
         }
         _ = deleteIfEmpty(c, key, object)
         c.server.dirty += Int64(removed)

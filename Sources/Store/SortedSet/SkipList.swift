@@ -280,66 +280,36 @@ public final class SkipList {
         return nil
     }
 
-    // MARK: score ranges
+    // MARK: ranges
 
-    /// zslIsInRange: whether any element can fall in `range`.
-    public func intersects(_ range: ZScoreRange) -> Bool {
+    /// zslIsInRange / zslIsInLexRange: whether any element can fall in `range`.
+    public func intersects<R: ZRangeSpec>(_ range: R) -> Bool {
         if range.isEmpty { return false }
-        guard let last = tail, range.aboveMin(last.score), let first = header.forward(0), range.belowMax(first.score) else {
+        guard let last = tail, range.aboveMin(last), let first = header.forward(0), range.belowMax(first) else {
             return false
         }
         return true
     }
 
-    /// zslFirstInRange.
-    public func firstInRange(_ range: ZScoreRange) -> ZNode? {
+    /// zslFirstInRange / zslFirstInLexRange.
+    public func firstInRange<R: ZRangeSpec>(_ range: R) -> ZNode? {
         guard intersects(range) else { return nil }
         var x = header
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), !range.aboveMin(next.score) { x = next }
+            while let next = x.forward(i), !range.aboveMin(next) { x = next }
         }
-        guard let node = x.forward(0), range.belowMax(node.score) else { return nil }
+        guard let node = x.forward(0), range.belowMax(node) else { return nil }
         return node
     }
 
-    /// zslLastInRange.
-    public func lastInRange(_ range: ZScoreRange) -> ZNode? {
+    /// zslLastInRange / zslLastInLexRange.
+    public func lastInRange<R: ZRangeSpec>(_ range: R) -> ZNode? {
         guard intersects(range) else { return nil }
         var x = header
         for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), range.belowMax(next.score) { x = next }
+            while let next = x.forward(i), range.belowMax(next) { x = next }
         }
-        guard x != header, range.aboveMin(x.score) else { return nil }
-        return x
-    }
-
-    // MARK: lex ranges
-
-    public func intersects(_ range: ZLexRange) -> Bool {
-        if range.isEmpty { return false }
-        guard let last = tail, range.aboveMin(last.member), let first = header.forward(0), range.belowMax(first.member) else {
-            return false
-        }
-        return true
-    }
-
-    public func firstInRange(_ range: ZLexRange) -> ZNode? {
-        guard intersects(range) else { return nil }
-        var x = header
-        for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), !range.aboveMin(next.member) { x = next }
-        }
-        guard let node = x.forward(0), range.belowMax(node.member) else { return nil }
-        return node
-    }
-
-    public func lastInRange(_ range: ZLexRange) -> ZNode? {
-        guard intersects(range) else { return nil }
-        var x = header
-        for i in stride(from: level - 1, through: 0, by: -1) {
-            while let next = x.forward(i), range.belowMax(next.member) { x = next }
-        }
-        guard x != header, range.aboveMin(x.member) else { return nil }
+        guard x != header, range.aboveMin(x) else { return nil }
         return x
     }
 
@@ -370,14 +340,9 @@ public final class SkipList {
         }
     }
 
-    public func deleteRange(_ range: ZScoreRange, removed: (UnsafeRawBufferPointer) -> Void) -> Int {
-        deleteRun(isBefore: { !range.aboveMin($0.score) }, inRange: { range.belowMax($0.score) },
-                  limit: Int.max, removed: removed)
-    }
-
-    public func deleteRange(_ range: ZLexRange, removed: (UnsafeRawBufferPointer) -> Void) -> Int {
-        deleteRun(isBefore: { !range.aboveMin($0.member) }, inRange: { range.belowMax($0.member) },
-                  limit: Int.max, removed: removed)
+    /// zslDeleteRangeByScore / zslDeleteRangeByLex.
+    public func deleteRange<R: ZRangeSpec>(_ range: R, removed: (UnsafeRawBufferPointer) -> Void) -> Int {
+        deleteRun(isBefore: { !range.aboveMin($0) }, inRange: { range.belowMax($0) }, limit: Int.max, removed: removed)
     }
 
     /// Removes 1-based ranks start...end.

@@ -3,8 +3,22 @@ import Glibc
 // The ranges ZRANGEBYSCORE, ZRANGEBYLEX, ZCOUNT, ZLEXCOUNT and ZREMRANGEBY* select
 // (zrangespec and zlexrangespec), with Redis's parsing rules.
 
+/// What walking a sorted set needs of a range, whichever the encoding: whether an element is
+/// past the minimum or within the maximum. A score range looks at scores, a lex range at members.
+public protocol ZRangeSpec {
+    /// Ranges that can never match anything (min above max, or equal with an exclusive end).
+    var isEmpty: Bool { get }
+    /// Whether the elements inside always form one run in the set's order (true for scores;
+    /// members are only sorted where every score is equal).
+    var isOneRun: Bool { get }
+    func aboveMin(_ member: ElementValue, _ score: Double) -> Bool
+    func belowMax(_ member: ElementValue, _ score: Double) -> Bool
+    func aboveMin(_ node: ZNode) -> Bool
+    func belowMax(_ node: ZNode) -> Bool
+}
+
 /// A score interval; either end may be exclusive ("(1.5").
-public struct ZScoreRange {
+public struct ZScoreRange: ZRangeSpec {
     public var min: Double
     public var max: Double
     public var minExclusive = false
@@ -23,8 +37,13 @@ public struct ZScoreRange {
     @inlinable public func belowMax(_ value: Double) -> Bool { maxExclusive ? value < max : value <= max }
     @inlinable public func contains(_ value: Double) -> Bool { aboveMin(value) && belowMax(value) }
 
-    /// Ranges that can never match anything.
     public var isEmpty: Bool { min > max || (min == max && (minExclusive || maxExclusive)) }
+    public var isOneRun: Bool { true }
+
+    @inlinable public func aboveMin(_ member: ElementValue, _ score: Double) -> Bool { aboveMin(score) }
+    @inlinable public func belowMax(_ member: ElementValue, _ score: Double) -> Bool { belowMax(score) }
+    @inlinable public func aboveMin(_ node: ZNode) -> Bool { aboveMin(node.score) }
+    @inlinable public func belowMax(_ node: ZNode) -> Bool { belowMax(node.score) }
 
     /// zslParseRange: each bound is parsed with strtod (which allows leading spaces, hex and
     /// "inf", and reads an empty string as 0) and must be consumed up to the C string's end,
@@ -62,7 +81,7 @@ public struct ZScoreRange {
 }
 
 /// A lexicographic interval over member bytes: "[a", "(a", or the infinities "-" and "+".
-public struct ZLexRange {
+public struct ZLexRange: ZRangeSpec {
     public enum Bound {
         case negativeInfinity
         case positiveInfinity
@@ -123,6 +142,8 @@ public struct ZLexRange {
         return order > 0 || (order == 0 && (minExclusive || maxExclusive))
     }
 
+    public var isOneRun: Bool { false }
+
     /// zslLexValueGteMin.
     @inlinable public func aboveMin(_ member: UnsafeRawBufferPointer) -> Bool {
         let order = ZLexRange.compare(member, min)
@@ -136,4 +157,9 @@ public struct ZLexRange {
     }
 
     @inlinable public func contains(_ member: UnsafeRawBufferPointer) -> Bool { aboveMin(member) && belowMax(member) }
+
+    @inlinable public func aboveMin(_ member: ElementValue, _ score: Double) -> Bool { member.withBytes { aboveMin($0) } }
+    @inlinable public func belowMax(_ member: ElementValue, _ score: Double) -> Bool { member.withBytes { belowMax($0) } }
+    @inlinable public func aboveMin(_ node: ZNode) -> Bool { aboveMin(node.member) }
+    @inlinable public func belowMax(_ node: ZNode) -> Bool { belowMax(node.member) }
 }

@@ -208,27 +208,37 @@ public enum ZSetType {
         return skiplist(object).dict.find(member)?.value
     }
 
+    /// zsetAdd's rules for a member already present at `current`: NX leaves it, INCR adds to
+    /// it, GT/LT may refuse the new score. Returns the outcome, and the score to store when it
+    /// changes.
+    static func update(current: Double, requested: Double, flags: ZAddFlags) -> (ZAddResult, Double?) {
+        if flags.contains(.nx) { return (.skipped, nil) }
+        var score = requested
+        if flags.contains(.incr) {
+            score += current
+            if score.isNaN { return (.nan, nil) }
+        }
+        if (flags.contains(.lt) && score >= current) || (flags.contains(.gt) && score <= current) {
+            return (.skipped, nil)
+        }
+        if score == current { return (.unchanged(score), nil) }
+        return (.updated(score), score)
+    }
+
     /// zsetAdd: adds or updates `member` under ZADD's flags, converting to a skiplist when the
     /// listpack would grow past the limits.
-    public static func add(_ object: RedisObject, _ member: UnsafeRawBufferPointer, score requested: Double,
+    public static func add(_ object: RedisObject, _ member: UnsafeRawBufferPointer, score: Double,
                            flags: ZAddFlags, limits: ZSetLimits) -> ZAddResult {
-        if requested.isNaN { return .nan }
-        var score = requested
+        if score.isNaN { return .nan }
         if object.encoding == .listpack {
             let lp = listpack(object)
             if let (offset, current) = find(lp, member) {
-                if flags.contains(.nx) { return .skipped }
-                if flags.contains(.incr) {
-                    score += current
-                    if score.isNaN { return .nan }
+                let (result, newScore) = update(current: current, requested: score, flags: flags)
+                if let newScore {
+                    lp.remove(at: offset, elements: 2)
+                    insert(lp, member, score: newScore)
                 }
-                if (flags.contains(.lt) && score >= current) || (flags.contains(.gt) && score <= current) {
-                    return .skipped
-                }
-                if score == current { return .unchanged(score) }
-                lp.remove(at: offset, elements: 2)
-                insert(lp, member, score: score)
-                return .updated(score)
+                return result
             }
             if flags.contains(.xx) { return .skipped }
             if lp.count / 2 + 1 > limits.maxListpackEntries || member.count > limits.maxListpackValue
@@ -241,19 +251,13 @@ public enum ZSetType {
         }
         let zset = skiplist(object)
         if let entry = zset.dict.find(member) {
-            if flags.contains(.nx) { return .skipped }
             let current = entry.value
-            if flags.contains(.incr) {
-                score += current
-                if score.isNaN { return .nan }
+            let (result, newScore) = update(current: current, requested: score, flags: flags)
+            if let newScore {
+                zset.list.updateScore(member: member, from: current, to: newScore)
+                entry.value = newScore
             }
-            if (flags.contains(.lt) && score >= current) || (flags.contains(.gt) && score <= current) {
-                return .skipped
-            }
-            if score == current { return .unchanged(score) }
-            zset.list.updateScore(member: member, from: current, to: score)
-            entry.value = score
-            return .updated(score)
+            return result
         }
         if flags.contains(.xx) { return .skipped }
         zset.insertNew(member, score: score)
@@ -379,26 +383,14 @@ public enum ZSetType {
 
     // MARK: ranges
 
-    /// zzlFirstInRange / zslFirstInRange (or the last, for `reverse`).
-    public static func edge(_ object: RedisObject, of range: ZScoreRange, reverse: Bool) -> Position? {
+    /// zzlFirstInRange / zslFirstInRange and their lex forms (or the last, for `reverse`).
+    public static func edge<R: ZRangeSpec>(_ object: RedisObject, of range: R, reverse: Bool) -> Position? {
         if object.encoding == .skiplist {
             let list = skiplist(object).list
             return (reverse ? list.lastInRange(range) : list.firstInRange(range)).map(Position.node)
         }
         if range.isEmpty { return nil }
-        return listpackEdge(object, reverse: reverse, aboveMin: { _, score in range.aboveMin(score) },
-                            belowMax: { _, score in range.belowMax(score) })
-    }
-
-    /// zzlFirstInLexRange / zslFirstInLexRange (or the last, for `reverse`).
-    public static func edge(_ object: RedisObject, of range: ZLexRange, reverse: Bool) -> Position? {
-        if object.encoding == .skiplist {
-            let list = skiplist(object).list
-            return (reverse ? list.lastInRange(range) : list.firstInRange(range)).map(Position.node)
-        }
-        if range.isEmpty { return nil }
-        return listpackEdge(object, reverse: reverse, aboveMin: { member, _ in member.withBytes { range.aboveMin($0) } },
-                            belowMax: { member, _ in member.withBytes { range.belowMax($0) } })
+        return listpackEdge(object, reverse: reverse, aboveMin: range.aboveMin, belowMax: range.belowMax)
     }
 
     /// zzlIsInRange's quick test (the last element reaches the minimum, the first is under the
@@ -451,8 +443,9 @@ public enum ZSetType {
         return emitted
     }
 
-    /// ZCOUNT.
-    public static func count(_ object: RedisObject, in range: ZScoreRange) -> Int {
+    /// ZCOUNT / ZLEXCOUNT: a skiplist subtracts ranks, a listpack counts from the first element
+    /// in range while it stays under the maximum.
+    public static func count<R: ZRangeSpec>(_ object: RedisObject, in range: R) -> Int {
         if object.encoding == .skiplist {
             let zset = skiplist(object)
             guard let first = zset.list.firstInRange(range) else { return 0 }
@@ -464,23 +457,7 @@ public enum ZSetType {
             return count
         }
         return forEach(object, from: edge(object, of: range, reverse: false), offset: 0, limit: -1, reverse: false,
-                       inside: { _, score in range.belowMax(score) }, { _, _ in })
-    }
-
-    /// ZLEXCOUNT.
-    public static func count(_ object: RedisObject, in range: ZLexRange) -> Int {
-        if object.encoding == .skiplist {
-            let zset = skiplist(object)
-            guard let first = zset.list.firstInRange(range) else { return 0 }
-            let length = zset.count
-            var count = length - (zset.list.rank(score: first.score, member: first.member) - 1)
-            if let last = zset.list.lastInRange(range) {
-                count -= length - zset.list.rank(score: last.score, member: last.member)
-            }
-            return count
-        }
-        return forEach(object, from: edge(object, of: range, reverse: false), offset: 0, limit: -1, reverse: false,
-                       inside: { member, _ in member.withBytes { range.belowMax($0) } }, { _, _ in })
+                       inside: range.belowMax, { _, _ in })
     }
 
     // MARK: removal of ranges
@@ -500,23 +477,10 @@ public enum ZSetType {
         return removed
     }
 
-    /// ZREMRANGEBYSCORE.
-    public static func removeRange(_ object: RedisObject, _ range: ZScoreRange) -> Int {
+    /// ZREMRANGEBYSCORE / ZREMRANGEBYLEX.
+    public static func removeRange<R: ZRangeSpec>(_ object: RedisObject, _ range: R) -> Int {
         if object.encoding == .listpack {
-            return removeListpackRun(object, from: edge(object, of: range, reverse: false)) { _, score in range.belowMax(score) }
-        }
-        let zset = skiplist(object)
-        let removed = zset.list.deleteRange(range) { zset.dict.remove($0) }
-        zset.dict.shrinkIfNeeded()
-        return removed
-    }
-
-    /// ZREMRANGEBYLEX.
-    public static func removeRange(_ object: RedisObject, _ range: ZLexRange) -> Int {
-        if object.encoding == .listpack {
-            return removeListpackRun(object, from: edge(object, of: range, reverse: false)) { member, _ in
-                member.withBytes { range.belowMax($0) }
-            }
+            return removeListpackRun(object, from: edge(object, of: range, reverse: false), while: range.belowMax)
         }
         let zset = skiplist(object)
         let removed = zset.list.deleteRange(range) { zset.dict.remove($0) }
