@@ -2,6 +2,7 @@
 
     Server      one server process (Apus or redis-server) on a free 127.0.0.1 port,
                 in its own temporary directory, with CPU time and RSS from /proc
+                (the tests' ServerProcess, Tests/python/support/servers.py)
     Conn        a minimal RESP2 connection: command(), pipelined loads
     machine()   one-line description of the machine (CPU model, cores, kernel, date)
 
@@ -19,11 +20,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
-from typing import List, Optional, Sequence
+from typing import Sequence
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# Server start/stop is shared with the Python tests (Tests/python/support/servers.py).
+sys.path.insert(0, os.path.join(REPO_ROOT, "Tests", "python"))
+from support.servers import ServerProcess, ServerStartError, apus_binary  # noqa: E402,F401
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # Same settings for both servers: no persistence, loopback only.
@@ -32,10 +34,6 @@ COMMON_ARGS = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
 
 class HarnessError(RuntimeError):
     """A failure the harness reports in one line (no traceback)."""
-
-
-def apus_binary() -> str:
-    return os.environ.get("APUS_BIN") or os.path.join(REPO_ROOT, ".build", "release", "apus-server")
 
 
 def redis_binary() -> str:
@@ -49,13 +47,6 @@ def redis_benchmark_binary() -> str:
 def require_executable(path: str, what: str, hint: str) -> None:
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise HarnessError("%s not found or not executable: %s (%s)" % (what, path, hint))
-
-
-def free_port() -> int:
-    """A TCP port that was free a moment ago (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def install_sigterm_handler() -> None:
@@ -210,26 +201,17 @@ def info_field(conn: Conn, section: str, field: str) -> str:
 # Server processes
 
 
-class Server:
-    """One server on a free 127.0.0.1 port in a fresh temporary directory.
-
-    `wrapper` is prepended to the command line (e.g. valgrind); the process id
-    is still the server's, because valgrind runs the program in its own process.
-    """
+class Server(ServerProcess):
+    """One server on a free 127.0.0.1 port in a fresh temporary directory: the
+    tests' ServerProcess (Tests/python/support/servers.py) with the harness's
+    settings (COMMON_ARGS, 20 s start-up, BENCH_KEEP_TMP), failures as
+    HarnessError, and CPU time / RSS from /proc."""
 
     def __init__(self, name: str, binary: str, extra_args: Sequence[str] = (),
-                 wrapper: Sequence[str] = (), start_timeout: float = 20.0):
-        self.name = name
-        self.binary = binary
-        self.extra_args = list(extra_args)
-        self.wrapper = list(wrapper)
-        self.start_timeout = start_timeout
-        self.host = "127.0.0.1"
-        self.port = 0
-        self.dir = ""
-        self.proc: Optional[subprocess.Popen] = None
-        self.log_path = ""
-        self._log = None
+                 start_timeout: float = 20.0):
+        super().__init__(binary, extra_args=extra_args, name=name, default_args=COMMON_ARGS,
+                         start_timeout=start_timeout,
+                         tmp_prefix="apus-bench-%s-" % name.lower(), keep_tmp_env="BENCH_KEEP_TMP")
 
     @property
     def pid(self) -> int:
@@ -240,79 +222,18 @@ class Server:
         require_executable(self.binary, "%s binary" % self.name,
                            "run `make release`" if self.name.lower().startswith("apus")
                            else "install redis-server (make deps-apt)")
-        self.dir = tempfile.mkdtemp(prefix="apus-bench-%s-" % self.name.lower())
-        last = ""
-        for _attempt in range(3):  # a free port can be taken before the server binds it
-            self.port = free_port()
-            self.log_path = os.path.join(self.dir, "server-%d.log" % self.port)
-            self._log = open(self.log_path, "wb")
-            argv = self.wrapper + [self.binary, "--port", str(self.port)] + COMMON_ARGS + \
-                ["--dir", self.dir] + self.extra_args
-            self.proc = subprocess.Popen(argv, cwd=self.dir, stdin=subprocess.DEVNULL,
-                                         stdout=self._log, stderr=subprocess.STDOUT)
-            try:
-                self._wait_ready()
-                return self
-            except HarnessError as e:
-                last = str(e)
-                self._kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        raise HarnessError(last)
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise HarnessError("%s exited with status %s during start-up:\n%s"
-                                   % (self.name, self.proc.returncode, self.log_tail()))
-            try:
-                with Conn(self.host, self.port, timeout=5.0) as c:
-                    if c.command("PING") == b"PONG":
-                        return
-            except (OSError, ConnectionError, RespError):
-                pass
-            time.sleep(0.05)
-        raise HarnessError("%s did not answer PING on port %d within %.0f s:\n%s"
-                           % (self.name, self.port, self.start_timeout, self.log_tail()))
+        try:
+            super().start()
+        except ServerStartError as e:
+            self.stop()  # removes the temporary directory
+            raise HarnessError(str(e)) from None
+        return self
 
     def check_alive(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        if not self.alive():
             code = None if self.proc is None else self.proc.returncode
             raise HarnessError("%s is not running (exit status %s); log tail:\n%s"
                                % (self.name, code, self.log_tail()))
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM, then SIGKILL if it does not exit in time; removes the temp dir."""
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                try:
-                    self.proc.send_signal(signal.SIGTERM)
-                    self.proc.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-            self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        if self.dir and os.environ.get("BENCH_KEEP_TMP") != "1":
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = ""
-
-    def _kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self) -> "Server":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def conn(self, timeout: float = 60.0) -> Conn:
         return Conn(self.host, self.port, timeout=timeout)
@@ -331,14 +252,6 @@ class Server:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         raise HarnessError("no VmRSS for pid %d" % self.pid)
-
-    def log_tail(self, n: int = 30) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-            return "\n".join(lines[-n:])
-        except OSError:
-            return "(no log)"
 
 
 # ---------------------------------------------------------------------------

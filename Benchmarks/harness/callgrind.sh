@@ -15,26 +15,16 @@
 # Environment: APUS_BIN, CALLGRIND_N (20000), CALLGRIND_TOP (25), CALLGRIND_DIR.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BIN="${APUS_BIN:-$REPO/.build/release/apus-server}"
+TOOL=callgrind
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 N="${CALLGRIND_N:-20000}"
 TOP="${CALLGRIND_TOP:-25}"
 OUTDIR="${CALLGRIND_DIR:-$REPO}"
 
-die() { echo "callgrind: $*" >&2; exit 2; }
-
-[ -x "$BIN" ] || die "Apus binary not found: $BIN (build it with \`make release\`)"
-command -v redis-benchmark >/dev/null || die "redis-benchmark not found (make deps-apt)"
-command -v redis-cli >/dev/null || die "redis-cli not found (make deps-apt)"
 if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
-    echo "callgrind: installing valgrind" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null \
-        || die "valgrind is missing and could not be installed"
+    apt_install valgrind "valgrind is missing and could not be installed"
 fi
-DEMANGLE=cat
-for d in "$(command -v swift-demangle || true)" /opt/swift/usr/bin/swift-demangle /usr/bin/swift-demangle; do
-    if [ -n "$d" ] && [ -x "$d" ]; then DEMANGLE="$d --simplified --compact"; break; fi
-done
 
 TMP="$(mktemp -d /tmp/apus-callgrind.XXXXXX)"
 VPID=""
@@ -51,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+PORT="$(free_port)"
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
     "$BIN" --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$TMP" >"$TMP/server.log" 2>&1 &
 VPID=$!

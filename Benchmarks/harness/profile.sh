@@ -12,28 +12,18 @@
 #              PROFILE_TESTS (set,get: redis-benchmark -t names, one load process each).
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BIN="${APUS_BIN:-$REPO/.build/release/apus-server}"
+TOOL=profile
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SECONDS_TO_RECORD="${PROFILE_SECONDS:-15}"
 TOP="${PROFILE_TOP:-30}"
 OUT="${PERF_DATA:-$REPO/perf.data}"
 TESTS="${PROFILE_TESTS:-set,get}"
 
-die() { echo "profile: $*" >&2; exit 2; }
-
-[ -x "$BIN" ] || die "Apus binary not found: $BIN (build it with \`make release\`)"
-command -v redis-benchmark >/dev/null || die "redis-benchmark not found (make deps-apt)"
-command -v redis-cli >/dev/null || die "redis-cli not found (make deps-apt)"
 if ! perf version >/dev/null 2>&1; then
-    echo "profile: installing linux-perf" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null \
-        || die "perf is missing and linux-perf could not be installed"
+    apt_install linux-perf "perf is missing and linux-perf could not be installed"
     perf version >/dev/null 2>&1 || die "perf does not run (see \`perf version\`)"
 fi
-DEMANGLE=cat
-for d in "$(command -v swift-demangle || true)" /opt/swift/usr/bin/swift-demangle /usr/bin/swift-demangle; do
-    if [ -n "$d" ] && [ -x "$d" ]; then DEMANGLE="$d --simplified --compact"; break; fi
-done
 
 TMP="$(mktemp -d /tmp/apus-profile.XXXXXX)"
 SPID=""
@@ -53,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+PORT="$(free_port)"
 "$BIN" --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$TMP" >"$TMP/server.log" 2>&1 &
 SPID=$!
 for _ in $(seq 1 200); do

@@ -1,3 +1,5 @@
+import Util
+
 // One of the numbered databases: the key → object dict, and the key → expire-time dict that
 // active expiry samples (Redis's db->dict and db->expires). A TTL costs a second entry holding
 // its own copy of the key.
@@ -43,6 +45,37 @@ public final class Database {
         } else {
             keys.insertNew(key: key, value: value)
         }
+    }
+
+    /// SET's store: `value` at `key`, as the object Redis would create (shared, int, embstr or
+    /// raw). When the key already holds a private string object, that object is rewritten in
+    /// place if its allocation has room — nothing else references it, since replies copy bytes —
+    /// so overwriting a key allocates nothing. Returns the object now stored.
+    @discardableResult
+    public func storeString(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
+                            allowSharedIntegers: Bool, keepTTL: Bool = false) -> RedisObject {
+        guard let entry = keys.find(key) else {
+            let object = RedisObject.encodedString(value, allowShared: allowSharedIntegers)
+            keys.insertNew(key: key, value: object)
+            return object
+        }
+        if !keepTTL && expires.count != 0 { expires.remove(key) }
+        let old = entry.value
+        if old.type == .string && !old.isShared {
+            if value.count <= 20, let integer = parseInt64(value) {
+                if !(allowSharedIntegers && integer >= 0 && integer < Int64(SharedIntegers.count)) {
+                    old.setInteger(integer)
+                    old.lru = LRUClock.current
+                    return old
+                }
+            } else if old.overwrite(with: value) {
+                old.lru = LRUClock.current
+                return old
+            }
+        }
+        let object = RedisObject.encodedString(value, allowShared: allowSharedIntegers)
+        entry.value = object
+        return object
     }
 
     /// Adds a key known to be absent (after a lookup), returning its entry.

@@ -189,6 +189,26 @@ public final class RedisObject: ManagedBuffer<RedisObjectHeader, UInt8> {
         encoding == .int ? decimalLength(integer) : Int(header.length)
     }
 
+    /// Makes this private string object hold `bytes`, encoded as a new object would be (embstr up
+    /// to 44 bytes, raw beyond), if its allocation is big enough; returns false otherwise.
+    public func overwrite(with bytes: UnsafeRawBufferPointer) -> Bool {
+        guard type == .string, !isShared, bytes.count <= capacity else { return false }
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0).copyMemory(from: source, byteCount: bytes.count) }
+        }
+        header.length = UInt32(bytes.count)
+        encoding = bytes.count <= RedisObject.embstrLimit ? .embstr : .raw
+        return true
+    }
+
+    /// Makes this private string object an int-encoded `value`.
+    public func setInteger(_ value: Int64) {
+        precondition(type == .string && !isShared)
+        header.length = 0
+        integer = value
+        encoding = .int
+    }
+
     /// Writes `bytes` at `offset` of a raw string, zero-filling any gap, if its capacity allows;
     /// returns false (changing nothing) when the caller must store a bigger copy instead.
     public func writeInPlace(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {

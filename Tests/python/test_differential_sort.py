@@ -4,7 +4,7 @@ hashtable encoding) are avoided: the sets here are intsets or sorted explicitly.
 
 import pytest
 
-from support.resp import RespClient
+from support.scripted import assert_script_matches
 
 SETUP = [
     ["RPUSH", "l", "3", "1", "2", "10", "-1", "2.5", "x"],
@@ -42,16 +42,4 @@ COMMANDS = [
 
 @pytest.mark.parametrize("proto", [2, 3])
 def test_sort_matches_redis(apus, redis, proto):
-    with RespClient(apus.host, apus.port) as a, RespClient(redis.host, redis.port) as r:
-        for client in (a, r):
-            client.command("SELECT", "9")
-            client.command("FLUSHDB")
-            if proto == 3:
-                client.command("HELLO", "3")
-            for command in SETUP:
-                client.command(*command)
-        for command in COMMANDS:
-            got, want = a.command(*command), r.command(*command)
-            assert got == want, "%s (resp%d)\napus : %r\nredis: %r" % (command, proto, got, want)
-        for client in (a, r):
-            client.command("FLUSHDB")
+    assert_script_matches(apus, redis, proto, 9, SETUP, COMMANDS)

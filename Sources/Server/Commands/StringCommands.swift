@@ -58,7 +58,7 @@ enum StringCommands {
             }
             return
         }
-        c.db.set(keyBytes, c.storedString(c.arg(value)), keepTTL: options.keepTTL)
+        c.storeString(keyBytes, c.arg(value), keepTTL: options.keepTTL)
         c.server.dirty += 1
         if options.expireIndex != nil, let entry = c.db.keys.find(keyBytes) {
             c.db.setExpire(entry, at: when)
@@ -90,7 +90,7 @@ enum StringCommands {
 
     static func getset(_ c: Client) {
         guard replyValue(c, c.arg(1)) else { return }
-        c.db.set(c.arg(1), c.storedString(c.arg(2)))
+        c.storeString(c.arg(1), c.arg(2))
         c.server.dirty += 1
     }
 
@@ -169,7 +169,7 @@ enum StringCommands {
 
     private static func storePairs(_ c: Client) {
         for index in stride(from: 1, to: c.argumentCount, by: 2) {
-            c.db.set(c.arg(index), c.storedString(c.arg(index + 1)))
+            c.storeString(c.arg(index), c.arg(index + 1))
             c.server.dirty += 1
         }
     }

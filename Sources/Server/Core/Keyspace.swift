@@ -56,6 +56,13 @@ extension Client {
         return object
     }
 
+    /// SET's store (Database.storeString), then the new value's access clock.
+    func storeString(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, keepTTL: Bool = false) {
+        let object = db.storeString(key, value, allowSharedIntegers: server.settings.sharedIntegersAllowed,
+                                    keepTTL: keepTTL)
+        if !object.isShared { initializeClock(object) }
+    }
+
     @inline(__always)
     func storedInteger(_ value: Int64) -> RedisObject {
         let object = RedisObject.integer(value, allowShared: server.settings.sharedIntegersAllowed)

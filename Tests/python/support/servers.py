@@ -69,12 +69,18 @@ class ServerProcess:
     directory (e.g. ``extra_args=["--pidfile", "@DIR@/x.pid"]``).  With
     ``port_on_cmdline=False`` no ``--port`` argument is passed, so the port
     must come from the config file (``port @PORT@``).
+
+    ``tmp_prefix`` names the temporary directory (default
+    ``apus-test-<name>-``); it is kept after stop() when the environment
+    variable ``keep_tmp_env`` (default ``APUS_KEEP_TMP``) is ``1``.  The
+    benchmark harness (Benchmarks/harness/benchlib.py) sets both.
     """
 
     def __init__(self, binary: str, extra_args: Sequence[str] = (), name: str = "server",
                  config_text: Optional[str] = None, default_args: Sequence[str] = DEFAULT_ARGS,
                  start_timeout: float = 15.0, extra_files: Optional[dict] = None,
-                 port_on_cmdline: bool = True):
+                 port_on_cmdline: bool = True, tmp_prefix: Optional[str] = None,
+                 keep_tmp_env: str = "APUS_KEEP_TMP"):
         self.binary = binary
         self.extra_args = list(extra_args)
         self.name = name
@@ -83,6 +89,8 @@ class ServerProcess:
         self.start_timeout = start_timeout
         self.extra_files = dict(extra_files or {})
         self.port_on_cmdline = port_on_cmdline
+        self.tmp_prefix = tmp_prefix if tmp_prefix is not None else "apus-test-%s-" % name
+        self.keep_tmp_env = keep_tmp_env
         self.host = "127.0.0.1"
         self.port: int = 0
         self.dir: str = ""
@@ -115,7 +123,7 @@ class ServerProcess:
         if not (os.path.isfile(self.binary) and os.access(self.binary, os.X_OK)):
             raise ServerStartError("%s binary not found or not executable: %s" % (self.name, self.binary))
         if not self.dir:
-            self.dir = tempfile.mkdtemp(prefix="apus-test-%s-" % self.name)
+            self.dir = tempfile.mkdtemp(prefix=self.tmp_prefix)
             self._own_dir = True
         last_error = ""
         for _attempt in range(3):  # a port can be stolen between free_port() and bind()
@@ -164,7 +172,7 @@ class ServerProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
-        if self._own_dir and os.environ.get("APUS_KEEP_TMP") != "1":
+        if self._own_dir and os.environ.get(self.keep_tmp_env) != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
         return rc
 
