@@ -6,8 +6,6 @@ import Util
 // handleClientsBlockedOnKeys and replyToBlockedClientTimedOut, Redis 7.0).
 
 extension Server {
-    var blocking: BlockingRegistry { BlockingRegistry.shared }
-
     /// blockForKeys: `client` waits on the keys at argument indexes `keyIndexes` until one is
     /// ready, `timeout` milliseconds pass (0: forever), or it is unblocked.
     func block(_ client: Client, keyIndexes: [Int], operation: BlockedOperation, timeout: Int64) {
@@ -177,6 +175,21 @@ extension Server {
 }
 
 extension Client {
+    /// BLPOP/BRPOP/BZPOPMIN/BZPOPMAX key [key ...] timeout: the keys' argument indexes and the
+    /// timeout; nil after replying the timeout's error.
+    func blockingKeysAndTimeout() -> (keys: [Int], timeout: Int64)? {
+        guard let timeout = timeoutArgument(argumentCount - 1) else { return nil }
+        return (Array(1..<(argumentCount - 1)), timeout)
+    }
+
+    /// BLMPOP/BZMPOP timeout numkeys key [key ...] where [COUNT count]: the LMPOP/ZMPOP arguments
+    /// from argument 2 on (`side` reads the where word), then the timeout; nil after replying.
+    func blockingMultiPopArguments(side: (Client, Int) -> Bool?) -> (arguments: MultiPopArguments, timeout: Int64)? {
+        guard let arguments = MultiPopArguments.parse(self, numberOfKeysAt: 2, side: side) else { return nil }
+        guard let timeout = timeoutArgument(1) else { return nil }
+        return (arguments, timeout)
+    }
+
     /// getTimeoutFromObjectOrReply in seconds: argument `index` as milliseconds, 0 meaning
     /// forever. The product is truncated to a long long as C does, where a value out of range
     /// becomes LLONG_MIN, so huge timeouts (and inf) are "negative" just as in Redis.

@@ -47,11 +47,8 @@ struct BlockingKey: Hashable {
     let key: [UInt8]
 }
 
+/// The server's blocking state (Server.blocking).
 final class BlockingRegistry {
-    /// The server's one registry (the server is a process-wide singleton; its stored properties
-    /// belong to the core, so the blocking state lives here).
-    static let shared = BlockingRegistry()
-
     /// Clients waiting per key, in the order they blocked.
     var waiting: [BlockingKey: [Client]] = [:]
     /// Keys made ready by the running command, in order, without repeats.
@@ -110,7 +107,7 @@ extension Client {
     /// signalKeyAsReady: a list or sorted set was just added at `key` (Redis signals from dbAdd).
     @inline(__always)
     func signalKeyAsReady(_ key: UnsafeRawBufferPointer) {
-        let registry = BlockingRegistry.shared
+        let registry = server.blocking
         if registry.isActive { registry.signal(db: databaseIndex, key: key) }
     }
 }

@@ -44,6 +44,25 @@ extension Client {
         return value
     }
 
+    /// HRANDFIELD/ZRANDMEMBER key count [`flag`]: the count (argument 2) and whether `flag`
+    /// (WITHVALUES, WITHSCORES) follows it; nil after replying the error. With the flag, a count
+    /// whose pairs would overflow is out of range.
+    func randomCountArguments(flag: StaticString) -> (count: Int64, withFlag: Bool)? {
+        guard let count = rangedIntegerArgument(2, min: -Int64.max, max: Int64.max) else { return nil }
+        if argumentCount > 4 || (argumentCount == 4 && !argIs(3, flag)) {
+            error(ErrorText.syntax)
+            return nil
+        }
+        if argumentCount == 4 {
+            if count < -Int64.max / 2 || count > Int64.max / 2 {
+                error("ERR value is out of range")
+                return nil
+            }
+            return (count, true)
+        }
+        return (count, false)
+    }
+
     /// A new collection object about to be stored: its clock starts as Redis's would.
     func stored(_ object: RedisObject) -> RedisObject {
         initializeClock(object)

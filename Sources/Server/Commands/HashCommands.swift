@@ -207,19 +207,8 @@ enum HashCommands {
 
     static func hrandfield(_ c: Client) {
         if c.argumentCount >= 3 {
-            guard let count = c.rangedIntegerArgument(2, min: -Int64.max, max: Int64.max) else { return }
-            var withValues = false
-            if c.argumentCount > 4 || (c.argumentCount == 4 && !c.argIs(3, "withvalues")) {
-                c.error(ErrorText.syntax)
-                return
-            } else if c.argumentCount == 4 {
-                withValues = true
-                if count < -Int64.max / 2 || count > Int64.max / 2 {
-                    c.error("ERR value is out of range")
-                    return
-                }
-            }
-            randomFields(c, count, withValues: withValues)
+            guard let arguments = c.randomCountArguments(flag: "withvalues") else { return }
+            randomFields(c, arguments.count, withValues: arguments.withFlag)
             return
         }
         guard let object = lookupRead(c, c.arg(1), missing: { $0.reply.nullBulk() }) else { return }

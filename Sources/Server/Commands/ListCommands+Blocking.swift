@@ -10,14 +10,14 @@ extension ListCommands {
     static func brpop(_ c: Client) { blockingPop(c, head: false) }
 
     static func blockingPop(_ c: Client, head: Bool) {
-        guard let timeout = c.timeoutArgument(c.argumentCount - 1) else { return }
-        blockingPopGeneric(c, keys: Array(1..<(c.argumentCount - 1)), head: head, count: -1, timeout: timeout)
+        guard let blocking = c.blockingKeysAndTimeout() else { return }
+        blockingPopGeneric(c, keys: blocking.keys, head: head, count: -1, timeout: blocking.timeout)
     }
 
     static func blmpop(_ c: Client) {
-        guard let arguments = MultiPopArguments.parse(c, numberOfKeysAt: 2, side: parseSide) else { return }
-        guard let timeout = c.timeoutArgument(1) else { return }
-        blockingPopGeneric(c, keys: arguments.keys, head: arguments.first, count: arguments.count, timeout: timeout)
+        guard let parsed = c.blockingMultiPopArguments(side: parseSide) else { return }
+        blockingPopGeneric(c, keys: parsed.arguments.keys, head: parsed.arguments.first,
+                           count: parsed.arguments.count, timeout: parsed.timeout)
     }
 
     /// Pops from the first non-empty list among `keys`; `count` -1 replies [key, element]

@@ -18,20 +18,12 @@ enum ListCommands {
 
     @inline(__always)
     static func lookupRead(_ c: Client, _ key: UnsafeRawBufferPointer, missing: (Client) -> Void) -> RedisObject? {
-        guard let object = c.lookupRead(key) else {
-            missing(c)
-            return nil
-        }
-        return c.wrongType(object, .list) ? nil : object
+        c.lookupReadOrReply(key, type: .list, missing: missing)
     }
 
     @inline(__always)
     static func lookupWrite(_ c: Client, _ key: UnsafeRawBufferPointer, missing: (Client) -> Void) -> RedisObject? {
-        guard let object = c.lookupWrite(key) else {
-            missing(c)
-            return nil
-        }
-        return c.wrongType(object, .list) ? nil : object
+        c.lookupWriteOrReply(key, type: .list, missing: missing)
     }
 
     /// A new, empty list stored at `key` (createQuicklistObject + dbAdd, which signals clients

@@ -9,14 +9,14 @@ extension SortedSetCommands {
     static func bzpopmax(_ c: Client) { blockingPop(c, max: true) }
 
     static func blockingPop(_ c: Client, max: Bool) {
-        guard let timeout = c.timeoutArgument(c.argumentCount - 1) else { return }
-        blockingPopGeneric(c, keys: Array(1..<(c.argumentCount - 1)), max: max, count: -1, timeout: timeout)
+        guard let blocking = c.blockingKeysAndTimeout() else { return }
+        blockingPopGeneric(c, keys: blocking.keys, max: max, count: -1, timeout: blocking.timeout)
     }
 
     static func bzmpop(_ c: Client) {
-        guard let arguments = MultiPopArguments.parse(c, numberOfKeysAt: 2, side: parseEnd) else { return }
-        guard let timeout = c.timeoutArgument(1) else { return }
-        blockingPopGeneric(c, keys: arguments.keys, max: !arguments.first, count: arguments.count, timeout: timeout)
+        guard let parsed = c.blockingMultiPopArguments(side: parseEnd) else { return }
+        blockingPopGeneric(c, keys: parsed.arguments.keys, max: !parsed.arguments.first,
+                           count: parsed.arguments.count, timeout: parsed.timeout)
     }
 
     /// `count` -1 replies [key, member, score] (BZPOPMIN/BZPOPMAX), otherwise

@@ -20,18 +20,9 @@ extension SortedSetCommands {
     /// order); a positive one returns distinct members, the whole set (in order) when it asks
     /// for at least as many as there are.
     static func randomMembers(_ c: Client) {
-        guard let requested = c.rangedIntegerArgument(2, min: -Int64.max, max: Int64.max) else { return }
-        var withScores = false
-        if c.argumentCount > 4 || (c.argumentCount == 4 && !c.argIs(3, "withscores")) {
-            c.error(ErrorText.syntax)
-            return
-        } else if c.argumentCount == 4 {
-            withScores = true
-            if requested < -Int64.max / 2 || requested > Int64.max / 2 {
-                c.error("ERR value is out of range")
-                return
-            }
-        }
+        guard let arguments = c.randomCountArguments(flag: "withscores") else { return }
+        let requested = arguments.count
+        let withScores = arguments.withFlag
         guard let object = lookupRead(c, c.arg(1), missing: { $0.reply.emptyArray() }) else { return }
         let size = ZSetType.length(object)
         let unique = requested >= 0

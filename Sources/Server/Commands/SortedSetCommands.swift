@@ -30,20 +30,12 @@ enum SortedSetCommands {
     /// The sorted set at `key` for reading; nil after replying `missing` or WRONGTYPE.
     @inline(__always)
     static func lookupRead(_ c: Client, _ key: UnsafeRawBufferPointer, missing: (Client) -> Void) -> RedisObject? {
-        guard let object = c.lookupRead(key) else {
-            missing(c)
-            return nil
-        }
-        return c.wrongType(object, .zset) ? nil : object
+        c.lookupReadOrReply(key, type: .zset, missing: missing)
     }
 
     @inline(__always)
     static func lookupWrite(_ c: Client, _ key: UnsafeRawBufferPointer, missing: (Client) -> Void) -> RedisObject? {
-        guard let object = c.lookupWrite(key) else {
-            missing(c)
-            return nil
-        }
-        return c.wrongType(object, .zset) ? nil : object
+        c.lookupWriteOrReply(key, type: .zset, missing: missing)
     }
 
     /// A member and its score, as every WITHSCORES reply sends them: flat in RESP2, a pair

@@ -40,6 +40,8 @@ public final class Server {
     var shutdownExitCode: Int32 = 0
     /// Peak of the process's allocated bytes, for INFO memory.
     var peakMemory: Int64 = 0
+    /// Clients blocked on keys (Blocking/).
+    let blocking: BlockingRegistry
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
@@ -47,6 +49,7 @@ public final class Server {
         settings = Settings(config: config)
         loop = try EventLoop()
         signals = try ShutdownSignals()
+        blocking = BlockingRegistry()
         startedAtMilliseconds = Server.wallMilliseconds()
         startedMonotonicMicroseconds = apus_monotonic_us()
         now = startedAtMilliseconds
