@@ -72,6 +72,18 @@ public final class Listpack {
     }
 
     @inlinable public var byteCount: Int { bytes.count }
+
+    /// Hands over the encoded bytes (a quicklist node being compressed); the element count stays.
+    public func releaseBytes() -> [UInt8] {
+        let taken = bytes
+        bytes = []
+        return taken
+    }
+
+    /// Puts back bytes taken by `releaseBytes` (the node decompressed for use).
+    public func restoreBytes(_ restored: [UInt8]) {
+        bytes = restored
+    }
     @inlinable public var firstOffset: Int { Listpack.headerSize }
     @inlinable public var isEmpty: Bool { count == 0 }
 

@@ -3,17 +3,59 @@
 // (-1: 4 KiB ... -5: 64 KiB), a positive one its element count (with an 8 KiB safety cap) — so
 // pushes and pops at either end touch one small node, and indexing walks nodes, not elements.
 //
-// `list-compress-depth` is recorded but nodes are not LZF-compressed: compression only trades
-// CPU for memory and never changes a reply.
+// `list-compress-depth` N keeps N nodes at each end plain and LZF-compresses the nodes between
+// (those of at least 48 bytes that shrink by 8 or more), as quicklist.c does. A compressed node is
+// decompressed when touched and compressed again by the next write to the list.
 
 public final class QuickListNode {
-    public let entries: Listpack
+    private let storage: Listpack
+    /// The LZF form of `storage`'s bytes while the node is compressed.
+    public private(set) var compressedBytes: [UInt8]?
+    private var plainSize = 0
     public internal(set) var next: QuickListNode?
     public internal(set) unowned(unsafe) var previous: QuickListNode?
+    /// The list, told when a compressed node is opened so its next write can close it again.
+    unowned(unsafe) let owner: QuickList
 
-    init(entries: Listpack = Listpack()) { self.entries = entries }
+    init(owner: QuickList, entries: Listpack = Listpack()) {
+        self.owner = owner
+        storage = entries
+    }
 
-    @inlinable public var count: Int { entries.count }
+    /// The node's listpack, decompressed first if needed.
+    public var entries: Listpack {
+        if compressedBytes != nil { decompress() }
+        return storage
+    }
+
+    /// Elements in the node; known without decompressing.
+    public var count: Int { storage.count }
+
+    public var isCompressed: Bool { compressedBytes != nil }
+
+    static let minimumCompressBytes = 48
+    static let minimumImprovement = 8
+
+    /// __quicklistCompressNode: compress if the node is big enough and LZF gains enough.
+    func compress() {
+        guard compressedBytes == nil, storage.byteCount >= QuickListNode.minimumCompressBytes else { return }
+        let plain = storage.releaseBytes()
+        guard let packed = LZF.compress(plain), packed.count + QuickListNode.minimumImprovement < plain.count else {
+            storage.restoreBytes(plain)
+            return
+        }
+        plainSize = plain.count
+        compressedBytes = packed
+    }
+
+    private func decompress() {
+        guard let packed = compressedBytes, let plain = LZF.decompress(packed, size: plainSize) else {
+            preconditionFailure("corrupt compressed quicklist node")
+        }
+        storage.restoreBytes(plain)
+        compressedBytes = nil
+        owner.opened.append(self)
+    }
 }
 
 public final class QuickList {
@@ -24,16 +66,40 @@ public final class QuickList {
     public private(set) var nodeCount = 0
     /// list-max-listpack-size when the list was created.
     public let fill: Int
-    /// list-compress-depth when the list was created (not acted on, see above).
+    /// list-compress-depth when the list was created: plain nodes kept at each end.
     public let compressDepth: Int
 
     /// Byte limits for negative fills (optimization_level) and the cap for positive ones.
     static let sizeLimits = [4096, 8192, 16384, 32768, 65536]
     static let safetyLimit = 8192
 
+    /// Compressed nodes opened since the last write, to close again (see `settleCompression`).
+    var opened: [QuickListNode] = []
+
     public init(fill: Int = -2, compressDepth: Int = 0) {
         self.fill = fill
         self.compressDepth = compressDepth
+    }
+
+    /// Keeps `compressDepth` nodes at each end plain and compresses the node just inside them and
+    /// every interior node opened since the last write — O(depth) per write, as __quicklistCompress.
+    func settleCompression() {
+        guard compressDepth > 0 else { return }
+        defer { opened.removeAll(keepingCapacity: true) }
+        guard nodeCount >= compressDepth * 2 else { return }
+        var plain: [ObjectIdentifier] = []
+        var boundary: [QuickListNode] = []
+        var forward = head
+        var backward = tail
+        for _ in 0..<compressDepth {
+            if let node = forward { plain.append(ObjectIdentifier(node)); _ = node.entries; forward = node.next }
+            if let node = backward { plain.append(ObjectIdentifier(node)); _ = node.entries; backward = node.previous }
+        }
+        if let node = forward { boundary.append(node) }
+        if let node = backward { boundary.append(node) }
+        for node in boundary + opened where !plain.contains(ObjectIdentifier(node)) {
+            node.compress()
+        }
     }
 
     deinit {
@@ -102,7 +168,7 @@ public final class QuickList {
     private func splitIfNeeded(_ node: QuickListNode) {
         guard isOversized(node) else { return }
         let keep = node.count / 2
-        let moved = QuickListNode()
+        let moved = QuickListNode(owner: self)
         var offset = node.entries.seek(keep)!
         while !node.entries.isEnd(offset) {
             node.entries.withElement(at: offset) { moved.entries.append($0) }
@@ -120,7 +186,7 @@ public final class QuickList {
             if let first = head, allows(first, adding: value.count) {
                 first.entries.insert(.bytes(value), at: first.entries.firstOffset)
             } else {
-                let node = QuickListNode()
+                let node = QuickListNode(owner: self)
                 node.entries.append(.bytes(value))
                 link(node, after: nil)
             }
@@ -128,12 +194,13 @@ public final class QuickList {
             if let last = tail, allows(last, adding: value.count) {
                 last.entries.append(.bytes(value))
             } else {
-                let node = QuickListNode()
+                let node = QuickListNode(owner: self)
                 node.entries.append(.bytes(value))
                 link(node, after: tail)
             }
         }
         count += 1
+        settleCompression()
     }
 
     /// LPOP / RPOP of one element.
@@ -144,6 +211,7 @@ public final class QuickList {
         node.entries.remove(at: offset, elements: 1)
         if node.count == 0 { unlink(node) }
         count -= 1
+        settleCompression()
         return value
     }
 
@@ -239,6 +307,7 @@ public final class QuickList {
         guard let position = position(at: index) else { return false }
         position.node.entries.replace(at: position.offset, with: .bytes(value))
         splitIfNeeded(position.node)
+        settleCompression()
         return true
     }
 
@@ -249,6 +318,7 @@ public final class QuickList {
         entries.insert(.bytes(value), at: offset)
         count += 1
         splitIfNeeded(position.node)
+        settleCompression()
     }
 
     /// Removes the element at `position`; returns the position that followed it in the walk's
@@ -274,6 +344,7 @@ public final class QuickList {
             }
         }
         if node.count == 0 { unlink(node) }
+        settleCompression()
         return following
     }
 
@@ -300,6 +371,7 @@ public final class QuickList {
             first = 0
             node = next
         }
+        settleCompression()
     }
 
     /// A private deep copy (COPY).
@@ -307,10 +379,12 @@ public final class QuickList {
         let copy = QuickList(fill: fill, compressDepth: compressDepth)
         var node = head
         while let current = node {
-            copy.link(QuickListNode(entries: Listpack(copying: current.entries)), after: copy.tail)
+            copy.link(QuickListNode(owner: copy, entries: Listpack(copying: current.entries)), after: copy.tail)
             node = current.next
         }
         copy.count = count
+        copy.settleCompression()
+        settleCompression()
         return copy
     }
 }
