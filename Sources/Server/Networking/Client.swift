@@ -66,6 +66,8 @@ public final class Client {
         parser.limits.unauthenticated = !authenticated
     }
 
+    deinit { argv.deallocate() }
+
     public var protocolVersion: Int { reply.resp3 ? 3 : 2 }
 
     public var databaseIndex: Int { db.id }
@@ -74,12 +76,27 @@ public final class Client {
 
     // MARK: arguments of the running command
 
-    public var argumentCount: Int { parser.argumentCount }
+    /// The running command's arguments as pointers into the query buffer, resolved once per
+    /// command: reaching them through the parser struct on every access costs retains.
+    private var argv = UnsafeMutablePointer<UnsafeRawBufferPointer>.allocate(capacity: Client.standardArgvCapacity)
+    private var argvCapacity = Client.standardArgvCapacity
+    private static let standardArgvCapacity = 16
+    public private(set) var argumentCount = 0
+
+    /// Called when the parser has a complete command, before it runs.
+    func loadArguments() {
+        let count = parser.argumentCount
+        if count > argvCapacity || (argvCapacity > 4096 && count <= Client.standardArgvCapacity) {
+            argv.deallocate()
+            argvCapacity = max(count, Client.standardArgvCapacity)
+            argv = .allocate(capacity: argvCapacity)
+        }
+        for index in 0..<count { argv[index] = parser.argument(index, in: query) }
+        argumentCount = count
+    }
 
     @inline(__always)
-    public func arg(_ index: Int) -> UnsafeRawBufferPointer {
-        parser.argument(index, in: query)
-    }
+    public func arg(_ index: Int) -> UnsafeRawBufferPointer { argv[index] }
 
     /// Argument `index` copied out, for the few places that keep it (names, stored keys).
     public func argBytes(_ index: Int) -> [UInt8] { [UInt8](arg(index)) }

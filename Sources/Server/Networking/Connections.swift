@@ -115,6 +115,7 @@ extension Server {
         while !client.flags.contains(.closeAfterReply) && !client.flags.contains(.closeASAP) {
             switch client.parser.parse(query) {
             case .command:
+                client.loadArguments()
                 execute(client)
                 client.parser.reset()
                 if client.blocked != nil {
