@@ -37,11 +37,13 @@ let package = Package(
             ],
             swiftSettings: optimize),
         .executableTarget(name: "apus-server", dependencies: ["Server"], swiftSettings: optimize),
-        .testTarget(name: "UtilTests", dependencies: ["Util"]),
+        // Helpers shared by the test targets (a seeded random generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "UtilTests", dependencies: ["Util", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "RESPTests", dependencies: ["RESP"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import RESP
 
 /// A pipeline mixing every request shape: multibulk with binary and empty arguments, empty

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Store
 
 /// Listpack, checked byte for byte against listpacks taken from redis-server 7.0.15 (DUMP with

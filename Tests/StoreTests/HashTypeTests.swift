@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Store
 
 /// The hash type's operations on both encodings and the listpack → hashtable conversion at

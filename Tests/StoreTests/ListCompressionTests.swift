@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Store
 
 /// LZF round trips, and list-compress-depth: the interior nodes of a quicklist are compressed,

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Store
 
 /// The quicklist against an array model, for several fills: pushes, pops, inserts, replaces,

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Store
 
 /// IntSet, checked byte for byte against intsets taken from redis-server 7.0.15 (DUMP with

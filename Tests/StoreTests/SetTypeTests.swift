@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Store
 
 /// The set type's operations on both encodings and the intset → hashtable conversion.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Store
 
 /// The skiplist against a sorted array model: order, spans (ranks), backward links, range

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Store
 
 /// The sorted set's two encodings: conversions at exactly the thresholds, the listpack's score
