@@ -4,7 +4,7 @@ import Util
 @Suite struct FloatTextTests {
     private func text(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
 
-    private func longDouble(_ text: String) -> Float80? {
+    private func longDouble(_ text: String) -> LongDouble? {
         Array(text.utf8).withUnsafeBytes { parseLongDouble($0) }
     }
 
@@ -33,20 +33,46 @@ import Util
         #expect(text(doubleG17Bytes(value)) == expected)
     }
 
+    private func human(_ value: Double) -> String? { text(longDoubleHumanBytes(LongDouble(value))) }
+
     /// INCRBYFLOAT's output: %.17Lf with trailing zeros (and a bare point) removed.
-    @Test func humanLongDoubles() {
-        #expect(text(longDoubleHumanBytes(10.5)) == "10.5")
-        #expect(text(longDoubleHumanBytes(5000)) == "5000")
-        #expect(text(longDoubleHumanBytes(0)) == "0")
-        #expect(text(longDoubleHumanBytes(-0.0)) == "0")
-        #expect(text(longDoubleHumanBytes(-1e-18)) == "0")
-        #expect(text(longDoubleHumanBytes(3e-17)) == "0.00000000000000003")
-        #expect(text(longDoubleHumanBytes(1e20)) == "100000000000000000000")
-        #expect(text(longDoubleHumanBytes(-2.5)) == "-2.5")
-        #expect(text(longDoubleHumanBytes(1.0 / 3.0)) == "0.33333333333333333")
+    @Test func humanLongDoubles() throws {
+        #expect(human(10.5) == "10.5")
+        #expect(human(5000) == "5000")
+        #expect(human(0) == "0")
+        #expect(human(-0.0) == "0")
+        #expect(human(-1e-18) == "0")
+        #expect(human(3e-17) == "0.00000000000000003")
+        #expect(human(1e20) == "100000000000000000000")
+        #expect(human(-2.5) == "-2.5")
+        // A value with more precision than a double: the long double's own digits are printed
+        // (a double's 1/3 would print as 0.33333333333333331).
+        let third = try #require(longDouble("0.333333333333333333333333"))
+        #expect(text(longDoubleHumanBytes(third)) == "0.33333333333333333")
+        #expect(text(longDoubleHumanBytes(LongDouble(Int64.max))) == "9223372036854775807")
         #expect(longDoubleHumanBytes(.infinity) == nil)
-        #expect(longDoubleHumanBytes(-.infinity) == nil)
+        #expect(longDoubleHumanBytes(LongDouble(-Double.infinity)) == nil)
         #expect(longDoubleHumanBytes(.nan) == nil)
+    }
+
+    /// Sums happen in long double: 0.1 + 0.2 is exact enough to print as 0.3 (in doubles it is
+    /// 0.30000000000000004), as Redis's INCRBYFLOAT answers.
+    @Test func longDoubleAddition() throws {
+        let a = try #require(longDouble("0.1"))
+        let b = try #require(longDouble("0.2"))
+        #expect(text(longDoubleHumanBytes(a + b)) == "0.3")
+        #expect((a + b).isNaN == false)
+        #expect((LongDouble.infinity + LongDouble(-Double.infinity)).isNaN)
+        #expect((LongDouble(1e308) + LongDouble(1e308)).isInfinite == false)  // long double range
+    }
+
+    /// getTimeoutFromObjectOrReply's truncation of seconds * 1000 in long double.
+    @Test func timeoutMilliseconds() throws {
+        #expect(try #require(longDouble("0.0015")).secondsToMillisecondsTruncated == 1)
+        #expect(try #require(longDouble("1.5")).secondsToMillisecondsTruncated == 1500)
+        #expect(try #require(longDouble("-0.5")).secondsToMillisecondsTruncated == -500)
+        #expect(try #require(longDouble("1e30")).secondsToMillisecondsTruncated == Int64.min)
+        #expect(LongDouble.infinity.secondsToMillisecondsTruncated == Int64.min)
     }
 
     /// The documented INCRBYFLOAT examples: 10.50 + 0.1 = 10.6, 5.0e3 + 2.0e2 = 5200.
@@ -62,9 +88,9 @@ import Util
     }
 
     @Test func parsingLongDoubles() {
-        #expect(longDouble("10.5") == 10.5)
-        #expect(longDouble("-3") == -3)
-        #expect(longDouble("1e3") == 1000)
+        #expect(longDouble("10.5") == LongDouble(10.5))
+        #expect(longDouble("-3") == LongDouble(Int64(-3)))
+        #expect(longDouble("1e3") == LongDouble(Int64(1000)))
         #expect(longDouble("inf") == .infinity)
         for bad in ["", " 1", "1 ", "abc", "1.5x", "nan", "1e5000", "--1", "\t2"] {
             #expect(longDouble(bad) == nil, "\(bad)")

@@ -198,3 +198,56 @@ def test_missing_config_file(tmp_path):
     out = r.stdout.decode() + r.stderr.decode()
     assert re.search(r"^\d+:C \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}\.\d{3} # Fatal error, can't open config "
                      r"file '%s': No such file or directory$" % re.escape(missing), out, re.M), out
+
+
+# ---------------------------------------------------------------------------
+# lfu-log-factor / lfu-decay-time at start-up
+# ---------------------------------------------------------------------------
+#
+# With lfu-log-factor 0, LFULogIncr's probability 1/((counter-5)*factor+1) is 1:
+# every access adds exactly one to the counter (LFU_INIT_VAL = 5 for a new key),
+# up to 255.  With lfu-decay-time 0 the counter never decays, so the counts are
+# deterministic.  OBJECT FREQ itself does not touch the key.  With the default
+# factor 10 the counter would be ~6-7 after 10 accesses and far below 255 after 300.
+
+def _lfu_counts(c):
+    assert c.command("SET", "k", "some-value") == b"+OK\r\n"
+    assert c.command("OBJECT", "FREQ", "k") == b":5\r\n"
+    for _ in range(10):
+        c.command("GET", "k")
+    after_ten = c.command("OBJECT", "FREQ", "k")
+    c.pipeline([("GET", "k")] * 300)
+    return after_ten, c.command("OBJECT", "FREQ", "k")
+
+
+def test_lfu_log_factor_on_command_line_takes_effect():
+    srv = start_server(["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0",
+                        "--lfu-decay-time", "0"])
+    try:
+        with RespClient(srv.host, srv.port) as c:
+            assert config_get(c, "lfu-log-factor") == "0"
+            assert _lfu_counts(c) == (b":15\r\n", b":255\r\n")
+    finally:
+        srv.stop()
+
+
+def test_lfu_log_factor_in_config_file_takes_effect():
+    conf = "maxmemory-policy allkeys-lfu\nlfu-log-factor 0\nlfu-decay-time 0\n"
+    srv = start_server(config_text=conf)
+    try:
+        with RespClient(srv.host, srv.port) as c:
+            assert config_get(c, "lfu-decay-time") == "0"
+            assert _lfu_counts(c) == (b":15\r\n", b":255\r\n")
+    finally:
+        srv.stop()
+
+
+def test_lfu_log_factor_config_set_takes_effect():
+    srv = start_server(["--maxmemory-policy", "allkeys-lfu"])
+    try:
+        with RespClient(srv.host, srv.port) as c:
+            assert c.command("CONFIG", "SET", "lfu-log-factor", "0") == b"+OK\r\n"
+            assert c.command("CONFIG", "SET", "lfu-decay-time", "0") == b"+OK\r\n"
+            assert _lfu_counts(c) == (b":15\r\n", b":255\r\n")
+    finally:
+        srv.stop()

@@ -198,13 +198,7 @@ extension Client {
             error(ErrorText.timeoutNotPositive)
             return nil
         }
-        let product = seconds * 1000
-        let milliseconds: Int64
-        if product.isFinite && product < 9_223_372_036_854_775_808 && product >= -9_223_372_036_854_775_808 {
-            milliseconds = Int64(product)
-        } else {
-            milliseconds = Int64.min
-        }
+        let milliseconds = seconds.secondsToMillisecondsTruncated
         if milliseconds < 0 {
             error("ERR timeout is negative")
             return nil

@@ -126,7 +126,7 @@ enum HashCommands {
         }
         guard let object = lookupOrCreate(c, c.arg(1)) else { return }
         let field = c.arg(2)
-        guard let current = storedNumber(object, field, integer: { Float80($0) }, parse: { parseLongDouble($0) }) else {
+        guard let current = storedNumber(object, field, integer: { LongDouble($0) }, parse: { parseLongDouble($0) }) else {
             c.error("ERR hash value is not a float")
             return
         }

@@ -334,10 +334,10 @@ enum StringCommands {
         let key = c.arg(1)
         let object = c.lookupWrite(key)
         if c.wrongType(object, .string) { return }
-        var current: Float80 = 0
+        var current = LongDouble(Int64(0))
         if let object {
             if object.encoding == .int {
-                current = Float80(object.integer)
+                current = LongDouble(object.integer)
             } else {
                 guard let value = object.withStringBytes({ parseLongDouble($0) }) else {
                     c.error(ErrorText.notFloat)

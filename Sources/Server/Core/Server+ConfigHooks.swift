@@ -32,6 +32,14 @@ extension Server {
         }
     }
 
+    /// Pushes the settings that live outside the server object (the LFU counter parameters read by
+    /// the Store module) to where they are read. Called at start-up and after every CONFIG SET, so
+    /// a directive from the config file or the command line takes effect like one set at runtime.
+    func applyProcessWideSettings() {
+        LFU.logFactor = settings.lfuLogFactor
+        LFU.decayTime = settings.lfuDecayTime
+    }
+
     /// Copies the request-path settings out of the config store again.
     func reloadSettings() {
         let port = settings.port
@@ -39,8 +47,7 @@ extension Server {
         settings = Settings(config: config)
         settings.port = port
         settings.bind = bind
-        LFU.logFactor = settings.lfuLogFactor
-        LFU.decayTime = settings.lfuDecayTime
+        applyProcessWideSettings()
         for client in clientsByFD.compactMap({ $0 }) {
             client.parser.limits.maxBulkLength = settings.protoMaxBulkLen
         }

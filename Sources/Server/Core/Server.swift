@@ -58,6 +58,7 @@ public final class Server {
         LRUClock.refresh(nowMilliseconds: now)
         databases = (0..<settings.databases).map { Database(id: $0) }
         commandTable = CommandTable(handlers: Server.commandHandlers)
+        applyProcessWideSettings()
         installConfigHooks()
     }
 
