@@ -38,9 +38,10 @@ deps: deps-apt deps-pip
 
 test: deps release test-swift test-python
 
+# Serially: the record slab is process-wide and, like the server, single-threaded.
 test-swift:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
 
 test-python: deps release
 	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pytest -q Tests/python

@@ -23,15 +23,16 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
         .systemLibrary(name: "CStrconv", path: "Sources/CStrconv"),
+        .systemLibrary(name: "CMemory", path: "Sources/CMemory"),
         .target(name: "Util", dependencies: ["CStrconv"], swiftSettings: optimize),
         .target(name: "Config", dependencies: ["Util"], swiftSettings: optimize),
         .target(name: "Reactor", dependencies: ["CEpoll"], swiftSettings: optimize),
         .target(name: "RESP", dependencies: ["Util"], swiftSettings: optimize),
-        .target(name: "Store", dependencies: ["Util"], swiftSettings: optimize),
+        .target(name: "Store", dependencies: ["Util", "CMemory"], swiftSettings: optimize),
         .target(
             name: "Server",
             dependencies: [
-                "CEpoll", "Util", "Config", "Reactor", "RESP", "Store",
+                "CEpoll", "CMemory", "Util", "Config", "Reactor", "RESP", "Store",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -404,6 +404,7 @@ def run_memory(apus_bin: str, redis_bin: str) -> list:
         ("1M keys, 3 B values", lambda: payload_strings(b"abc", has["mset"]), MEM_N),
         ("1M keys, 100 B values", lambda: payload_strings(b"v" * 100, has["mset"]), MEM_N),
         ("1M keys, 3 B values, EX 100000", lambda: payload_strings_ttl(b"abc"), MEM_N),
+        ("1M keys, 100 B values, EX 100000", lambda: payload_strings_ttl(b"v" * 100), MEM_N),
     ]
     if has["hset"]:
         scenarios.append(("hash, 1M fields, 3 B values",
@@ -432,6 +433,81 @@ def run_memory(apus_bin: str, redis_bin: str) -> list:
                res["apus"]["load_s"], res["redis"]["load_s"]))
         results.append(res)
     return results
+
+
+FRAG_KEEP = 10  # percent of the keys kept
+
+
+def measure_fragmentation(srv: Server, defrag: bool) -> dict:
+    """Loads MEM_N keys, deletes 90% of them in random order, lets the server compact (Apus with
+    activedefrag) and reports the RSS left against what the kept keys need (their share of a
+    fresh load's RSS)."""
+    import random
+    payload = payload_strings(b"abc", True)
+    with srv.conn() as c:
+        if defrag:
+            c.command("CONFIG", "SET", "activedefrag", "yes")
+            c.command("CONFIG", "SET", "active-defrag-ignore-bytes", "1mb")
+            c.command("CONFIG", "SET", "active-defrag-cycle-max", "75")
+        settle(c)
+        rss0 = srv.rss_bytes()
+    with srv.conn(timeout=120) as c:
+        c.pipeline_simple(*payload)
+        settle(c)
+    rss_full = srv.rss_bytes() - rss0
+    order = list(range(MEM_N))
+    random.Random(7).shuffle(order)
+    doomed = order[:MEM_N * (100 - FRAG_KEEP) // 100]
+    per = 1000
+    cmds = []
+    for j in range(0, len(doomed), per):
+        part = doomed[j:j + per]
+        cmds.append(b"*%d\r\n$3\r\nDEL\r\n" % (1 + len(part)) + b"".join(MEMBER_FMT % i for i in part))
+    chunks = [b"".join(cmds[k:k + 20]) for k in range(0, len(cmds), 20)]
+    counts = [len(cmds[k:k + 20]) for k in range(0, len(cmds), 20)]
+    t0 = time.monotonic()
+    with srv.conn(timeout=120) as c:
+        c.pipeline_simple(chunks, counts)
+        # Compaction (Apus) and table shrinking run from the cron: wait until RSS stops falling.
+        prev = srv.rss_bytes()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            running = defrag and info_field(c, "memory", "active_defrag_running") != "0"
+            cur = srv.rss_bytes()
+            if not running and cur >= prev - 4096:
+                break
+            prev = cur
+        dbsize = c.command("DBSIZE")
+    if dbsize != MEM_N * FRAG_KEEP // 100:
+        raise HarnessError("%s: DBSIZE %s after deleting, expected %d" % (srv.name, dbsize, MEM_N * FRAG_KEEP // 100))
+    rss_left = srv.rss_bytes() - rss0
+    need = rss_full * FRAG_KEEP / 100
+    return {"rss_full": rss_full, "rss_left": rss_left, "need": need, "ratio": rss_left / need,
+            "seconds": time.monotonic() - t0}
+
+
+def run_fragmentation(apus_bin: str, redis_bin: str) -> dict:
+    res = {}
+    for name, binary, defrag in (("Apus", apus_bin, True), ("Redis", redis_bin, False)):
+        with Server(name, binary) as srv:
+            res[name.lower()] = measure_fragmentation(srv, defrag)
+    return res
+
+
+def print_fragmentation(res: dict) -> None:
+    print("Fragmentation: 1M keys (3 B values), 90% deleted at random, then compaction (Apus: activedefrag yes; "
+          "Debian's Redis has no jemalloc, so none). RSS left over the empty server, against the kept keys' "
+          "share of the full load's RSS.")
+    print()
+    rows = []
+    for name in ("apus", "redis"):
+        r = res[name]
+        rows.append([name.capitalize(), "%.1f" % (r["rss_full"] / 2**20), "%.1f" % (r["rss_left"] / 2**20),
+                     "%.1f" % (r["need"] / 2**20), "%.2f" % r["ratio"], "%.1f" % r["seconds"]])
+    print_table(rows, ["server", "RSS full MiB", "RSS left MiB", "kept keys need MiB", "left/need", "settle s"],
+                "lrrrrr")
+    print()
 
 
 def print_memory(results: list) -> None:
@@ -493,6 +569,8 @@ def main() -> int:
     if mem_mode not in ("0", "no", "false"):
         report["memory"] = run_memory(apus_bin, redis_bin)
         print_memory(report["memory"])
+        report["fragmentation"] = run_fragmentation(apus_bin, redis_bin)
+        print_fragmentation(report["fragmentation"])
     print("total time %.0f s" % (time.monotonic() - started))
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:

@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -197,12 +196,6 @@ static inline int64_t apus_wall_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/// Bytes currently handed out by malloc (INFO used_memory).
-static inline int64_t apus_allocated_bytes(void) {
-    struct mallinfo2 info = mallinfo2();
-    return (int64_t)info.uordblks + (int64_t)info.hblkhd;
 }
 
 #endif

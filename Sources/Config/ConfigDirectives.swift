@@ -112,7 +112,7 @@ enum ConfigDirectives {
         .bool("replica-read-only", alias: "slave-read-only", true),
         .bool("replica-ignore-maxmemory", alias: "slave-ignore-maxmemory", true),
         .bool("jemalloc-bg-thread", true),
-        .bool("activedefrag", false, validate: ConfigValidators.activeDefrag),
+        .bool("activedefrag", false),
         .bool("syslog-enabled", false, flags: .immutable),
         .bool("cluster-enabled", false, flags: .immutable),
         .bool("appendonly", false, flags: .denyLoading),

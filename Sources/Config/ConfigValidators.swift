@@ -4,12 +4,6 @@
 enum ConfigValidators {
     /// Debian's redis-server is built without Redis's patched jemalloc, so it refuses to enable
     /// active defragmentation; Apus cannot defragment either, so it answers the same.
-    static func activeDefrag(_ value: ConfigValue) -> String? {
-        guard value.number != 0 else { return nil }
-        return "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified "
-            + "Jemalloc like the one shipped by default with the Redis source distribution"
-    }
-
     static func dbfilename(_ value: ConfigValue) -> String? {
         isBaseName(value.text) ? nil : "dbfilename can't be a path, just a filename"
     }

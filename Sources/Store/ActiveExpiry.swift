@@ -1,5 +1,5 @@
-// Active expiry, after Redis's activeExpireCycle: each cron tick scans a slice of every
-// database's expires dict, deleting what is due, and keeps going while more than a tenth of the
+// Active expiry, after Redis's activeExpireCycle: each cron tick walks a slice of every
+// database's expires index, deleting what is due, and keeps going while more than a tenth of the
 // sampled keys were expired, within a CPU budget of 25% of a tick. This bounds both the time an
 // expired key keeps its memory and the cost per tick.
 
@@ -25,7 +25,7 @@ public enum ActiveExpiry {
         var report = ActiveExpiryReport()
         let budget = 1_000_000 * cpuPercent / Int64(max(hz, 1)) / 100
         let start = clock()
-        for database in databases where database.expires.count > 0 {
+        for database in databases where database.expiresCount > 0 {
             var iterations = 0
             while true {
                 var sampled = 0
@@ -33,20 +33,21 @@ public enum ActiveExpiry {
                 var ttlSum: Int64 = 0
                 var ttlSamples: Int64 = 0
                 var due: [[UInt8]] = []
-                // Visit buckets until enough keys are sampled, as the 7.0 cycle does with dictScan.
-                var buckets = 0
-                repeat {
-                    database.expiryCursor = database.expires.scan(database.expiryCursor) { entry in
-                        sampled += 1
-                        if entry.value < now {
-                            due.append(entry.key)
-                        } else {
-                            ttlSum += entry.value - now
-                            ttlSamples += 1
-                        }
+                // Walk the expires index from where the last cycle stopped; deleting swaps the
+                // last entry into the freed position, so a key may wait for the next pass.
+                let samples = min(keysPerLoop, database.expiresCount)
+                for _ in 0..<samples {
+                    if database.expiryCursor >= database.expiresCount { database.expiryCursor = 0 }
+                    let (key, when) = database.expiring(at: database.expiryCursor)
+                    database.expiryCursor += 1
+                    sampled += 1
+                    if when < now {
+                        due.append([UInt8](key))
+                    } else {
+                        ttlSum += when - now
+                        ttlSamples += 1
                     }
-                    buckets += 1
-                } while database.expiryCursor != 0 && sampled < keysPerLoop && buckets < keysPerLoop * 20
+                }
                 for key in due {
                     expire(database, key)
                     expired += 1

@@ -1,132 +1,262 @@
 import Util
 
-// One of the numbered databases: the key → object dict, and the key → expire-time dict that
-// active expiry samples (Redis's db->dict and db->expires). A TTL costs a second entry holding
-// its own copy of the key.
+// One of the numbered databases, after Redis's db.c: the keyspace table of records and the
+// expires index that active expiry walks. Every keyspace change goes through these methods, so
+// they alone decide when a record moves; nothing here needs a client, so commands, loading and
+// a replica link can all use it.
 
 public final class Database {
     public let id: Int
-    public private(set) var keys = Dict<RedisObject>()
-    public private(set) var expires = Dict<Int64>()
-    /// Where the active expiry cycle resumes its scan of `expires`.
-    public var expiryCursor: UInt64 = 0
+    @usableFromInline var table = Hashtable<KeyRecordEntry>()
+    @usableFromInline var expires = ExpiresIndex()
+    @usableFromInline let slab = RecordSlab.shared
+    /// Where the active expiry cycle resumes its walk of the expires index.
+    public var expiryCursor = 0
     /// Running average TTL of sampled keys, for INFO keyspace's avg_ttl.
     public var averageTTL: Int64 = 0
 
     public init(id: Int) { self.id = id }
 
-    @inlinable public var count: Int { keys.count }
+    deinit { removeAll() }
 
-    // MARK: expiry-aware lookup
+    @inlinable public var count: Int { table.count }
+    /// Keys with a TTL (INFO keyspace's expires=).
+    @inlinable public var expiresCount: Int { expires.count }
+    /// Bytes of the keyspace table's buckets and of the expires index (MEMORY STATS overheads).
+    public var tableBytes: Int { table.memoryBytes }
+    public var expiresBytes: Int { expires.memoryBytes }
+    public var isRehashing: Bool { table.isRehashing }
 
-    /// The entry for `key` unless it has expired, in which case it is deleted (lazy expiry) and
+    // MARK: lookup
+
+    /// The value at `key`, expired or not.
+    @inlinable
+    public func find(_ key: UnsafeRawBufferPointer) -> RedisObject? {
+        table.find(key, hash: ByteHash.hash(key)).map(RedisObject.init(record:))
+    }
+
+    /// The value at `key` unless it has expired, in which case it is deleted (lazy expiry) and
     /// `onExpire` is told, so the caller can propagate a DEL and count it.
     @inlinable
     public func lookup(_ key: UnsafeRawBufferPointer, now: Int64, expireIfNeeded: Bool = true,
-                       onExpire: ([UInt8]) -> Void = { _ in }) -> DictEntry<RedisObject>? {
-        guard let entry = keys.find(key) else { return nil }
+                       onExpire: ([UInt8]) -> Void = { _ in }) -> RedisObject? {
+        let hash = ByteHash.hash(key)
+        guard let record = table.find(key, hash: hash) else { return nil }
         // Expired once the clock has passed the deadline, as Redis's keyIsExpired (now > when).
-        if expires.count != 0, let when = expires.find(key)?.value, when < now {
+        if let when = KeyRecord.expireTime(record), when < now {
             if !expireIfNeeded { return nil }
-            let name = entry.key
-            delete(key)
+            let name = [UInt8](key)
+            unlink(record, hash: hash)
             onExpire(name)
             return nil
         }
-        return entry
+        return RedisObject(record: record)
     }
 
-    /// Adds or overwrites `key`. A new value clears the TTL unless `keepTTL` (SET ... KEEPTTL).
+    /// Brings the table bucket for `key` toward the cache, for the next command of a pipeline.
     @inlinable
-    public func set(_ key: UnsafeRawBufferPointer, _ value: RedisObject, keepTTL: Bool = false) {
-        if let entry = keys.find(key) {
-            entry.value = value
-            if !keepTTL && expires.count != 0 { expires.remove(key) }
-        } else {
-            keys.insertNew(key: key, value: value)
-        }
+    public func prefetch(_ key: UnsafeRawBufferPointer) {
+        table.prefetch(hash: ByteHash.hash(key))
     }
 
-    /// SET's store: `value` at `key`, as the object Redis would create (shared, int, embstr or
-    /// raw). When the key already holds a private string object, that object is rewritten in
-    /// place if its allocation has room — nothing else references it, since replies copy bytes —
-    /// so overwriting a key allocates nothing. Returns the object now stored.
+    // MARK: writes
+
+    /// SET's store: `value` at `key`, as the value Redis would create (shared, int, embstr or
+    /// raw). An existing string's record is rewritten in place when the value fits, so
+    /// overwriting a key allocates nothing. A new value clears the TTL unless `keepTTL`.
+    @inlinable
     @discardableResult
     public func storeString(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
                             allowSharedIntegers: Bool, keepTTL: Bool = false) -> RedisObject {
-        guard let entry = keys.find(key) else {
-            let object = RedisObject.encodedString(value, allowShared: allowSharedIntegers)
-            keys.insertNew(key: key, value: object)
-            return object
+        let hash = ByteHash.hash(key)
+        guard let record = table.find(key, hash: hash) else {
+            let created = Database.stringRecord(key, value, allowSharedIntegers: allowSharedIntegers, slab: slab)
+            table.insertNew(created, hash: hash)
+            return RedisObject(record: created)
         }
-        if !keepTTL && expires.count != 0 { expires.remove(key) }
-        let old = entry.value
-        if old.type == .string && !old.isShared {
+        if !keepTTL { clearExpire(record) }
+        let old = RedisObject(record: record)
+        if old.type == .string {
             if value.count <= 20, let integer = parseInt64(value) {
-                if !(allowSharedIntegers && integer >= 0 && integer < Int64(SharedIntegers.count)) {
-                    old.setInteger(integer)
-                    old.lru = LRUClock.current
-                    return old
-                }
-            } else if old.overwrite(with: value) {
-                old.lru = LRUClock.current
+                old.setInteger(integer, shared: allowSharedIntegers && SharedIntegers.contains(integer))
+                Database.freshClock(old)
+                return old
+            }
+            if old.overwrite(with: value) {
+                Database.freshClock(old)
                 return old
             }
         }
-        let object = RedisObject.encodedString(value, allowShared: allowSharedIntegers)
-        entry.value = object
-        return object
+        let detached = RedisObject(record: Database.stringRecord(
+            UnsafeRawBufferPointer(start: nil, count: 0), value, allowSharedIntegers: allowSharedIntegers, slab: slab))
+        return replace(record, hash: hash, key: key, with: detached, keepTTL: true)
     }
 
-    /// Adds a key known to be absent (after a lookup), returning its entry.
+    /// A new record holding `key` and the string value SET would store.
     @inlinable
+    static func stringRecord(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
+                             allowSharedIntegers: Bool, slab: SlabAllocator) -> UnsafeMutableRawPointer {
+        if value.count <= 20, let integer = parseInt64(value) {
+            let record = KeyRecord.allocate(key: key, valueLength: 8, expireSlot: false, slab: slab)
+            let object = RedisObject(record: record)
+            object.setTypeAndEncoding(.string, .int)
+            object.setInteger(integer, shared: allowSharedIntegers && SharedIntegers.contains(integer))
+            freshClock(object)
+            return record
+        }
+        let inline = value.count <= KeyRecord.inlineStringLimit
+        let record = KeyRecord.allocate(key: key, valueLength: inline ? value.count : 8, expireSlot: false, slab: slab)
+        let object = RedisObject(record: record)
+        object.setTypeAndEncoding(.string, value.count <= RedisObject.embstrLimit ? .embstr : .raw)
+        object.storeBytes(value, room: value.count)
+        freshClock(object)
+        return record
+    }
+
+    /// A stored value's clock starts now; a shared integer keeps the shared object's clock.
+    @inlinable @inline(__always)
+    static func freshClock(_ object: RedisObject) {
+        if !object.isShared { object.meta = (object.meta & 0xFF00_0000) | LRUClock.current }
+    }
+
+    /// Stores the detached `value` at `key`, which must be absent; returns the stored value
+    /// (the detached handle is gone).
     @discardableResult
-    public func add(_ key: UnsafeRawBufferPointer, _ value: RedisObject) -> DictEntry<RedisObject> {
-        keys.insertNew(key: key, value: value)
+    public func add(_ key: UnsafeRawBufferPointer, _ value: RedisObject) -> RedisObject {
+        let record = KeyRecord.relocate(value.record, key: key, expireSlot: false, slab: slab)
+        slab.deallocate(value.record)
+        table.insertNew(record, hash: ByteHash.hash(key))
+        return RedisObject(record: record)
     }
 
     @discardableResult
-    public func add(_ key: [UInt8], _ value: RedisObject) -> DictEntry<RedisObject> {
-        keys.insertNew(key: key, value: value)
+    public func add(_ key: [UInt8], _ value: RedisObject) -> RedisObject {
+        key.withUnsafeBytes { add($0, value) }
+    }
+
+    /// Stores the detached `value` at `key`, adding or overwriting. A new value clears the TTL
+    /// unless `keepTTL` (SET ... KEEPTTL). Returns the stored value.
+    @discardableResult
+    public func set(_ key: UnsafeRawBufferPointer, _ value: RedisObject, keepTTL: Bool = false) -> RedisObject {
+        let hash = ByteHash.hash(key)
+        guard let record = table.find(key, hash: hash) else { return add(key, value) }
+        return replace(record, hash: hash, key: key, with: value, keepTTL: keepTTL)
+    }
+
+    /// Moves the detached `value` into a new record for the key of `record`, carrying the TTL
+    /// when asked, and frees the old record and value.
+    @usableFromInline
+    func replace(_ record: UnsafeMutableRawPointer, hash: UInt64, key: UnsafeRawBufferPointer,
+                 with value: RedisObject, keepTTL: Bool) -> RedisObject {
+        let when = keepTTL ? KeyRecord.expireTime(record) : nil
+        let created = KeyRecord.relocate(value.record, key: key, expireSlot: when != nil, slab: slab)
+        slab.deallocate(value.record)
+        if let when {
+            KeyRecord.storeExpireTime(created, when)
+            KeyRecord.setExpiresPosition(created, KeyRecord.expiresPosition(record))
+            KeyRecord.setFlags(created, KeyRecord.flags(created).union(.hasExpire))
+            expires.replace(record, with: created)
+        } else {
+            clearExpire(record)
+        }
+        table.replace(record, with: created, hash: hash)
+        KeyRecord.destroy(record, slab: slab)
+        return RedisObject(record: created)
     }
 
     /// Removes `key` and its TTL; returns whether it existed.
     @inlinable
     @discardableResult
     public func delete(_ key: UnsafeRawBufferPointer) -> Bool {
-        guard keys.remove(key) != nil else { return false }
-        if expires.count != 0 { expires.remove(key) }
+        let hash = ByteHash.hash(key)
+        guard let record = table.find(key, hash: hash) else { return false }
+        unlink(record, hash: hash)
         return true
+    }
+
+    @usableFromInline
+    func unlink(_ record: UnsafeMutableRawPointer, hash: UInt64) {
+        table.remove(KeyRecord.key(record), hash: hash)
+        clearExpire(record)
+        KeyRecord.destroy(record, slab: slab)
+    }
+
+    /// RENAME and MOVE: the value at `key` (which must exist) moves to `newKey` of
+    /// `destination` (which must be absent there), with its TTL and access clock.
+    public func rename(_ key: UnsafeRawBufferPointer, to newKey: UnsafeRawBufferPointer, in destination: Database) {
+        let hash = ByteHash.hash(key)
+        guard let record = table.remove(key, hash: hash) else { return }
+        let when = KeyRecord.expireTime(record)
+        clearExpire(record)
+        let moved = KeyRecord.relocate(record, key: newKey, expireSlot: when != nil, slab: slab)
+        slab.deallocate(record)
+        destination.table.insertNew(moved, hash: ByteHash.hash(newKey))
+        if let when { destination.attachExpire(moved, when) }
     }
 
     // MARK: TTLs
 
     @inlinable
     public func expireTime(_ key: UnsafeRawBufferPointer) -> Int64? {
-        expires.count == 0 ? nil : expires.find(key)?.value
+        if expires.count == 0 { return nil }
+        return table.find(key, hash: ByteHash.hash(key)).flatMap { KeyRecord.expireTime($0) }
     }
 
-    /// Sets the absolute expire time (ms) of an existing key.
-    public func setExpire(_ entry: DictEntry<RedisObject>, at when: Int64) {
-        entry.withKey { key in
-            if let existing = expires.find(key) {
-                existing.value = when
-            } else {
-                expires.insertNew(key: key, value: when)
-            }
+    /// Sets the absolute expire time (ms) of an existing key. A record without room for a TTL
+    /// moves to one with room (handles to it are stale afterwards).
+    public func setExpire(_ key: UnsafeRawBufferPointer, at when: Int64) {
+        let hash = ByteHash.hash(key)
+        guard var record = table.find(key, hash: hash) else { return }
+        if !KeyRecord.flags(record).contains(.expireSlot) {
+            let moved = KeyRecord.relocate(record, key: key, expireSlot: true, slab: slab)
+            table.replace(record, with: moved, hash: hash)
+            slab.deallocate(record)
+            record = moved
         }
+        if KeyRecord.flags(record).contains(.hasExpire) {
+            KeyRecord.storeExpireTime(record, when)
+        } else {
+            attachExpire(record, when)
+        }
+    }
+
+    /// Sets the expire time of the key `value` is stored under (handles to it are stale afterwards).
+    public func setExpire(_ value: RedisObject, at when: Int64) {
+        setExpire(value.key, at: when)
+    }
+
+    /// Gives a record that has an expire slot but no TTL the TTL `when`.
+    func attachExpire(_ record: UnsafeMutableRawPointer, _ when: Int64) {
+        KeyRecord.storeExpireTime(record, when)
+        KeyRecord.setFlags(record, KeyRecord.flags(record).union(.hasExpire))
+        expires.add(record)
+    }
+
+    /// Drops the TTL of `record` if it has one; the slot stays, so a later TTL needs no move.
+    @usableFromInline
+    func clearExpire(_ record: UnsafeMutableRawPointer) {
+        let flags = KeyRecord.flags(record)
+        guard flags.contains(.hasExpire) else { return }
+        expires.remove(record)
+        KeyRecord.setFlags(record, flags.subtracting(.hasExpire))
     }
 
     @discardableResult
     public func removeExpire(_ key: UnsafeRawBufferPointer) -> Bool {
-        expires.remove(key) != nil
+        guard expires.count != 0, let record = table.find(key, hash: ByteHash.hash(key)),
+              KeyRecord.flags(record).contains(.hasExpire) else { return false }
+        clearExpire(record)
+        return true
     }
+
+    // MARK: whole-database operations
 
     /// Empties the database; returns how many keys it held.
     @discardableResult
     public func removeAll() -> Int {
-        let removed = keys.count
-        keys.removeAll()
+        let removed = table.count
+        let slab = self.slab
+        table.removeAll { KeyRecord.destroy($0, slab: slab) }
         expires.removeAll()
         expiryCursor = 0
         averageTTL = 0
@@ -135,20 +265,64 @@ public final class Database {
 
     /// SWAPDB: exchanges contents with another database; ids stay.
     public func swapContents(with other: Database) {
-        swap(&keys, &other.keys)
+        swap(&table, &other.table)
         swap(&expires, &other.expires)
         swap(&expiryCursor, &other.expiryCursor)
         swap(&averageTTL, &other.averageTTL)
     }
 
-    /// Shrinks under-used tables and moves rehashing along, as Redis's databasesCron.
+    /// Shrinks an under-used table and moves rehashing along, as Redis's databasesCron.
     public func cronMaintenance(rehashBudgetMilliseconds: Int64, clock: () -> Int64) {
-        keys.shrinkIfNeeded()
-        expires.shrinkIfNeeded()
-        if keys.isRehashing {
-            _ = keys.rehash(milliseconds: rehashBudgetMilliseconds, clock: clock)
-        } else if expires.isRehashing {
-            _ = expires.rehash(milliseconds: rehashBudgetMilliseconds, clock: clock)
+        table.shrinkIfNeeded()
+        if table.isRehashing && rehashBudgetMilliseconds > 0 {
+            _ = table.rehash(milliseconds: rehashBudgetMilliseconds, clock: clock)
         }
+    }
+
+    // MARK: iteration
+
+    /// SCAN step over the keyspace; `visit` may not change it.
+    public func scan(_ cursor: UInt64, _ visit: (RedisObject) -> Void) -> UInt64 {
+        table.scan(cursor) { visit(RedisObject(record: $0)) }
+    }
+
+    /// Visits every key; `body` may not change the keyspace.
+    public func forEach(_ body: (RedisObject) -> Void) {
+        table.forEach { body(RedisObject(record: $0)) }
+    }
+
+    public func randomKey<G: RandomNumberGenerator>(using generator: inout G) -> RedisObject? {
+        table.randomEntry(using: &generator).map(RedisObject.init(record:))
+    }
+
+    /// The key and expire time at `position` of the expires index (active expiry's walk).
+    func expiring(at position: Int) -> (key: UnsafeRawBufferPointer, when: Int64) {
+        let record = expires[position]
+        return (KeyRecord.key(record), KeyRecord.expireTime(record)!)
+    }
+
+    // MARK: defragmentation
+
+    /// One step of active defragmentation: the records of the buckets at `cursor` that live in
+    /// pages being evacuated move to fresh blocks, and the table slot and expires index follow.
+    /// Returns the next cursor (0 when the walk is complete).
+    public func defragStep(_ cursor: UInt64, moved: inout Int, visited: inout Int) -> UInt64 {
+        let slab = self.slab
+        var count = 0
+        var seen = 0
+        let next = table.scan(cursor, replacing: { [self] record in
+            seen += 1
+            guard slab.shouldMove(record) else { return nil }
+            let size = SlabAllocator.capacity(of: record)
+            let fresh = slab.allocate(size)
+            fresh.copyMemory(from: record, byteCount: size)
+            if KeyRecord.flags(record).contains(.hasExpire) { expires.replace(record, with: fresh) }
+            slab.deallocate(record)
+            count += 1
+            return fresh
+        })
+        moved += count
+        visited += seen
+        return next
     }
 }

@@ -21,8 +21,8 @@ import Testing
 
     private func names(_ db: Database, prefix: String) -> Int {
         var count = 0
-        db.keys.forEach { entry in
-            if entry.key.starts(with: bytes(prefix)) { count += 1 }
+        db.forEach { object in
+            if object.keyBytes.starts(with: bytes(prefix)) { count += 1 }
         }
         return count
     }

@@ -241,8 +241,12 @@ def test_memory_malloc_stats(c):
         # jemalloc's own report, sent with addReplyVerbatim.
         assert parse(resp2)[0] == "$" and parse(resp2)[1].startswith(b"___ Begin jemalloc statistics ___")
         assert parse(resp3)[0] == "=" and parse(resp3)[1].startswith(b"txt:___ Begin jemalloc statistics ___")
+    elif allocator == "libc+slab":
+        # Apus: the record slab's report, verbatim as Redis sends jemalloc's.
+        assert parse(resp2)[0] == "$" and parse(resp2)[1].startswith(b"___ Begin Apus record slab statistics ___")
+        assert parse(resp3)[0] == "=" and parse(resp3)[1].startswith(b"txt:___ Begin Apus record slab statistics ___")
     else:
-        # Any other allocator (Apus: libc malloc): a plain bulk string in both protocols.
+        # Any other allocator (plain libc malloc): a plain bulk string in both protocols.
         expected = b"$%d\r\n%s\r\n" % (len(NO_MALLOC_STATS), NO_MALLOC_STATS)
         assert resp2 == expected
         assert resp3 == expected

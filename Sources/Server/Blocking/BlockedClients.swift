@@ -81,10 +81,10 @@ extension Server {
             blocking.readySet.removeAll()
             for ready in batch {
                 let db = databases[ready.db]
-                let entry = ready.key.withUnsafeBytes { key in
+                let found = ready.key.withUnsafeBytes { key in
                     db.lookup(key, now: now) { [unowned self] _ in self.stats.expiredKeys += 1 }
                 }
-                guard let object = entry?.value, object.type == .list || object.type == .zset,
+                guard let object = found, object.type == .list || object.type == .zset,
                       let clients = blocking.waiting[ready] else { continue }
                 for receiver in clients {
                     guard let state = receiver.blocked, state.operation.type == object.type else { continue }
@@ -112,7 +112,8 @@ extension Server {
             } else {
                 ListCommands.popWithKey(receiver, key, object, head: head, count: count)
             }
-            return ListType.length(object) == 0
+            // An emptied value is deleted with its record: ask the keyspace, not the handle.
+            return receiver.db.find(key) == nil
         case .listMove(let fromHead, let toHead, let destination):
             destination.withUnsafeBytes { destinationKey in
                 let target = receiver.lookupWrite(destinationKey)
@@ -122,11 +123,11 @@ extension Server {
                 ListCommands.deleteIfEmpty(receiver, key, object)
                 receiver.server.dirty += 1
             }
-            return ListType.length(object) == 0
+            return receiver.db.find(key) == nil
         case .zsetPop(let max, let count):
             SortedSetCommands.popFrom(receiver, key: key, object: object, max: max, count: count,
                                       shape: count == -1 ? .withKey : .keyAndPairs)
-            return ZSetType.length(object) == 0
+            return receiver.db.find(key) == nil
         }
     }
 

@@ -36,7 +36,7 @@ enum DebugCommand {
             c.error(ErrorText.noSuchKey)
             return
         }
-        let address = String(UInt(bitPattern: ObjectIdentifier(object).hashValue), radix: 16)
+        let address = String(UInt(bitPattern: object.record), radix: 16)
         let idle = LRUClock.idleMilliseconds(object.lru) / 1000
         c.reply.simple("Value at:0x\(address) refcount:\(object.refcount) encoding:\(object.encoding.name) serializedlength:\(serializedLength(object)) lru:\(object.lru) lru_seconds_idle:\(idle)")
     }

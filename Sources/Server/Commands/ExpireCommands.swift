@@ -63,11 +63,11 @@ enum ExpireCommands {
         }
         when += base
         let key = c.arg(1)
-        guard let entry = c.lookupEntry(key) else {
+        guard let object = c.lookupEntry(key) else {
             c.reply.integer(0)
             return
         }
-        let current = c.db.expireTime(key)
+        let current = object.expireTime
         if conditions.nx && current != nil { c.reply.integer(0); return }
         if conditions.xx && current == nil { c.reply.integer(0); return }
         if conditions.gt && (current == nil || when <= current!) { c.reply.integer(0); return }
@@ -75,7 +75,7 @@ enum ExpireCommands {
         if when <= c.server.now {
             c.db.delete(key)
         } else {
-            c.db.setExpire(entry, at: when)
+            c.db.setExpire(key, at: when)
         }
         c.server.dirty += 1
         c.reply.integer(1)

@@ -21,8 +21,7 @@ enum HashCommands {
             if c.wrongType(object, .hash) { return nil }
             return object
         }
-        let object = c.stored(HashType.create())
-        c.db.add(key, object)
+        let object = c.db.add(key, c.stored(HashType.create()))
         return object
     }
 

@@ -100,8 +100,8 @@ extension Server {
             add("clients_in_timeout_table", blocking.withTimeoutCount)
         case "memory":
             title = "Memory"
-            let memory = MemoryFigures.current()
-            peakMemory = max(peakMemory, memory.used)
+            let overhead = memoryOverhead()
+            let memory = overhead.figures
             add("used_memory", memory.used)
             add("used_memory_human", MemoryFigures.human(memory.used))
             add("used_memory_rss", memory.rss)
@@ -109,12 +109,12 @@ extension Server {
             add("used_memory_peak", peakMemory)
             add("used_memory_peak_human", MemoryFigures.human(peakMemory))
             add("used_memory_peak_perc", fixedPointString(peakMemory > 0 ? Double(memory.used) * 100 / Double(peakMemory) : 100, digits: 2) + "%")
-            add("used_memory_overhead", 0)
-            add("used_memory_startup", 0)
-            add("used_memory_dataset", memory.used)
-            add("used_memory_dataset_perc", "100.00%")
-            add("allocator_allocated", memory.used)
-            add("allocator_active", memory.used)
+            add("used_memory_overhead", overhead.overheadTotal)
+            add("used_memory_startup", overhead.startup)
+            add("used_memory_dataset", overhead.dataset)
+            add("used_memory_dataset_perc", fixedPointString(Double(overhead.datasetPercent), digits: 2) + "%")
+            add("allocator_allocated", memory.allocated)
+            add("allocator_active", memory.active)
             add("allocator_resident", memory.rss)
             add("total_system_memory", memory.system)
             add("total_system_memory_human", MemoryFigures.human(memory.system))
@@ -134,24 +134,23 @@ extension Server {
             add("maxmemory", settings.maxMemory)
             add("maxmemory_human", MemoryFigures.human(settings.maxMemory))
             add("maxmemory_policy", settings.maxMemoryPolicy)
-            let fragmentation = memory.used > 0 ? Double(memory.rss) / Double(memory.used) : 0
-            add("allocator_frag_ratio", "1.00")
-            add("allocator_frag_bytes", 0)
-            add("allocator_rss_ratio", "1.00")
-            add("allocator_rss_bytes", 0)
-            add("rss_overhead_ratio", "1.00")
-            add("rss_overhead_bytes", 0)
-            add("mem_fragmentation_ratio", fixedPointString(fragmentation, digits: 2))
-            add("mem_fragmentation_bytes", memory.rss - memory.used)
+            add("allocator_frag_ratio", fixedPointString(Double(overhead.allocatorFragmentation), digits: 2))
+            add("allocator_frag_bytes", overhead.allocatorFragmentationBytes)
+            add("allocator_rss_ratio", fixedPointString(Double(overhead.allocatorRSS), digits: 2))
+            add("allocator_rss_bytes", overhead.allocatorRSSBytes)
+            add("rss_overhead_ratio", fixedPointString(Double(overhead.rssOverhead), digits: 2))
+            add("rss_overhead_bytes", overhead.rssOverheadBytes)
+            add("mem_fragmentation_ratio", fixedPointString(Double(overhead.fragmentation), digits: 2))
+            add("mem_fragmentation_bytes", overhead.fragmentationBytes)
             add("mem_not_counted_for_evict", 0)
             add("mem_replication_backlog", 0)
             add("mem_total_replication_buffers", 0)
             add("mem_clients_slaves", 0)
-            add("mem_clients_normal", clientCount * (QueryBuffer.standardCapacity + ReplyBuffer.chunkSize))
+            add("mem_clients_normal", overhead.clientsNormal)
             add("mem_cluster_links", 0)
             add("mem_aof_buffer", 0)
-            add("mem_allocator", "libc")
-            add("active_defrag_running", 0)
+            add("mem_allocator", "libc+slab")
+            add("active_defrag_running", defrag.cpuPercent)
             add("lazyfree_pending_objects", 0)
             add("lazyfreed_objects", 0)
         case "persistence":
@@ -210,12 +209,16 @@ extension Server {
             add("keyspace_hits", stats.keyspaceHits)
             add("keyspace_misses", stats.keyspaceMisses)
             for field in ["pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
-                          "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
-                          "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
-                          "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
-                          "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes"] {
+                          "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys"] {
                 add(field, 0)
             }
+            add("active_defrag_hits", defrag.hits)
+            add("active_defrag_misses", defrag.misses)
+            add("active_defrag_key_hits", defrag.keyHits)
+            add("active_defrag_key_misses", defrag.keyMisses)
+            add("total_active_defrag_time", defrag.totalMicroseconds / 1000)
+            add("current_active_defrag_time", currentDefragMilliseconds)
+            for field in ["tracking_total_keys", "tracking_total_items", "tracking_total_prefixes"] { add(field, 0) }
             add("unexpected_error_replies", stats.unexpectedErrorReplies)
             add("total_error_replies", stats.errorReplies)
             add("dump_payload_sanitizations", 0)
@@ -279,7 +282,7 @@ extension Server {
         case "keyspace":
             title = "Keyspace"
             for db in databases where db.count > 0 {
-                add("db\(db.id)", "keys=\(db.count),expires=\(db.expires.count),avg_ttl=\(db.averageTTL)")
+                add("db\(db.id)", "keys=\(db.count),expires=\(db.expiresCount),avg_ttl=\(db.averageTTL)")
             }
         default:
             return nil

@@ -51,11 +51,11 @@ enum KeyCommands {
         let db = c.db
         var matches: [[UInt8]] = []
         pattern.withUnsafeBytes { pattern in
-            db.keys.forEach { entry in
-                let key = entry.key
-                if !matchAll && !key.withUnsafeBytes({ globMatch(pattern: pattern, string: $0, noCase: false) }) { return }
-                if let when = key.withUnsafeBytes({ db.expireTime($0) }), when < now { return }
-                matches.append(key)
+            db.forEach { object in
+                let key = object.key
+                if !matchAll && !globMatch(pattern: pattern, string: key, noCase: false) { return }
+                if let when = object.expireTime, when < now { return }
+                matches.append([UInt8](key))
             }
         }
         c.reply.arrayHeader(matches.count)
@@ -73,11 +73,11 @@ enum KeyCommands {
         // Expired keys found on the way are deleted; give up on retrying after many tries in a
         // database where every key has a TTL, as Redis's dbRandomKey does.
         var tries = 0
-        while let entry = db.keys.randomEntry(using: &generator) {
-            let key = entry.key
-            if let when = key.withUnsafeBytes({ db.expireTime($0) }), when < c.server.now {
+        while let object = db.randomKey(using: &generator) {
+            let key = object.keyBytes
+            if let when = object.expireTime, when < c.server.now {
                 tries += 1
-                if db.expires.count == db.keys.count && tries >= 100 {
+                if db.expiresCount == db.count && tries >= 100 {
                     c.reply.bulk(key)
                     return
                 }
@@ -98,7 +98,7 @@ enum KeyCommands {
         let source = c.arg(1)
         let destination = c.arg(2)
         let sameKey = source.elementsEqual(destination)
-        guard let object = c.lookupWrite(source) else {
+        guard c.lookupWrite(source) != nil else {
             c.error(ErrorText.noSuchKey)
             return
         }
@@ -106,7 +106,6 @@ enum KeyCommands {
             if nx { c.reply.integer(0) } else { c.reply.ok() }
             return
         }
-        let expire = c.db.expireTime(source)
         if c.lookupWrite(destination) != nil {
             if nx {
                 c.reply.integer(0)
@@ -114,9 +113,7 @@ enum KeyCommands {
             }
             c.db.delete(destination)
         }
-        let entry = c.db.add(destination, object)
-        if let expire { c.db.setExpire(entry, at: expire) }
-        c.db.delete(source)
+        c.db.rename(source, to: destination, in: c.db)
         c.server.dirty += 1
         if nx { c.reply.integer(1) } else { c.reply.ok() }
     }
@@ -169,13 +166,13 @@ enum KeyCommands {
             return
         }
         if existing != nil { destinationDB.delete(newKey) }
-        let entry = destinationDB.add(newKey, duplicate(object))
-        if let expire { destinationDB.setExpire(entry, at: expire) }
+        destinationDB.add(newKey, duplicate(object))
+        if let expire { destinationDB.setExpire(newKey, at: expire) }
         c.server.dirty += 1
         c.reply.integer(1)
     }
 
-    /// A private copy of a value, as Redis's dupStringObject (an int stays int, but unshared).
+    /// A private detached copy of a value, as Redis's dupStringObject (an int stays int, but unshared).
     static func duplicate(_ object: RedisObject) -> RedisObject {
         switch object.type {
         case .string:
@@ -192,7 +189,7 @@ enum KeyCommands {
         case .list:
             return ListType.duplicate(object)
         default:
-            return object
+            preconditionFailure("no value of type \(object.type) exists")
         }
     }
 
@@ -204,18 +201,15 @@ enum KeyCommands {
             return
         }
         let key = c.arg(1)
-        guard let object = c.lookupWrite(key) else {
+        guard c.lookupWrite(key) != nil else {
             c.reply.integer(0)
             return
         }
-        let expire = c.db.expireTime(key)
         if destinationDB.lookup(key, now: c.server.now, onExpire: { _ in c.server.stats.expiredKeys += 1 }) != nil {
             c.reply.integer(0)
             return
         }
-        let entry = destinationDB.add(key, object)
-        if let expire { destinationDB.setExpire(entry, at: expire) }
-        c.db.delete(key)
+        c.db.rename(key, to: key, in: destinationDB)
         c.server.dirty += 1
         c.reply.integer(1)
     }
@@ -224,11 +218,11 @@ enum KeyCommands {
 extension Client {
     /// lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts hits and misses, leaves the clock alone.
     func lookupCounted(_ key: UnsafeRawBufferPointer) -> RedisObject? {
-        guard let entry = lookupEntry(key) else {
+        guard let object = lookupEntry(key) else {
             server.stats.keyspaceMisses += 1
             return nil
         }
         server.stats.keyspaceHits += 1
-        return entry.value
+        return object
     }
 }

@@ -30,8 +30,8 @@ enum ListCommands {
     /// blocked on the key).
     static func createList(_ c: Client, _ key: UnsafeRawBufferPointer) -> RedisObject {
         let settings = c.server.settings
-        let object = c.stored(ListType.create(fill: settings.listMaxListpackSize, compressDepth: settings.listCompressDepth))
-        c.db.add(key, object)
+        let object = c.db.add(key, c.stored(ListType.create(fill: settings.listMaxListpackSize,
+                                                            compressDepth: settings.listCompressDepth)))
         c.signalKeyAsReady(key)
         return object
     }

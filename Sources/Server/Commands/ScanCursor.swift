@@ -85,7 +85,7 @@ enum ScanCursor {
         // Redis allows COUNT*10 further bucket visits (`maxiterations--`) to fill the reply.
         var iterations = count &* 10
         repeat {
-            next = db.keys.scan(next) { entry in keys.append(entry.key) }
+            next = db.scan(next) { object in keys.append(object.keyBytes) }
             if next == 0 || iterations == 0 { break }
             iterations -= 1
         } while keys.count < count

@@ -81,7 +81,7 @@ enum SetAlgebraCommands {
         let key = c.arg(destination)
         c.db.delete(key)
         let size = SetType.size(result)
-        if size > 0 { c.db.add(key, c.stored(result)) }
+        if size > 0 { c.db.add(key, c.stored(result)) } else { result.release() }
         c.server.dirty += 1
         c.reply.integer(size)
     }
@@ -110,7 +110,7 @@ enum SetAlgebraCommands {
             .map(\.set)
         let smallest = sets[0]
         func inAll(_ element: ElementValue) -> Bool {
-            for other in sets.dropFirst() where other !== smallest {
+            for other in sets.dropFirst() where other != smallest {
                 if !SetType.contains(other, element) { return false }
             }
             return true
@@ -167,6 +167,7 @@ enum SetAlgebraCommands {
     private static func reply(_ c: Client, _ result: RedisObject) {
         c.reply.setHeader(SetType.size(result))
         SetType.forEach(result) { c.reply.bulk($0) }
+        result.release()
     }
 
     private static func union(of sets: [RedisObject?], _ limit: Int) -> RedisObject {
@@ -198,7 +199,7 @@ enum SetAlgebraCommands {
             SetType.forEach(first) { element in
                 for other in sets.dropFirst() {
                     guard let other else { continue }
-                    if other === first || SetType.contains(other, element) { return }
+                    if other == first || SetType.contains(other, element) { return }
                 }
                 SetType.add(result, element, maxIntsetEntries: limit)
             }

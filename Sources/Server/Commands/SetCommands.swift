@@ -27,8 +27,7 @@ enum SetCommands {
             if c.wrongType(existing, .set) { return }
             object = existing
         } else {
-            object = c.stored(SetType.create(for: c.arg(2)))
-            c.db.add(key, object)
+            object = c.db.add(key, c.stored(SetType.create(for: c.arg(2))))
         }
         let limit = c.maxIntsetEntries
         var added = 0
@@ -54,7 +53,7 @@ enum SetCommands {
             return
         }
         if c.wrongType(source, .set) || c.wrongType(destination, .set) { return }
-        if source === destination {
+        if source == destination {
             c.reply.integer(SetType.contains(source, member) ? 1 : 0)
             return
         }
@@ -64,9 +63,7 @@ enum SetCommands {
         }
         if SetType.size(source) == 0 { c.db.delete(sourceKey) }
         if destination == nil {
-            let created = c.stored(SetType.create(for: member))
-            c.db.add(destinationKey, created)
-            destination = created
+            destination = c.db.add(destinationKey, c.stored(SetType.create(for: member)))
         }
         c.server.dirty += 1
         if SetType.add(destination!, member, maxIntsetEntries: c.maxIntsetEntries) { c.server.dirty += 1 }

@@ -176,7 +176,7 @@ extension SortedSetCommands {
                 if score.isNaN { score = 0 }
                 for other in sources.dropFirst() {
                     let value: Double
-                    if other.object === first.object {
+                    if other.object == first.object {
                         value = elementScore * other.weight
                     } else if let found = other.score(of: member) {
                         value = found * other.weight
@@ -218,7 +218,7 @@ extension SortedSetCommands {
     private static func subtract(_ sources: [AlgebraSource], into result: ZSet, longest: inout Int) {
         let first = sources[0]
         guard first.length > 0 else { return }
-        for other in sources.dropFirst() where other.object != nil && other.object === first.object { return }
+        for other in sources.dropFirst() where other.object != nil && other.object == first.object { return }
         first.forEach { element, score in
             element.withBytes { member in
                 for other in sources.dropFirst() where other.score(of: member) != nil { return }
@@ -237,7 +237,7 @@ extension SortedSetCommands {
         first.forEach { element, _ in
             if done { return }
             let everywhere = element.withBytes { member -> Bool in
-                for other in sources.dropFirst() where other.object !== first.object && other.score(of: member) == nil {
+                for other in sources.dropFirst() where other.object != first.object && other.score(of: member) == nil {
                     return false
                 }
                 return true

@@ -64,6 +64,7 @@ extension SortedSetCommands {
                 storeSortedSet(c, key, stored)
                 c.reply.integer(count)
             } else {
+                stored?.release()
                 c.reply.integer(0)
                 if c.lookupWrite(key) != nil {
                     c.db.delete(key)

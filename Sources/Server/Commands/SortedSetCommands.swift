@@ -112,8 +112,7 @@ enum SortedSetCommands {
                 if increment { c.reply.nullBulk() } else { c.reply.integer(0) }
                 return
             } else {
-                object = c.stored(newSortedSet(c, firstMemberLength: c.arg(scoreIndex + 1).count))
-                c.db.add(key, object)
+                object = c.db.add(key, c.stored(newSortedSet(c, firstMemberLength: c.arg(scoreIndex + 1).count)))
                 c.signalKeyAsReady(key)
             }
             let limits = c.zsetLimits

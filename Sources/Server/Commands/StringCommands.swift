@@ -60,9 +60,7 @@ enum StringCommands {
         }
         c.storeString(keyBytes, c.arg(value), keepTTL: options.keepTTL)
         c.server.dirty += 1
-        if options.expireIndex != nil, let entry = c.db.keys.find(keyBytes) {
-            c.db.setExpire(entry, at: when)
-        }
+        if options.expireIndex != nil { c.db.setExpire(keyBytes, at: when) }
         if !options.get {
             if let okReply { okReply() } else { c.reply.ok() }
         }
@@ -124,8 +122,8 @@ enum StringCommands {
         if options.expireIndex != nil {
             if options.kind == .absolute && when <= c.server.now {
                 c.db.delete(key)
-            } else if let entry = c.db.keys.find(key) {
-                c.db.setExpire(entry, at: when)
+            } else {
+                c.db.setExpire(key, at: when)
             }
             c.server.dirty += 1
         } else if options.persist {
@@ -200,15 +198,11 @@ enum StringCommands {
         c.reply.integer(length)
     }
 
-    /// Writes `bytes` at `offset` of the string at `key`: in place when the value is a private raw
-    /// string with room (dbUnshareStringValue's case), else through a grown raw copy that replaces
-    /// it, keeping the TTL. Returns the new length.
+    /// Writes `bytes` at `offset` of the string at `key`, which becomes raw as Redis's
+    /// dbUnshareStringValue leaves it; the record grows its value in place. Returns the new length.
     static func write(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject,
                       _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
-        if object.writeInPlace(bytes, at: offset) { return object.stringLength }
-        let copy = object.grownCopy(writing: bytes, at: offset)
-        c.db.set(key, copy, keepTTL: true)
-        return copy.stringLength
+        object.write(bytes, at: offset)
     }
 
     static func strlen(_ c: Client) {
@@ -272,9 +266,8 @@ enum StringCommands {
             // A new string of exactly offset + value bytes, as Redis's sdsnewlen + sdsgrowzero.
             let target = RedisObject.rawString(UnsafeRawBufferPointer(start: nil, count: 0),
                                                capacity: Int(offset) + value.count)
-            _ = target.writeInPlace(value, at: Int(offset))
+            length = target.write(value, at: Int(offset))
             c.db.add(key, target)
-            length = target.stringLength
         }
         c.server.dirty += 1
         c.reply.integer(length)
@@ -319,12 +312,16 @@ enum StringCommands {
             c.error(ErrorText.overflow)
             return
         }
-        if let object, object.encoding == .int, !object.isShared,
-           result < 0 || result >= Int64(SharedIntegers.count) {
+        let shared = c.server.settings.sharedIntegersAllowed && SharedIntegers.contains(result)
+        if let object, object.encoding == .int, !object.isShared, !shared {
             object.integer = result
+        } else if let object {
+            // Redis stores a new object here (shared, or with a fresh clock); the record is
+            // rewritten as that object would be instead of being replaced.
+            object.setInteger(result, shared: shared)
+            c.restartClock(object)
         } else {
-            let updated = c.storedInteger(result)
-            if object != nil { c.db.set(key, updated, keepTTL: true) } else { c.db.add(key, updated) }
+            c.db.add(key, c.storedInteger(result))
         }
         c.server.dirty += 1
         c.reply.integer(result)

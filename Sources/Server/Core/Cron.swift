@@ -23,6 +23,7 @@ extension Server {
         cronLoops += 1
         LRUClock.refresh(nowMilliseconds: now)
         if activeExpireEnabled { activeExpireCycle() }
+        activeDefragCron()
         closeTimedOutClients()
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)
         stats.inputSamples.record(value: stats.netInputBytes, nowMilliseconds: now)

@@ -5,7 +5,7 @@ import Store
 
 extension Client {
     @inline(__always)
-    func lookupEntry(_ key: UnsafeRawBufferPointer) -> DictEntry<RedisObject>? {
+    func lookupEntry(_ key: UnsafeRawBufferPointer) -> RedisObject? {
         let server = self.server
         return db.lookup(key, now: server.now) { _ in server.stats.expiredKeys += 1 }
     }
@@ -13,27 +13,27 @@ extension Client {
     /// lookupKeyRead: counts a keyspace hit or miss and refreshes the object's clock.
     @inline(__always)
     func lookupRead(_ key: UnsafeRawBufferPointer) -> RedisObject? {
-        guard let entry = lookupEntry(key) else {
+        guard let object = lookupEntry(key) else {
             server.stats.keyspaceMisses &+= 1
             return nil
         }
         server.stats.keyspaceHits &+= 1
-        touch(entry.value)
-        return entry.value
+        touch(object)
+        return object
     }
 
     /// lookupKeyWrite: expires lazily and refreshes the clock, without hit/miss counting.
     @inline(__always)
     func lookupWrite(_ key: UnsafeRawBufferPointer) -> RedisObject? {
-        guard let entry = lookupEntry(key) else { return nil }
-        touch(entry.value)
-        return entry.value
+        guard let object = lookupEntry(key) else { return nil }
+        touch(object)
+        return object
     }
 
     /// A lookup that changes nothing: no stats, no clock (OBJECT, TYPE-like inspection, SCAN filters).
     @inline(__always)
     func lookupNoTouch(_ key: UnsafeRawBufferPointer) -> RedisObject? {
-        lookupEntry(key)?.value
+        lookupEntry(key)
     }
 
     /// Shared objects are touched too, as Redis's lookupKey does: their clock is the last access
@@ -48,7 +48,7 @@ extension Client {
         }
     }
 
-    /// A new string object for a value being stored, shared/int/embstr as Redis would choose.
+    /// A new detached string value about to be stored, shared/int/embstr as Redis would choose.
     @inline(__always)
     func storedString(_ bytes: UnsafeRawBufferPointer) -> RedisObject {
         let object = RedisObject.encodedString(bytes, allowShared: server.settings.sharedIntegersAllowed)
@@ -68,6 +68,14 @@ extension Client {
         let object = RedisObject.integer(value, allowShared: server.settings.sharedIntegersAllowed)
         initializeClock(object)
         return object
+    }
+
+    /// The clock of a value rewritten in place as if it were a new object.
+    @inline(__always)
+    func restartClock(_ object: RedisObject) {
+        if object.isShared { return }
+        object.lru = LRUClock.current
+        initializeClock(object)
     }
 
     @inline(__always)

@@ -1,29 +1,51 @@
-import CEpoll
+import CMemory
 import Glibc
+import Store
 
-// Process memory as INFO memory reports it: bytes the allocator handed out (mallinfo2) and the
-// resident set (/proc/self/statm), plus the machine's total.
+// Process memory as INFO memory reports it. used_memory is what the process really holds for
+// data and buffers: malloc's handed-out bytes (mallinfo2, mmapped chunks included) plus the
+// record slab's pages, counted whole because they are mapped whole. The resident set comes from
+// /proc/self/statm; the allocator_* figures compare live bytes with what their allocators keep.
 
 struct MemoryFigures {
-    var used: Int64
+    /// malloc's bytes in use and its arena (in use plus free chunks it keeps).
+    var mallocAllocated: Int64
+    var mallocActive: Int64
+    /// The record slab: mapped pages, and the live blocks in them.
+    var slabReserved: Int64
+    var slabAllocated: Int64
     var rss: Int64
     var system: Int64
 
+    var used: Int64 { mallocAllocated + slabReserved }
+    /// Bytes the program asked for (allocator_allocated).
+    var allocated: Int64 { mallocAllocated + slabAllocated }
+    /// Bytes the allocators hold for them, free space included (allocator_active).
+    var active: Int64 { mallocActive + slabReserved }
+
     static func current() -> MemoryFigures {
-        let used = apus_allocated_bytes()
-        var rss: Int64 = 0
-        if let file = fopen("/proc/self/statm", "r") {
-            var size = 0, resident = 0
-            withUnsafeMutablePointer(to: &size) { sizePointer in
-                withUnsafeMutablePointer(to: &resident) { residentPointer in
-                    _ = withVaList([sizePointer, residentPointer]) { vfscanf(file, "%ld %ld", $0) }
-                }
+        var allocated: Int64 = 0
+        var arena: Int64 = 0
+        apus_malloc_figures(&allocated, &arena)
+        let slab = RecordSlab.shared
+        return MemoryFigures(mallocAllocated: allocated, mallocActive: arena,
+                             slabReserved: Int64(slab.reservedBytes), slabAllocated: Int64(slab.allocatedBytes),
+                             rss: residentBytes(), system: Int64(sysconf(Int32(_SC_PHYS_PAGES))) * pageSize)
+    }
+
+    static var pageSize: Int64 { Int64(sysconf(Int32(_SC_PAGESIZE))) }
+
+    /// The resident set size from /proc/self/statm (its second field, in pages).
+    static func residentBytes() -> Int64 {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var size = 0, resident = 0
+        let read = withUnsafeMutablePointer(to: &size) { sizePointer in
+            withUnsafeMutablePointer(to: &resident) { residentPointer in
+                withVaList([sizePointer, residentPointer]) { vfscanf(file, "%ld %ld", $0) }
             }
-            fclose(file)
-            rss = Int64(resident) * Int64(sysconf(Int32(_SC_PAGESIZE)))
         }
-        let system = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
-        return MemoryFigures(used: used, rss: rss, system: system)
+        return read == 2 ? Int64(resident) * pageSize : 0
     }
 
     /// Redis's bytesToHuman: B, K, M, G, T, P with two decimals.

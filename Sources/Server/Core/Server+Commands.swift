@@ -7,7 +7,8 @@ extension Server {
                        ServerCommands.handlers, ConnectionCommands.handlers, ClientCommand.handlers,
                        ObjectCommand.handlers, InfoCommand.handlers, ConfigCommand.handlers,
                        CommandCommand.handlers, DebugCommand.handlers, HashCommands.handlers, SetCommands.handlers,
-                       SortedSetCommands.handlers, ListCommands.handlers, SortCommand.handlers] {
+                       SortedSetCommands.handlers, ListCommands.handlers, SortCommand.handlers,
+                       MemoryCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

@@ -13,6 +13,8 @@ extension Server {
         "logfile", "pidfile", "requirepass", "dir", "latency-tracking", "latency-tracking-info-percentiles",
         "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
         "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
+        "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
+        "active-defrag-cycle-min", "active-defrag-cycle-max",
     ]
 
     func installConfigHooks() {
@@ -20,7 +22,9 @@ extension Server {
                      "hz", "maxmemory", "maxmemory-policy", "activerehashing", "lfu-log-factor", "lfu-decay-time",
                      "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
                      "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
-                     "list-compress-depth", "latency-tracking", "latency-tracking-info-percentiles"] {
+                     "list-compress-depth", "latency-tracking", "latency-tracking-info-percentiles",
+                     "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
+                     "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil

@@ -40,6 +40,10 @@ public final class Server {
     var shutdownExitCode: Int32 = 0
     /// Peak of the process's allocated bytes, for INFO memory.
     var peakMemory: Int64 = 0
+    /// used_memory once start-up is done (used_memory_startup).
+    var startupMemory: Int64 = 0
+    /// The active defragmentation pass (ActiveDefrag.swift).
+    var defrag = DefragState()
     /// Clients blocked on keys (Blocking/).
     let blocking: BlockingRegistry
 
@@ -90,6 +94,7 @@ public final class Server {
         }
         loop.beforeSleep = { [unowned self] in self.beforeSleep() }
         startCron()
+        startupMemory = MemoryFigures.current().used
         logger.notice("Server initialized")
         logger.notice("Ready to accept connections")
         loop.run()

@@ -37,6 +37,12 @@ public struct Settings {
     public var zsetMaxListpackValue = 64
     public var listMaxListpackSize = -2
     public var listCompressDepth = 0
+    public var activeDefrag = false
+    public var activeDefragIgnoreBytes: Int64 = 100 << 20
+    public var activeDefragThresholdLower = 10
+    public var activeDefragThresholdUpper = 100
+    public var activeDefragCycleMin = 1
+    public var activeDefragCycleMax = 25
 
     private mutating func derivePolicyFlags() {
         usesLFU = maxMemoryPolicy.contains("lfu")
@@ -71,6 +77,12 @@ public struct Settings {
         zsetMaxListpackValue = Int(clamping: config.int("zset-max-listpack-value"))
         listMaxListpackSize = Int(clamping: config.int("list-max-listpack-size"))
         listCompressDepth = Int(clamping: config.int("list-compress-depth"))
+        activeDefrag = config.bool("activedefrag")
+        activeDefragIgnoreBytes = config.int("active-defrag-ignore-bytes")
+        activeDefragThresholdLower = Int(clamping: config.int("active-defrag-threshold-lower"))
+        activeDefragThresholdUpper = Int(clamping: config.int("active-defrag-threshold-upper"))
+        activeDefragCycleMin = Int(clamping: config.int("active-defrag-cycle-min"))
+        activeDefragCycleMax = Int(clamping: config.int("active-defrag-cycle-max"))
         derivePolicyFlags()  // property observers don't run inside an initializer
     }
 }

@@ -33,6 +33,11 @@ public final class QuickListNode {
 
     public var isCompressed: Bool { compressedBytes != nil }
 
+    /// Bytes the node holds (its object and its plain or compressed entries), without opening it.
+    public var allocatedBytes: Int {
+        48 + (compressedBytes?.capacity ?? storage.bytes.capacity) + 32
+    }
+
     static let minimumCompressBytes = 48
     static let minimumImprovement = 8
 
