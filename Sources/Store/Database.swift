@@ -78,11 +78,12 @@ public final class Database {
         let old = RedisObject(record: record)
         if old.type == .string {
             if value.count <= 20, let integer = parseInt64(value) {
-                old.setInteger(integer, shared: allowSharedIntegers && SharedIntegers.contains(integer))
-                Database.freshClock(old)
-                return old
-            }
-            if old.overwrite(with: value) {
+                if old.hasWordRoom {
+                    old.setInteger(integer, shared: allowSharedIntegers && SharedIntegers.contains(integer))
+                    Database.freshClock(old)
+                    return old
+                }
+            } else if old.overwrite(with: value) {
                 Database.freshClock(old)
                 return old
             }

@@ -307,7 +307,11 @@ public struct RedisObject: Equatable {
         return true
     }
 
-    /// Makes this string an int-encoded `value`; `shared` when Redis would share it.
+    /// Whether the value area can hold an integer or a pointer, so the value can become one in place.
+    @inlinable public var hasWordRoom: Bool { KeyRecord.valueCapacity(record) >= KeyRecord.wordSize }
+
+    /// Makes this string an int-encoded `value`; `shared` when Redis would share it. The record
+    /// must have a word of room (hasWordRoom).
     @inlinable
     public func setInteger(_ value: Int64, shared: Bool = false) {
         if kind == .external { ExternalString.free(pointerValue) }
@@ -320,12 +324,14 @@ public struct RedisObject: Equatable {
 
     /// Writes `bytes` at `offset`, zero-filling any gap (APPEND, SETRANGE): in the record while
     /// it fits, else in an external buffer with sdsMakeRoomFor's spare room. The result is raw,
-    /// as Redis's dbUnshareStringValue leaves it. Returns the new length.
+    /// as Redis's dbUnshareStringValue leaves it. Returns the new length, or nil (changing
+    /// nothing) when the record has no room for the buffer's pointer and must be replaced.
     @inlinable
     @discardableResult
-    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int? {
         let length = stringLength
         let end = Swift.max(length, offset + bytes.count)
+        if kind == .inline && end > inlineCapacity && !hasWordRoom { return nil }
         if kind == .integer {
             // Turn the number into its text first; it is at most 20 bytes and always fits inline.
             var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)

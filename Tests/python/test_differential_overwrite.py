@@ -29,3 +29,27 @@ STEPS = [
 @pytest.mark.parametrize("proto", [2, 3])
 def test_overwrites_match_redis(apus, redis, proto):
     assert_script_matches(apus, redis, proto, 8, [], STEPS)
+
+
+# Records are sized for their value, so a tiny string (with or without a TTL) may have no room
+# for an integer or a buffer pointer: growing it, turning it into a number or giving it a TTL then
+# stores a new record. Contents, encodings and TTLs must not notice.
+TINY = [
+    ["SET", "t", "ab", "EX", "100"], ["APPEND", "t", "c"], ["GET", "t"], ["TTL", "t"],
+    ["OBJECT", "ENCODING", "t"], ["APPEND", "t", "x" * 300], ["STRLEN", "t"], ["TTL", "t"],
+    ["OBJECT", "ENCODING", "t"], ["GETRANGE", "t", "0", "5"],
+    ["SET", "u", "1"], ["APPEND", "u", "1"], ["OBJECT", "ENCODING", "u"], ["INCR", "u"],
+    ["OBJECT", "ENCODING", "u"], ["OBJECT", "REFCOUNT", "u"], ["GET", "u"],
+    ["SET", "v", "a"], ["EXPIRE", "v", "100"], ["APPEND", "v", "5"], ["TTL", "v"], ["INCRBY", "v", "3"],
+    ["SET", "w", "ab", "EX", "100"], ["SET", "w", "123456789012", "KEEPTTL"], ["OBJECT", "ENCODING", "w"],
+    ["TTL", "w"], ["INCR", "w"], ["GET", "w"], ["SET", "w", "z", "KEEPTTL"], ["SETRANGE", "w", "40", "q"],
+    ["STRLEN", "w"], ["TTL", "w"], ["OBJECT", "ENCODING", "w"], ["PERSIST", "w"], ["EXPIRE", "w", "9"],
+    ["TTL", "w"], ["SETRANGE", "x", "3", "ab"], ["GET", "x"], ["OBJECT", "ENCODING", "x"],
+    ["SET", "y", "ab"], ["INCRBYFLOAT", "y", "1"], ["SET", "y", "5"], ["INCRBYFLOAT", "y", "1.5"],
+    ["GET", "y"], ["OBJECT", "ENCODING", "y"], ["DBSIZE"],
+]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_tiny_records_grow_and_keep_ttls(apus, redis, proto):
+    assert_script_matches(apus, redis, proto, 8, [], TINY)

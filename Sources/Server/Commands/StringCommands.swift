@@ -199,10 +199,16 @@ enum StringCommands {
     }
 
     /// Writes `bytes` at `offset` of the string at `key`, which becomes raw as Redis's
-    /// dbUnshareStringValue leaves it; the record grows its value in place. Returns the new length.
+    /// dbUnshareStringValue leaves it: in place when the record can grow its value, else through a
+    /// raw copy that replaces it, keeping the TTL. Returns the new length.
     static func write(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject,
                       _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
-        object.write(bytes, at: offset)
+        if let length = object.write(bytes, at: offset) { return length }
+        let end = max(object.stringLength, offset + bytes.count)
+        let copy = object.withStringBytes { RedisObject.rawString($0, capacity: end) }
+        let length = copy.write(bytes, at: offset)!
+        c.db.set(key, c.stored(copy), keepTTL: true)
+        return length
     }
 
     static func strlen(_ c: Client) {
@@ -266,7 +272,8 @@ enum StringCommands {
             // A new string of exactly offset + value bytes, as Redis's sdsnewlen + sdsgrowzero.
             let target = RedisObject.rawString(UnsafeRawBufferPointer(start: nil, count: 0),
                                                capacity: Int(offset) + value.count)
-            length = target.write(value, at: Int(offset))
+            // Sized for the result, so the write always fits.
+            length = target.write(value, at: Int(offset))!
             c.db.add(key, target)
         }
         c.server.dirty += 1
@@ -315,11 +322,13 @@ enum StringCommands {
         let shared = c.server.settings.sharedIntegersAllowed && SharedIntegers.contains(result)
         if let object, object.encoding == .int, !object.isShared, !shared {
             object.integer = result
-        } else if let object {
+        } else if let object, object.hasWordRoom {
             // Redis stores a new object here (shared, or with a fresh clock); the record is
             // rewritten as that object would be instead of being replaced.
             object.setInteger(result, shared: shared)
             c.restartClock(object)
+        } else if object != nil {
+            c.db.set(key, c.storedInteger(result), keepTTL: true)
         } else {
             c.db.add(key, c.storedInteger(result))
         }

@@ -13,10 +13,12 @@ import Glibc
 //      key bytes
 //      value: inline string bytes | Int64 | pointer (external string or collection)
 //
-// Every record leaves at least 8 bytes for its value, so a value can change between inline
-// bytes, an integer and a pointer without moving the record. A record moves (and the dict slot
-// and expires index follow it) only when it gains an expire slot, when SET stores a value that
-// does not fit, or when defragmentation compacts its page.
+// A record is sized for its value: a 3-byte string takes 3 bytes, not the 8 an integer or a
+// pointer would, because at 1M keys those bytes decide the size class. So a value can turn into
+// an integer or a pointer in place only when its block has a word of room (RedisObject.hasWordRoom);
+// otherwise the Database stores a new record. A record moves (and the dict slot and expires
+// index follow it) only then, when it gains an expire slot, when SET stores a value that does
+// not fit, or when defragmentation compacts its page.
 
 public struct RecordFlags: OptionSet {
     public let rawValue: UInt8
@@ -49,8 +51,8 @@ public enum ValueKind: UInt8 {
 public enum KeyRecord {
     public static let fixedSize = 8
     public static let expireSlotSize = 12
-    /// The smallest value area, so any value kind fits in any record.
-    public static let minimumValueArea = 8
+    /// The value area an integer or a pointer needs.
+    public static let wordSize = 8
     /// Strings up to this many bytes live inside the record. Chosen by measurement: a 100-byte
     /// value inline costs one 128/160-byte block instead of a 32-byte record plus a malloc'd
     /// 120-byte buffer with its chunk header; beyond a few hundred bytes the record would no
@@ -101,7 +103,7 @@ public enum KeyRecord {
     /// Bytes a record needs for a key of `keyLength` and a value area of `valueLength`.
     @inlinable @inline(__always)
     public static func size(keyLength: Int, valueLength: Int, expireSlot: Bool) -> Int {
-        var size = fixedSize &+ keyLength &+ Swift.max(valueLength, minimumValueArea)
+        var size = fixedSize &+ keyLength &+ valueLength
         if expireSlot { size &+= expireSlotSize }
         if keyLength >= 255 { size &+= 4 }
         return size
