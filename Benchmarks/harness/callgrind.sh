@@ -82,12 +82,38 @@ IR_SET="$(total "$SET_OUT")"
 IR_GET="$(total "$GET_OUT")"
 [ -n "$IR_SET" ] && [ -n "$IR_GET" ] || die "could not read the totals from the callgrind dumps"
 
+# Calls into Swift's reference counting per request: the keyspace path should make none.
+rc_calls() {   # $1 = callgrind dump; prints the number of calls to swift_retain/swift_release*
+    python3 - "$1" <<'PY'
+import re, sys
+names, counts, pending = {}, 0, None
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith(("cfn=", "cfni=")):
+        m = re.match(r"cfni?=\((\d+)\)(?: (.*))?", line.strip())
+        if m:
+            if m.group(2):
+                names[m.group(1)] = m.group(2)
+            pending = names.get(m.group(1), "")
+        continue
+    if line.startswith("calls=") and pending is not None:
+        if re.match(r"swift_(retain|release|bridgeObjectRetain|bridgeObjectRelease)(_n)?$", pending):
+            counts += int(line.split("=")[1].split()[0])
+        pending = None
+print(counts)
+PY
+}
+RC_SET="$(rc_calls "$SET_OUT")"
+RC_GET="$(rc_calls "$GET_OUT")"
+
 echo "Apus callgrind: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(valgrind --version)"
 echo "workload: redis-benchmark -n $N -c 1 -P 16 (fixed key), instructions counted from the first SET to the last GET"
 awk -v s="$IR_SET" -v g="$IR_GET" -v n="$N" 'BEGIN {
     printf "  SET   %14d Ir  %8.0f Ir/request\n", s, s / n
     printf "  GET   %14d Ir  %8.0f Ir/request\n", g, g / n
     printf "  both  %14d Ir  %8.0f Ir/request\n", s + g, (s + g) / (2 * n)
+}'
+awk -v s="$RC_SET" -v g="$RC_GET" -v n="$N" 'BEGIN {
+    printf "  swift_retain/release calls: SET %d (%.2f/request), GET %d (%.2f/request)\n", s, s / n, g, g / n
 }'
 for phase in set get; do
     f="$OUTDIR/callgrind.out.$phase"
@@ -142,3 +168,16 @@ for name, ir in cost.most_common(top):
                                   "  [%s]" % objs[name] if name in objs else ""))
 PY
 done
+
+# The same workload on redis-server, for the ratio (CALLGRIND_REDIS=0 skips it).
+if [ "${CALLGRIND_REDIS:-1}" != 0 ] && command -v redis-server >/dev/null; then
+    echo
+    REDIS_OUT="$(APUS_BIN="$(command -v redis-server)" CALLGRIND_REDIS=0 CALLGRIND_TOP=0 CALLGRIND_DIR="$TMP" bash "$0" 2>/dev/null)" \
+        || die "the redis-server callgrind run failed"
+    R_SET="$(echo "$REDIS_OUT" | awk '$1 == "SET" {print $4; exit}')"
+    R_GET="$(echo "$REDIS_OUT" | awk '$1 == "GET" {print $4; exit}')"
+    echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on the same workload: SET $R_SET Ir/request, GET $R_GET Ir/request"
+    awk -v as="$IR_SET" -v ag="$IR_GET" -v rs="$R_SET" -v rg="$R_GET" -v n="$N" 'BEGIN {
+        printf "  Apus/Redis instructions per request: SET %.2f, GET %.2f\n", as / n / rs, ag / n / rg
+    }'
+fi

@@ -125,7 +125,7 @@ public final class Database {
     @discardableResult
     public func add(_ key: UnsafeRawBufferPointer, _ value: RedisObject) -> RedisObject {
         let record = KeyRecord.relocate(value.record, key: key, expireSlot: false, slab: slab)
-        slab.deallocate(value.record)
+        KeyRecord.freeBlock(value.record, slab: slab)
         table.insertNew(record, hash: ByteHash.hash(key))
         return RedisObject(record: record)
     }
@@ -151,7 +151,7 @@ public final class Database {
                  with value: RedisObject, keepTTL: Bool) -> RedisObject {
         let when = keepTTL ? KeyRecord.expireTime(record) : nil
         let created = KeyRecord.relocate(value.record, key: key, expireSlot: when != nil, slab: slab)
-        slab.deallocate(value.record)
+        KeyRecord.freeBlock(value.record, slab: slab)
         if let when {
             KeyRecord.storeExpireTime(created, when)
             KeyRecord.setExpiresPosition(created, KeyRecord.expiresPosition(record))
@@ -190,7 +190,7 @@ public final class Database {
         let when = KeyRecord.expireTime(record)
         clearExpire(record)
         let moved = KeyRecord.relocate(record, key: newKey, expireSlot: when != nil, slab: slab)
-        slab.deallocate(record)
+        KeyRecord.freeBlock(record, slab: slab)
         destination.table.insertNew(moved, hash: ByteHash.hash(newKey))
         if let when { destination.attachExpire(moved, when) }
     }
@@ -211,7 +211,7 @@ public final class Database {
         if !KeyRecord.flags(record).contains(.expireSlot) {
             let moved = KeyRecord.relocate(record, key: key, expireSlot: true, slab: slab)
             table.replace(record, with: moved, hash: hash)
-            slab.deallocate(record)
+            KeyRecord.freeBlock(record, slab: slab)
             record = moved
         }
         if KeyRecord.flags(record).contains(.hasExpire) {
@@ -313,7 +313,7 @@ public final class Database {
         var seen = 0
         let next = table.scan(cursor, replacing: { [self] record in
             seen += 1
-            guard slab.shouldMove(record) else { return nil }
+            guard KeyRecord.shouldMove(record, slab: slab) else { return nil }
             let size = SlabAllocator.capacity(of: record)
             let fresh = slab.allocate(size)
             fresh.copyMemory(from: record, byteCount: size)

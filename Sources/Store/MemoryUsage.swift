@@ -12,7 +12,7 @@ public enum MemoryUsage {
 
     public static func ofKey(_ object: RedisObject, samples: Int) -> Int {
         let samples = samples <= 0 ? Int.max : samples
-        var bytes = SlabAllocator.capacity(of: object.record) + slotBytes
+        var bytes = KeyRecord.capacity(object.record) + slotBytes
         switch object.kind {
         case .inline, .integer: break
         case .external: bytes += ExternalString.allocatedSize(object.pointerValue)

@@ -53,3 +53,21 @@ TINY = [
 @pytest.mark.parametrize("proto", [2, 3])
 def test_tiny_records_grow_and_keep_ttls(apus, redis, proto):
     assert_script_matches(apus, redis, proto, 8, [], TINY)
+
+
+# Keys too long for a slab block live in malloc'd records; every keyspace operation must work on them.
+LONG_KEY = "k" * 1500
+HUGE_KEY = "h" * 70000
+LONG_KEYS = [
+    ["SET", LONG_KEY, "v"], ["GET", LONG_KEY], ["EXPIRE", LONG_KEY, "100"], ["TTL", LONG_KEY],
+    ["APPEND", LONG_KEY, "x" * 500], ["STRLEN", LONG_KEY], ["TTL", LONG_KEY], ["INCR", LONG_KEY],
+    ["SET", LONG_KEY, "12", "KEEPTTL"], ["INCR", LONG_KEY], ["TTL", LONG_KEY],
+    ["RENAME", LONG_KEY, HUGE_KEY], ["GET", HUGE_KEY], ["TTL", HUGE_KEY], ["PERSIST", HUGE_KEY],
+    ["HSET", LONG_KEY, "f", "v"], ["HGETALL", LONG_KEY], ["COPY", LONG_KEY, "short"], ["HGETALL", "short"],
+    ["SCAN", "0", "MATCH", "h*"], ["OBJECT", "ENCODING", HUGE_KEY], ["DEL", HUGE_KEY, LONG_KEY], ["DBSIZE"],
+]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_long_keys(apus, redis, proto):
+    assert_script_matches(apus, redis, proto, 8, [], LONG_KEYS)

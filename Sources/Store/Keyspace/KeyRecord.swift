@@ -1,3 +1,4 @@
+import CMemory
 import Glibc
 
 // One key of the keyspace as one block of the record slab: the key, its metadata and, when small
@@ -34,6 +35,8 @@ public struct RecordFlags: OptionSet {
     public static let hasExpire = RecordFlags(rawValue: 1 << 4)
     /// The key is 255 bytes or longer: its length is a UInt32 after the fixed part.
     public static let longKey = RecordFlags(rawValue: 1 << 5)
+    /// The record is bigger than the slab's largest block and was malloc'd (a long key).
+    public static let mallocked = RecordFlags(rawValue: 1 << 6)
 }
 
 /// How a record holds its value.
@@ -114,8 +117,14 @@ public enum KeyRecord {
     static func allocate(key: UnsafeRawBufferPointer, valueLength: Int, expireSlot: Bool,
                          slab: SlabAllocator) -> UnsafeMutableRawPointer {
         let size = size(keyLength: key.count, valueLength: valueLength, expireSlot: expireSlot)
-        let r = slab.allocate(size)
         var flags: RecordFlags = []
+        let r: UnsafeMutableRawPointer
+        if size <= SlabAllocator.largestBlock {
+            r = slab.allocate(size)
+        } else {
+            r = malloc(size)!
+            flags.insert(.mallocked)
+        }
         if expireSlot { flags.insert(.expireSlot) }
         if key.count >= 255 {
             flags.insert(.longKey)
@@ -135,7 +144,26 @@ public enum KeyRecord {
     /// Bytes available for the value in this record's block.
     @inlinable @inline(__always)
     static func valueCapacity(_ r: UnsafeRawPointer) -> Int {
-        SlabAllocator.capacity(of: r) &- valueOffset(r)
+        capacity(r) &- valueOffset(r)
+    }
+
+    /// The record's block size.
+    @inlinable @inline(__always)
+    public static func capacity(_ r: UnsafeRawPointer) -> Int {
+        if flags(r).contains(.mallocked) { return malloc_usable_size(UnsafeMutableRawPointer(mutating: r)) }
+        return SlabAllocator.capacity(of: r)
+    }
+
+    /// Returns the record's block (not what its value owns) to where it came from.
+    @inlinable @inline(__always)
+    static func freeBlock(_ r: UnsafeMutableRawPointer, slab: SlabAllocator) {
+        if flags(r).contains(.mallocked) { free(r) } else { slab.deallocate(r) }
+    }
+
+    /// Whether defragmentation should move the record (malloc'd records stay where they are).
+    @inlinable
+    static func shouldMove(_ r: UnsafeMutableRawPointer, slab: SlabAllocator) -> Bool {
+        !flags(r).contains(.mallocked) && slab.shouldMove(r)
     }
 
     // MARK: expire slot
@@ -177,7 +205,7 @@ public enum KeyRecord {
     @inlinable
     static func destroy(_ r: UnsafeMutableRawPointer, slab: SlabAllocator) {
         releaseValue(r)
-        slab.deallocate(r)
+        freeBlock(r, slab: slab)
     }
 
     /// A copy of `source` under a new key (or the same key with an expire slot): header, value
