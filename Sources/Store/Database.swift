@@ -7,7 +7,8 @@ import Util
 
 public final class Database {
     public let id: Int
-    @usableFromInline var table = Hashtable<KeyRecordEntry>()
+    /// A `let`, so calls on it borrow the reference: no retain/release per lookup.
+    @usableFromInline let table = Hashtable<KeyRecordEntry>()
     @usableFromInline var expires = ExpiresIndex()
     @usableFromInline let slab = RecordSlab.shared
     /// Where the active expiry cycle resumes its walk of the expires index.
@@ -53,6 +54,20 @@ public final class Database {
         return RedisObject(record: record)
     }
 
+    /// `lookup` for the request path: an expired key found on the way is deleted and counted in
+    /// `expiredCount`, with no closure.
+    @inlinable
+    public func lookup(_ key: UnsafeRawBufferPointer, now: Int64, expiredCount: inout Int64) -> RedisObject? {
+        let hash = ByteHash.hash(key)
+        guard let record = table.find(key, hash: hash) else { return nil }
+        if let when = KeyRecord.expireTime(record), when < now {
+            unlink(record, hash: hash)
+            expiredCount &+= 1
+            return nil
+        }
+        return RedisObject(record: record)
+    }
+
     /// Brings the table bucket for `key` toward the cache, for the next command of a pipeline.
     @inlinable
     public func prefetch(_ key: UnsafeRawBufferPointer) {
@@ -67,12 +82,20 @@ public final class Database {
     @inlinable
     @discardableResult
     public func storeString(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
-                            allowSharedIntegers: Bool, keepTTL: Bool = false) -> RedisObject {
+                            allowSharedIntegers: Bool, keepTTL: Bool = false, expireAt: Int64? = nil) -> RedisObject {
         let hash = ByteHash.hash(key)
         guard let record = table.find(key, hash: hash) else {
-            let created = Database.stringRecord(key, value, allowSharedIntegers: allowSharedIntegers, slab: slab)
+            // SET ... EX on a new key: the record is made with its expire slot, so it never moves.
+            let created = Database.stringRecord(key, value, allowSharedIntegers: allowSharedIntegers,
+                                                expireSlot: expireAt != nil, slab: slab)
             table.insertNew(created, hash: hash)
+            if let expireAt { attachExpire(created, expireAt) }
             return RedisObject(record: created)
+        }
+        if let expireAt {
+            let stored = storeString(key, value, allowSharedIntegers: allowSharedIntegers, keepTTL: true)
+            setExpire(key, at: expireAt)
+            return stored
         }
         if !keepTTL { clearExpire(record) }
         let old = RedisObject(record: record)
@@ -96,9 +119,10 @@ public final class Database {
     /// A new record holding `key` and the string value SET would store.
     @inlinable
     static func stringRecord(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
-                             allowSharedIntegers: Bool, slab: SlabAllocator) -> UnsafeMutableRawPointer {
+                             allowSharedIntegers: Bool, expireSlot: Bool = false,
+                             slab: SlabAllocator) -> UnsafeMutableRawPointer {
         if value.count <= 20, let integer = parseInt64(value) {
-            let record = KeyRecord.allocate(key: key, valueLength: 8, expireSlot: false, slab: slab)
+            let record = KeyRecord.allocate(key: key, valueLength: 8, expireSlot: expireSlot, slab: slab)
             let object = RedisObject(record: record)
             object.setTypeAndEncoding(.string, .int)
             object.setInteger(integer, shared: allowSharedIntegers && SharedIntegers.contains(integer))
@@ -106,7 +130,7 @@ public final class Database {
             return record
         }
         let inline = value.count <= KeyRecord.inlineStringLimit
-        let record = KeyRecord.allocate(key: key, valueLength: inline ? value.count : 8, expireSlot: false, slab: slab)
+        let record = KeyRecord.allocate(key: key, valueLength: inline ? value.count : 8, expireSlot: expireSlot, slab: slab)
         let object = RedisObject(record: record)
         object.setTypeAndEncoding(.string, value.count <= RedisObject.embstrLimit ? .embstr : .raw)
         object.storeBytes(value, room: value.count)
@@ -227,6 +251,7 @@ public final class Database {
     }
 
     /// Gives a record that has an expire slot but no TTL the TTL `when`.
+    @usableFromInline
     func attachExpire(_ record: UnsafeMutableRawPointer, _ when: Int64) {
         KeyRecord.storeExpireTime(record, when)
         KeyRecord.setFlags(record, KeyRecord.flags(record).union(.hasExpire))
@@ -266,7 +291,7 @@ public final class Database {
 
     /// SWAPDB: exchanges contents with another database; ids stay.
     public func swapContents(with other: Database) {
-        swap(&table, &other.table)
+        table.swapContents(with: other.table)
         swap(&expires, &other.expires)
         swap(&expiryCursor, &other.expiryCursor)
         swap(&averageTTL, &other.averageTTL)

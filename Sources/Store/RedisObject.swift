@@ -274,6 +274,13 @@ public struct RedisObject: Equatable {
         }
     }
 
+    /// The bytes of a string stored as bytes (inline or external; not int-encoded), without a
+    /// closure: the GET path replies them directly.
+    @inlinable public var storedBytes: UnsafeRawBufferPointer {
+        kind == .external ? ExternalString.bytes(pointerValue)
+            : UnsafeRawBufferPointer(start: valueAddress, count: inlineLength)
+    }
+
     /// The string as a fresh array (cold paths).
     public var stringBytes: [UInt8] { withStringBytes { [UInt8]($0) } }
 

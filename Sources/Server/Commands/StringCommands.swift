@@ -30,7 +30,7 @@ enum StringCommands {
 
     @inline(__always)
     static func replyString(_ c: Client, _ object: RedisObject) {
-        if object.encoding == .int { c.reply.bulk(integer: object.integer) } else { object.withStringBytes { c.reply.bulk($0) } }
+        if object.kind == .integer { c.reply.bulk(integer: object.integer) } else { c.reply.bulk(object.storedBytes) }
     }
 
     static func get(_ c: Client) { _ = replyValue(c, c.arg(1)) }
@@ -58,9 +58,9 @@ enum StringCommands {
             }
             return
         }
-        c.storeString(keyBytes, c.arg(value), keepTTL: options.keepTTL)
-        c.server.dirty += 1
-        if options.expireIndex != nil { c.db.setExpire(keyBytes, at: when) }
+        c.storeString(keyBytes, c.arg(value), keepTTL: options.keepTTL,
+                      expireAt: options.expireIndex != nil ? when : nil)
+        c.markDirty()
         if !options.get {
             if let okReply { okReply() } else { c.reply.ok() }
         }
@@ -89,7 +89,7 @@ enum StringCommands {
     static func getset(_ c: Client) {
         guard replyValue(c, c.arg(1)) else { return }
         c.storeString(c.arg(1), c.arg(2))
-        c.server.dirty += 1
+        c.markDirty()
     }
 
     static func getdel(_ c: Client) {
@@ -101,7 +101,7 @@ enum StringCommands {
         if c.wrongType(object, .string) { return }
         replyString(c, object)
         c.db.delete(key)
-        c.server.dirty += 1
+        c.markDirty()
     }
 
     static func getex(_ c: Client) {
@@ -125,7 +125,7 @@ enum StringCommands {
             } else {
                 c.db.setExpire(key, at: when)
             }
-            c.server.dirty += 1
+            c.markDirty()
         } else if options.persist {
             if c.db.removeExpire(key) { c.server.dirty += 1 }
         }
@@ -168,7 +168,7 @@ enum StringCommands {
     private static func storePairs(_ c: Client) {
         for index in stride(from: 1, to: c.argumentCount, by: 2) {
             c.storeString(c.arg(index), c.arg(index + 1))
-            c.server.dirty += 1
+            c.markDirty()
         }
     }
 
@@ -187,14 +187,14 @@ enum StringCommands {
         let addition = c.arg(2)
         guard let object = c.lookupWrite(key) else {
             c.db.add(key, c.storedString(addition))
-            c.server.dirty += 1
+            c.markDirty()
             c.reply.integer(addition.count)
             return
         }
         if c.wrongType(object, .string) { return }
         guard lengthAllowed(c, Int64(object.stringLength), Int64(addition.count)) else { return }
         let length = write(c, key, object, addition, at: object.stringLength)
-        c.server.dirty += 1
+        c.markDirty()
         c.reply.integer(length)
     }
 
@@ -276,7 +276,7 @@ enum StringCommands {
             length = target.write(value, at: Int(offset))!
             c.db.add(key, target)
         }
-        c.server.dirty += 1
+        c.markDirty()
         c.reply.integer(length)
     }
 
@@ -332,7 +332,7 @@ enum StringCommands {
         } else {
             c.db.add(key, c.storedInteger(result))
         }
-        c.server.dirty += 1
+        c.markDirty()
         c.reply.integer(result)
     }
 
@@ -364,7 +364,7 @@ enum StringCommands {
         let updated = RedisObject.string(text)
         c.initializeClock(updated)
         if object != nil { c.db.set(key, updated, keepTTL: true) } else { c.db.add(key, updated) }
-        c.server.dirty += 1
+        c.markDirty()
         c.reply.bulk(text)
     }
 }

@@ -6,27 +6,30 @@ import Store
 extension Client {
     @inline(__always)
     func lookupEntry(_ key: UnsafeRawBufferPointer) -> RedisObject? {
-        let server = self.server
-        return db.lookup(key, now: server.now) { _ in server.stats.expiredKeys += 1 }
+        withDatabase { db in
+            withServer { server in db.lookup(key, now: server.now, expiredCount: &server.stats.expiredKeys) }
+        }
     }
 
     /// lookupKeyRead: counts a keyspace hit or miss and refreshes the object's clock.
     @inline(__always)
     func lookupRead(_ key: UnsafeRawBufferPointer) -> RedisObject? {
-        guard let object = lookupEntry(key) else {
-            server.stats.keyspaceMisses &+= 1
-            return nil
+        withServer { server in
+            guard let object = lookupEntry(key) else {
+                server.stats.keyspaceMisses &+= 1
+                return nil
+            }
+            server.stats.keyspaceHits &+= 1
+            touch(object, server)
+            return object
         }
-        server.stats.keyspaceHits &+= 1
-        touch(object)
-        return object
     }
 
     /// lookupKeyWrite: expires lazily and refreshes the clock, without hit/miss counting.
     @inline(__always)
     func lookupWrite(_ key: UnsafeRawBufferPointer) -> RedisObject? {
         guard let object = lookupEntry(key) else { return nil }
-        touch(object)
+        withServer { touch(object, $0) }
         return object
     }
 
@@ -39,7 +42,7 @@ extension Client {
     /// Shared objects are touched too, as Redis's lookupKey does: their clock is the last access
     /// to any key holding that value.
     @inline(__always)
-    func touch(_ object: RedisObject) {
+    func touch(_ object: RedisObject, _ server: Server) {
         if server.settings.usesLFU {
             let counter = LFU.decayedCounter(object.lru, nowMilliseconds: server.now)
             object.lru = LFU.minutes(nowMilliseconds: server.now) << 8 | LFU.incremented(counter)
@@ -47,6 +50,9 @@ extension Client {
             object.lru = LRUClock.current
         }
     }
+
+    @inline(__always)
+    func touch(_ object: RedisObject) { withServer { touch(object, $0) } }
 
     /// A new detached string value about to be stored, shared/int/embstr as Redis would choose.
     @inline(__always)
@@ -57,10 +63,16 @@ extension Client {
     }
 
     /// SET's store (Database.storeString), then the new value's access clock.
-    func storeString(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, keepTTL: Bool = false) {
-        let object = db.storeString(key, value, allowSharedIntegers: server.settings.sharedIntegersAllowed,
-                                    keepTTL: keepTTL)
-        if !object.isShared { initializeClock(object) }
+    @inline(__always)
+    func storeString(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, keepTTL: Bool = false,
+                     expireAt: Int64? = nil) {
+        withServer { server in
+            let object = withDatabase { db in
+                db.storeString(key, value, allowSharedIntegers: server.settings.sharedIntegersAllowed, keepTTL: keepTTL,
+                               expireAt: expireAt)
+            }
+            if !object.isShared && server.settings.usesLFU { initializeClock(object) }
+        }
     }
 
     @inline(__always)

@@ -30,7 +30,13 @@ public final class Client {
     public var name: [UInt8]?
     public var libraryName: [UInt8]?
     public var libraryVersion: [UInt8]?
-    public private(set) var db: Database
+    /// The selected database. Databases live as long as the server; holding the reference
+    /// unretained and borrowing it (`withDatabase`) keeps the keyspace path free of
+    /// retain/release, which a strong `var` would cost around every call on it.
+    var databaseRef: Unmanaged<Database>
+    public var db: Database { databaseRef.takeUnretainedValue() }
+    /// The server, borrowed the same way on the hot path (`withServer`).
+    let serverRef: Unmanaged<Server>
     public let query = QueryBuffer()
     public var parser = RequestParser()
     public let reply = ReplyBuffer()
@@ -38,7 +44,9 @@ public final class Client {
     public let createdAt: Int64
     public var lastInteraction: Int64
     /// The command being run or last run, for CLIENT LIST's cmd field.
-    var lastCommand: Command?
+    // unowned(unsafe): commands live in the command table for the whole run; a strong reference
+    // would cost a retain and a release per command.
+    unowned(unsafe) var lastCommand: Command?
     /// Set when the running command replied with an error (commandstats failed_calls).
     var commandFailed = false
     /// What the client waits for while blocked in BLPOP & co. (Blocking/); its further input
@@ -58,7 +66,8 @@ public final class Client {
         self.id = id
         peerAddress = peer
         localAddress = local
-        db = server.databases[0]
+        databaseRef = Unmanaged.passUnretained(server.databases[0])
+        serverRef = Unmanaged.passUnretained(server)
         createdAt = now
         lastInteraction = now
         authenticated = server.config.string("requirepass").isEmpty
@@ -72,7 +81,19 @@ public final class Client {
 
     public var databaseIndex: Int { db.id }
 
-    func select(_ index: Int) { db = server.databases[index] }
+    func select(_ index: Int) { databaseRef = Unmanaged.passUnretained(server.databases[index]) }
+
+    /// Runs `body` with the selected database, borrowed without a retain.
+    @inline(__always)
+    func withDatabase<R>(_ body: (Database) -> R) -> R { databaseRef._withUnsafeGuaranteedRef(body) }
+
+    /// Runs `body` with the server, borrowed without a retain.
+    @inline(__always)
+    func withServer<R>(_ body: (Server) -> R) -> R { serverRef._withUnsafeGuaranteedRef(body) }
+
+    /// Counts one change to the dataset (Redis's server.dirty++).
+    @inline(__always)
+    func markDirty(_ count: Int64 = 1) { withServer { $0.dirty &+= count } }
 
     // MARK: arguments of the running command
 

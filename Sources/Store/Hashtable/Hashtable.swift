@@ -38,6 +38,17 @@ public final class Hashtable<Entry: HashtableEntry> {
         target.free()
     }
 
+    /// Exchanges everything with `other` (SWAPDB), so owners can hold their table in a `let`,
+    /// which lets calls on it borrow the reference instead of retaining it.
+    public func swapContents(with other: Hashtable) {
+        Swift.swap(&main, &other.main)
+        Swift.swap(&target, &other.target)
+        Swift.swap(&rehashIndex, &other.rehashIndex)
+        Swift.swap(&rehashPauses, &other.rehashPauses)
+        Swift.swap(&growAt, &other.growAt)
+        Swift.swap(&shrinkAt, &other.shrinkAt)
+    }
+
     @inlinable public var count: Int { main.used &+ target.used }
     @inlinable public var isRehashing: Bool { rehashIndex >= 0 }
     /// Buckets of both tables, child buckets included.
