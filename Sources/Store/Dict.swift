@@ -123,6 +123,32 @@ public final class Dict<Value> {
         return nil
     }
 
+    /// The value for `key`, read while the entry is borrowed: for a trivial `Value` (an
+    /// Unmanaged reference, a number) the lookup does no reference counting at all.
+    @inlinable
+    public func findValue(_ key: UnsafeRawBufferPointer) -> Value? {
+        if count == 0 { return nil }
+        if isRehashing { rehashStep() }
+        let hash = ByteHash.hash(key)
+        if let found = Dict.findValueIn(tables.0, key, hash) { return found }
+        if isRehashing { return Dict.findValueIn(tables.1, key, hash) }
+        return nil
+    }
+
+    @inlinable
+    static func findValueIn(_ table: Table, _ key: UnsafeRawBufferPointer, _ hash: UInt64) -> Value? {
+        guard let buckets = table.buckets else { return nil }
+        var entry = buckets[Int(truncatingIfNeeded: hash) & table.mask]
+        while let current = entry {
+            var found: Value?
+            current._withUnsafeGuaranteedRef { node in
+                if node.keyEquals(key) { found = node.header.value } else { entry = node.header.next }
+            }
+            if let found { return found }
+        }
+        return nil
+    }
+
     @inlinable
     public func find(_ key: [UInt8]) -> DictEntry<Value>? {
         key.withUnsafeBytes { find($0) }

@@ -7,6 +7,9 @@ import Store
 
 public final class CommandTable {
     private let byName = Dict<Command>()
+    /// The same commands held unretained, for dispatch: commands live as long as the table, and a
+    /// lookup that returns a strong reference costs a retain and a release per command.
+    private let dispatchByName = Dict<Unmanaged<Command>>()
     /// Top-level commands in name order (COMMAND, COMMAND LIST, INFO commandstats).
     public private(set) var commands: [Command] = []
     /// Names of every command Redis 7.0 has, served or not (COMMAND DOCS answers only served ones).
@@ -50,8 +53,22 @@ public final class CommandTable {
         for (name, command) in topLevel {
             commands.append(command)
             byName.insertNew(key: Array(name.utf8), value: command)
+            dispatchByName.insertNew(key: Array(name.utf8), value: Unmanaged.passUnretained(command))
         }
         commands.sort { $0.fullName < $1.fullName }
+    }
+
+    /// The command named by `name`, any case, unretained (dispatch borrows it).
+    @inline(__always)
+    public func lookupForDispatch(_ name: UnsafeRawBufferPointer) -> Unmanaged<Command>? {
+        if name.count > CommandTable.longestName { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: CommandTable.longestName) { lowered in
+            for index in 0..<name.count {
+                let byte = name[index]
+                lowered[index] = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+            }
+            return dispatchByName.findValue(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(lowered)[0..<name.count]))
+        }
     }
 
     /// The command named by `name`, any case.

@@ -6,20 +6,31 @@ import RESP
 
 extension Server {
     func execute(_ client: Client) {
-        let argc = client.argumentCount
-        guard let base = commandTable.lookup(client.arg(0)) else {
+        guard let found = commandTable.lookupForDispatch(client.arg(0)) else {
             rejectUnknownCommand(client)
             return
         }
-        var command = base
-        if base.isContainer && argc >= 2 {
+        found._withUnsafeGuaranteedRef { execute($0, client) }
+    }
+
+    @inline(__always)
+    private func execute(_ base: Command, _ client: Client) {
+        if base.isContainer && client.argumentCount >= 2 {
             guard let sub = subcommand(of: base, client.arg(1)) else {
                 client.error(ErrorText.unknownSubcommand(client.argString(1), container: client.argString(0)))
                 return
             }
-            command = sub
+            run(sub, client)
+            return
         }
-        guard command.acceptsArgumentCount(argc), let handler = command.handler else {
+        // The borrowed command goes straight on: a local `var` holding it would be retained.
+        run(base, client)
+    }
+
+    @inline(__always)
+    private func run(_ command: Command, _ client: Client) {
+        let argc = client.argumentCount
+        guard command.acceptsArgumentCount(argc), command.handler != nil else {
             command.stats.rejectedCalls += 1
             client.error(ErrorText.wrongArity(command.fullName))
             return
@@ -37,7 +48,7 @@ extension Server {
         client.lastCommand = command
         client.commandFailed = false
         let start = apus_monotonic_us()
-        handler(client)
+        command.handler.unsafelyUnwrapped(client)
         let elapsed = apus_monotonic_us() - start
         command.stats.calls += 1
         command.stats.microseconds += elapsed

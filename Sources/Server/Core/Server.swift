@@ -14,7 +14,7 @@ public final class Server {
     public internal(set) var settings: Settings
     let loop: EventLoop
     public internal(set) var databases: [Database] = []
-    var commandTable: CommandTable!
+    let commandTable: CommandTable
     var stats = ServerStats()
     var logger: Logger
 
