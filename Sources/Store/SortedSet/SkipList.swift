@@ -4,10 +4,12 @@ import Glibc
 // score, then by member bytes, with a span on every forward link so that rank lookups and
 // rank-addressed ranges cost O(log N). Levels are drawn with p = 1/4 up to 32, as Redis does.
 //
-// Nodes are single malloc'd blocks outside Swift's reference counting: a 24-byte header (score,
-// backward link, member length, level), `level` pairs of (forward link, span), then the member's
-// bytes. A chain of a million class instances would also release recursively and overflow the
-// stack; raw nodes freed in a loop cannot.
+// Nodes are single element blocks (ElementBlock: slab blocks, malloc'd past the slab's largest
+// class) outside Swift's reference counting: a 24-byte header (score, backward link, member
+// length, level), `level` pairs of (forward link, span), then the member's bytes. The member is
+// stored only here: ZSet's hashtable holds the node pointers themselves and finds members by
+// reading them out of the nodes. A chain of a million class instances would also release
+// recursively and overflow the stack; raw nodes freed in a loop cannot.
 
 /// A handle on one node; the skiplist owns the memory.
 public struct ZNode: Equatable {
@@ -54,7 +56,7 @@ public struct ZNode: Equatable {
 
     static func allocate(level: Int, score: Double, member: UnsafeRawBufferPointer) -> ZNode {
         let size = headerSize + level * levelSize + member.count
-        let base = malloc(size)!
+        let base = ElementBlock.allocate(size)
         let node = ZNode(base)
         node.score = score
         node.backward = nil
@@ -70,8 +72,14 @@ public struct ZNode: Equatable {
         return node
     }
 
+    /// Bytes the node's contents need (which tells the allocator it came from).
+    @inlinable var size: Int { ZNode.headerSize &+ level &* ZNode.levelSize &+ memberLength }
+
+    /// Frees the node's block.
+    @inlinable func release() { ElementBlock.free(base, size: size) }
+
     /// Bytes this node occupies (MEMORY USAGE-style estimates).
-    var allocatedSize: Int { ZNode.headerSize + level * ZNode.levelSize + memberLength }
+    public var allocatedSize: Int { ElementBlock.footprint(base, size: size) }
 }
 
 /// Redis's sdscmp: memcmp over the common prefix, then the shorter sorts first.
@@ -99,10 +107,10 @@ public final class SkipList {
 
     deinit {
         var node = header.forward(0)
-        free(header.base)
+        header.release()
         while let current = node {
             node = current.forward(0)
-            free(current.base)
+            current.release()
         }
     }
 
@@ -225,7 +233,7 @@ public final class SkipList {
                 return false
             }
             unlink(node, update)
-            free(node.base)
+            node.release()
             return true
         }
     }
@@ -245,7 +253,7 @@ public final class SkipList {
         }
         if !unlinked { return node }
         let moved = insert(score: newScore, member: member)
-        free(node.base)
+        node.release()
         return moved
     }
 
@@ -333,7 +341,7 @@ public final class SkipList {
                 node = current.forward(0)
                 unlink(current, update)
                 removed(current.member)
-                free(current.base)
+                current.release()
                 count += 1
             }
             return count
@@ -365,7 +373,7 @@ public final class SkipList {
                 node = current.forward(0)
                 unlink(current, update)
                 removed(current.member)
-                free(current.base)
+                current.release()
                 count += 1
                 rank += 1
             }
@@ -373,7 +381,10 @@ public final class SkipList {
         }
     }
 
-    /// Bytes held by nodes (an estimate for MEMORY USAGE and INFO).
+    /// The header node's footprint (MEMORY USAGE counts it whole, then samples the others).
+    public var headerBytes: Int { header.allocatedSize }
+
+    /// Bytes held by nodes (walks every node).
     public var allocatedBytes: Int {
         var total = header.allocatedSize
         var node = header.forward(0)
