@@ -304,4 +304,66 @@ import TestSupport
         }
         #expect(RecordSlab.shared.liveBlocks == baseline)
     }
+
+    // MARK: defragmentation
+
+    @Test func defragmentMovesElementBlocksOutOfEvacuatingPages() {
+        let slab = RecordSlab.shared
+        var generator = SeededGenerator(seed: 47)
+        let set = MemberTable()
+        let hash = FieldTable()
+        let zset = ZSet()
+        var members = Set<[UInt8]>()
+        var scores: [[UInt8]: Double] = [:]
+        for index in 0..<30_000 {
+            let member = bytes("defrag:\(index)")
+            member.withUnsafeBytes { m in
+                _ = set.insert(m)
+                _ = hash.set(m, m)
+                zset.insertNew(m, score: Double(index % 100))
+            }
+            members.insert(member)
+            scores[member] = Double(index % 100)
+        }
+        // Leave the pages sparse: remove three members in four.
+        for member in Array(members) where Int.random(in: 0..<4, using: &generator) != 0 {
+            member.withUnsafeBytes { m in
+                _ = set.remove(m)
+                _ = hash.remove(m)
+                _ = zset.remove(m)
+            }
+            members.remove(member)
+            scores[member] = nil
+        }
+        #expect(slab.beginCompaction(maxUtilization: 0.5) > 0)
+        let moved = set.defragment() + hash.defragment() + zset.defragment()
+        #expect(moved > 0)
+        set.forEach { #expect(!slab.shouldMove($0.baseAddress!)) }
+        hash.table.forEach { #expect(!slab.shouldMove($0)) }
+        var node = zset.list.first
+        var previous: ZNode?
+        var walked: [[UInt8]] = []
+        while let current = node {
+            #expect(!slab.shouldMove(current.base))
+            #expect(zset.list.previous(current) == previous)
+            #expect(zset.find(current.member) == current)
+            walked.append([UInt8](current.member))
+            previous = current
+            node = zset.list.next(current)
+        }
+        #expect(zset.list.last == previous)
+        slab.endCompaction()
+        let sorted = scores.sorted { $0.value < $1.value || ($0.value == $1.value && $0.key.lexicographicallyPrecedes($1.key)) }
+        #expect(walked == sorted.map { $0.key })
+        for (rank, element) in sorted.enumerated() where rank % 101 == 0 {
+            #expect(element.key.withUnsafeBytes { zset.list.rank(score: element.value, member: $0) } == rank + 1)
+            #expect(zset.list.node(atRank: rank + 1)?.member.elementsEqual(element.key) == true)
+        }
+        var seen = Set<[UInt8]>()
+        set.forEach { seen.insert([UInt8]($0)) }
+        #expect(seen == members)
+        for member in members {
+            #expect(member.withUnsafeBytes { hash.value($0).map { [UInt8]($0) } } == member)
+        }
+    }
 }

@@ -48,4 +48,16 @@ public enum ElementBlock {
     public static func footprint(_ block: UnsafeRawPointer, size: Int) -> Int {
         size <= SlabAllocator.largestBlock ? SlabAllocator.capacity(of: block) : (size + 8 + 15) & ~15
     }
+
+    /// During a compaction pass: a copy of `block` in a page that is not evacuating, with the
+    /// old block freed, when it lives in an evacuating page; nil otherwise (or for malloc'd blocks).
+    @inlinable
+    public static func relocateIfEvacuating(_ block: UnsafeMutableRawPointer, size: Int) -> UnsafeMutableRawPointer? {
+        let slab = RecordSlab.shared
+        guard size <= SlabAllocator.largestBlock, slab.shouldMove(block) else { return nil }
+        let fresh = slab.allocate(size)
+        fresh.copyMemory(from: block, byteCount: size)
+        slab.deallocate(block)
+        return fresh
+    }
 }

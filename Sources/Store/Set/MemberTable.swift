@@ -123,6 +123,22 @@ public final class MemberTable {
         body(MemberBlock.member(table.randomEntry(using: &generator)!))
     }
 
+    /// Active defragmentation: moves the blocks that live in evacuating slab pages; returns how
+    /// many moved.
+    public func defragment() -> Int {
+        guard RecordSlab.shared.isCompacting, count > 0 else { return 0 }
+        var moved = 0
+        var cursor: UInt64 = 0
+        repeat {
+            cursor = table.scan(cursor, replacing: { block in
+                guard let fresh = ElementBlock.relocateIfEvacuating(block, size: MemberBlock.size(of: block)) else { return nil }
+                moved += 1
+                return fresh
+            })
+        } while cursor != 0
+        return moved
+    }
+
     /// Bytes of the table's buckets.
     public var memoryBytes: Int { table.memoryBytes }
 

@@ -381,6 +381,38 @@ public final class SkipList {
         }
     }
 
+    // MARK: defragmentation
+
+    /// Moves every node (but the header) that lives in an evacuating slab page to a new block,
+    /// walking level 0 with the last node seen on each level, which are the moved node's
+    /// predecessors. `relocated` sees each (old, new) pair before the old block is freed.
+    /// Returns how many nodes moved.
+    func defragment(_ relocated: (ZNode, ZNode) -> Void) -> Int {
+        withUnsafeTemporaryAllocation(of: ZNode.self, capacity: SkipList.maxLevel) { buffer in
+            let update = buffer.baseAddress!
+            for i in 0..<SkipList.maxLevel { (update + i).initialize(to: header) }
+            var moved = 0
+            var node = header.forward(0)
+            while let current = node {
+                var x = current
+                let size = current.size
+                if size <= SlabAllocator.largestBlock && RecordSlab.shared.shouldMove(current.base) {
+                    let fresh = ZNode(RecordSlab.shared.allocate(size))
+                    fresh.base.copyMemory(from: current.base, byteCount: size)
+                    for i in 0..<current.level { update[i].setForward(i, fresh) }
+                    if let next = current.forward(0) { next.backward = fresh } else { tail = fresh }
+                    relocated(current, fresh)
+                    RecordSlab.shared.deallocate(current.base)
+                    x = fresh
+                    moved += 1
+                }
+                for i in 0..<x.level { update[i] = x }
+                node = x.forward(0)
+            }
+            return moved
+        }
+    }
+
     /// The header node's footprint (MEMORY USAGE counts it whole, then samples the others).
     public var headerBytes: Int { header.allocatedSize }
 

@@ -85,6 +85,15 @@ public final class ZSet {
         ZNode(table.randomEntry(using: &generator)!)
     }
 
+    /// Active defragmentation: moves the nodes that live in evacuating slab pages, repointing
+    /// the list and the table; returns how many moved.
+    public func defragment() -> Int {
+        guard RecordSlab.shared.isCompacting, count > 0 else { return 0 }
+        return list.defragment { old, new in
+            table.replace(old.base, with: new.base, hash: ByteHash.hash(new.member))
+        }
+    }
+
     /// Bytes of the table's buckets.
     public var tableBytes: Int { table.memoryBytes }
 }
