@@ -330,14 +330,17 @@ public final class Database {
     // MARK: defragmentation
 
     /// One step of active defragmentation: the records of the buckets at `cursor` that live in
-    /// pages being evacuated move to fresh blocks, and the table slot and expires index follow.
-    /// Returns the next cursor (0 when the walk is complete).
-    public func defragStep(_ cursor: UInt64, moved: inout Int, visited: inout Int) -> UInt64 {
+    /// pages being evacuated move to fresh blocks, and the table slot and expires index follow;
+    /// the element blocks of their hashtable-encoded sets and hashes and skiplist sorted sets
+    /// move likewise (counted in `elements`). Returns the next cursor (0 when the walk is complete).
+    public func defragStep(_ cursor: UInt64, moved: inout Int, visited: inout Int, elements: inout Int) -> UInt64 {
         let slab = self.slab
         var count = 0
         var seen = 0
+        var elementMoves = 0
         let next = table.scan(cursor, replacing: { [self] record in
             seen += 1
+            elementMoves += Database.defragmentElements(RedisObject(record: record))
             guard KeyRecord.shouldMove(record, slab: slab) else { return nil }
             let size = SlabAllocator.capacity(of: record)
             let fresh = slab.allocate(size)
@@ -349,6 +352,18 @@ public final class Database {
         })
         moved += count
         visited += seen
+        elements += elementMoves
         return next
+    }
+
+    /// Moves a collection's element blocks out of evacuating pages; returns how many moved.
+    static func defragmentElements(_ object: RedisObject) -> Int {
+        guard object.kind == .collection else { return 0 }
+        switch (object.type, object.encoding) {
+        case (.set, .hashtable): return SetType.table(object).defragment()
+        case (.hash, .hashtable): return HashType.table(object).defragment()
+        case (.zset, .skiplist): return ZSetType.skiplist(object).defragment()
+        default: return 0
+        }
     }
 }

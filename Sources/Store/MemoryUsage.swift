@@ -38,26 +38,29 @@ public enum MemoryUsage {
         case (.set, .intset):
             return SetType.intset(object).bytes.capacity
         case (.set, _):
-            return tableBytes(SetType.table(object), samples: samples) { _ in 0 }
+            let table = SetType.table(object)
+            return scaled(table.sampleBlocks(samples), count: table.count) + table.memoryBytes
         case (.hash, _):
-            return tableBytes(HashType.table(object), samples: samples) { $0.value.capacity + objectOverhead }
+            let table = HashType.table(object)
+            return scaled(table.sampleBlocks(samples), count: table.count) + table.memoryBytes
         case (.zset, _):
+            // As Redis: the header node whole, then nodes sampled from the lowest score up.
             let zset = ZSetType.skiplist(object)
-            return tableBytes(zset.dict, samples: samples) { _ in 0 } + zset.list.allocatedBytes
+            var measured = 0, nodes = 0
+            var node = zset.list.first
+            while let current = node, nodes < samples {
+                measured += current.allocatedSize
+                nodes += 1
+                node = zset.list.next(current)
+            }
+            return scaled((measured, nodes), count: zset.count) + zset.tableBytes + zset.list.headerBytes
         default:
             return 0
         }
     }
 
-    /// A chained dict: its buckets and, sampled, its entries (with whatever `extra` each holds).
-    static func tableBytes<Value>(_ dict: Dict<Value>, samples: Int, extra: (DictEntry<Value>) -> Int) -> Int {
-        var measured = 0, entries = 0
-        dict.forEachUntil { entry in
-            measured += objectOverhead + 24 + entry.withKey { $0.count } + extra(entry)
-            entries += 1
-            return entries < samples
-        }
-        let perEntry = entries == 0 ? 0 : measured / entries
-        return dict.bucketCount * 8 + perEntry * dict.count
+    /// The average of the sampled blocks times the element count.
+    static func scaled(_ sample: (bytes: Int, blocks: Int), count: Int) -> Int {
+        sample.blocks == 0 ? 0 : sample.bytes / sample.blocks * count
     }
 }

@@ -179,13 +179,17 @@ enum CollectionScan {
             SetType.forEach(object) { items.append($0.array) }
         default:
             if pairs {
-                next = walk(HashType.table(object), cursor, options.count, &items) { entry, items in
-                    items.append(entry.key)
-                    items.append(entry.value)
+                let table = HashType.table(object)
+                next = walk(cursor, options.count, &items) { cursor, items in
+                    table.scan(cursor) { field, value in
+                        items.append([UInt8](field))
+                        items.append([UInt8](value))
+                    }
                 }
             } else {
-                next = walk(SetType.table(object), cursor, options.count, &items) { entry, items in
-                    items.append(entry.key)
+                let table = SetType.table(object)
+                next = walk(cursor, options.count, &items) { cursor, items in
+                    table.scan(cursor) { items.append([UInt8]($0)) }
                 }
             }
         }
@@ -207,12 +211,14 @@ enum CollectionScan {
         for item in items { c.reply.bulk(item) }
     }
 
-    private static func walk<Value>(_ dict: Dict<Value>, _ cursor: UInt64, _ count: Int64, _ items: inout [[UInt8]],
-                                    _ collect: (DictEntry<Value>, inout [[UInt8]]) -> Void) -> UInt64 {
+    /// Scan steps (`step` visits one cursor's buckets and returns the next cursor) until COUNT
+    /// items are collected, the cursor wraps, or COUNT*10 further steps were taken.
+    private static func walk(_ cursor: UInt64, _ count: Int64, _ items: inout [[UInt8]],
+                             _ step: (UInt64, inout [[UInt8]]) -> UInt64) -> UInt64 {
         var next = cursor
         var iterations = count &* 10
         repeat {
-            next = dict.scan(next) { collect($0, &items) }
+            next = step(next, &items)
             if next == 0 || iterations == 0 { break }
             iterations -= 1
         } while items.count < count

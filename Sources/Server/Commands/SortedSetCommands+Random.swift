@@ -69,11 +69,11 @@ extension SortedSetCommands {
         if object.encoding == .listpack {
             ZSetType.forEach(object) { member, score in items.append((member.array, score)) }
         } else {
-            let dict = ZSetType.skiplist(object).dict
+            let zset = ZSetType.skiplist(object)
             next = cursor
             var iterations = options.count &* 10
             repeat {
-                next = dict.scan(next) { entry in items.append((entry.key, entry.value)) }
+                next = zset.scan(next) { member, score in items.append(([UInt8](member), score)) }
                 if next == 0 || iterations == 0 { break }
                 iterations -= 1
             } while items.count < options.count

@@ -87,7 +87,9 @@ extension Server {
             let db = databases[defrag.database]
             let before = moved
             var seen = 0
-            defrag.cursor = db.count == 0 ? 0 : db.defragStep(defrag.cursor, moved: &moved, visited: &seen)
+            var elements = 0
+            defrag.cursor = db.count == 0 ? 0 : db.defragStep(defrag.cursor, moved: &moved, visited: &seen, elements: &elements)
+            defrag.hits += Int64(elements)
             visited += 1
             defrag.keyHits += Int64(moved - before)
             defrag.keyMisses += Int64(seen - (moved - before))

@@ -1,6 +1,6 @@
 // The hash type's encodings and the rules for moving between them (t_hash.c's hashType*):
 // a listpack of field, value, field, value... in insertion order while the hash is small, and a
-// Dict<[UInt8]> (field → value) once it has more than `hash-max-listpack-entries` fields or a
+// FieldTable (a Hashtable of field-and-value blocks) once it has more than `hash-max-listpack-entries` fields or a
 // field or value longer than `hash-max-listpack-value` bytes. A hash never converts back.
 
 /// The conversion thresholds, as configured (hash-max-listpack-entries / -value).
@@ -14,8 +14,6 @@ public struct HashLimits {
     }
 }
 
-public typealias HashTable = Dict<[UInt8]>
-
 public enum HashType {
     /// A new, empty listpack-encoded hash (createHashObject).
     public static func create() -> RedisObject {
@@ -28,8 +26,8 @@ public enum HashType {
     }
 
     @inlinable
-    public static func table(_ object: RedisObject) -> HashTable {
-        unsafeDowncast(object.payload!, to: HashTable.self)
+    public static func table(_ object: RedisObject) -> FieldTable {
+        unsafeDowncast(object.payload!, to: FieldTable.self)
     }
 
     /// Number of fields (HLEN).
@@ -47,8 +45,8 @@ public enum HashType {
             guard let offset = pack.find(field, from: pack.firstOffset, skip: 1) else { return try body(nil) }
             return try pack.withElement(at: pack.next(after: offset), body)
         }
-        guard let entry = table(object).find(field) else { return try body(nil) }
-        return try entry.value.withUnsafeBytes { try body(.bytes($0)) }
+        guard let value = table(object).value(field) else { return try body(nil) }
+        return try body(.bytes(value))
     }
 
     public static func exists(_ object: RedisObject, _ field: UnsafeRawBufferPointer) -> Bool {
@@ -56,7 +54,7 @@ public enum HashType {
             let pack = listpack(object)
             return pack.find(field, from: pack.firstOffset, skip: 1) != nil
         }
-        return table(object).find(field) != nil
+        return table(object).contains(field)
     }
 
     /// hashTypeTryConversion: before arguments are written, a listpack hash converts when any of
@@ -94,14 +92,8 @@ public enum HashType {
             if pack.count / 2 > limits.maxListpackEntries { convertToTable(object) }
             return updated
         }
-        let stored = value.array
         let dict = table(object)
-        if let entry = dict.find(field) {
-            entry.value = stored
-            return true
-        }
-        dict.insertNew(key: field, value: stored)
-        return false
+        return value.withBytes { dict.set(field, $0) }
     }
 
     /// hashTypeDelete: removes `field`; returns whether it was there.
@@ -113,26 +105,16 @@ public enum HashType {
             pack.remove(at: offset, elements: 2)
             return true
         }
-        let dict = table(object)
-        guard dict.remove(field) != nil else { return false }
-        dict.shrinkIfNeeded()
-        return true
+        return table(object).remove(field)
     }
 
     /// hashTypeConvert: listpack → hashtable, keeping every pair.
     public static func convertToTable(_ object: RedisObject) {
         guard object.encoding == .listpack else { return }
         let pack = listpack(object)
-        let dict = HashTable()
-        var field: [UInt8] = []
-        var isField = true
-        pack.forEach { _, element in
-            if isField {
-                field = element.array
-            } else {
-                dict.insertNew(key: field, value: element.array)
-            }
-            isField.toggle()
+        let dict = FieldTable(capacity: pack.count / 2)
+        forEach(object) { field, value in
+            field.withBytes { field in value.withBytes { dict.insertNew(field, $0) } }
         }
         object.payload = dict
         object.encoding = .hashtable
@@ -156,9 +138,7 @@ public enum HashType {
             }
             return
         }
-        table(object).forEach { entry in
-            entry.withKey { field in entry.value.withUnsafeBytes { body(.bytes(field), .bytes($0)) } }
-        }
+        table(object).forEach { field, value in body(.bytes(field), .bytes(value)) }
     }
 
     /// Calls `body` with a uniformly chosen field and its value (the hash must not be empty).
@@ -171,8 +151,7 @@ public enum HashType {
                 pack.withElement(at: pack.next(after: offset)) { value in body(field, value) }
             }
         }
-        let entry = table(object).randomEntry(using: &generator)!
-        return entry.withKey { field in entry.value.withUnsafeBytes { body(.bytes(field), .bytes($0)) } }
+        return table(object).withRandomPair(using: &generator) { field, value in body(.bytes(field), .bytes(value)) }
     }
 
     /// A private deep copy (COPY).
@@ -180,8 +159,9 @@ public enum HashType {
         if object.encoding == .listpack {
             return RedisObject.collection(.hash, .listpack, Listpack(copying: listpack(object)))
         }
-        let copy = HashTable()
-        table(object).forEach { entry in entry.withKey { _ = copy.insertNew(key: $0, value: entry.value) } }
+        let source = table(object)
+        let copy = FieldTable(capacity: source.count)
+        source.forEach { field, value in copy.insertNew(field, value) }
         return RedisObject.collection(.hash, .hashtable, copy)
     }
 }

@@ -2,9 +2,7 @@ import Util
 
 // The set type's encodings (t_set.c's setType*, Redis 7.0): an intset while every member is a
 // canonical 64-bit integer and there are at most `set-max-intset-entries` of them, otherwise a
-// Dict<Void> of members. A set never converts back. (Redis 7.2 added listpack sets; 7.0 has none.)
-
-public typealias SetTable = Dict<Void>
+// MemberTable (a Hashtable of member blocks). A set never converts back. (Redis 7.2 added listpack sets; 7.0 has none.)
 
 public enum SetType {
     /// setTypeCreate: an intset when `first` is an integer, a hashtable otherwise.
@@ -17,7 +15,7 @@ public enum SetType {
     }
 
     public static func createTable() -> RedisObject {
-        RedisObject.collection(.set, .hashtable, SetTable())
+        RedisObject.collection(.set, .hashtable, MemberTable())
     }
 
     @inlinable
@@ -26,8 +24,8 @@ public enum SetType {
     }
 
     @inlinable
-    public static func table(_ object: RedisObject) -> SetTable {
-        unsafeDowncast(object.payload!, to: SetTable.self)
+    public static func table(_ object: RedisObject) -> MemberTable {
+        unsafeDowncast(object.payload!, to: MemberTable.self)
     }
 
     /// SCARD.
@@ -48,13 +46,10 @@ public enum SetType {
                 return true
             }
             convertToTable(object)
-            table(object).insertNew(key: member, value: ())
+            table(object).insertNew(member)
             return true
         }
-        let dict = table(object)
-        if dict.find(member) != nil { return false }
-        dict.insertNew(key: member, value: ())
-        return true
+        return table(object).insert(member)
     }
 
     /// An integer member, without formatting it first (intset-to-intset paths).
@@ -85,10 +80,7 @@ public enum SetType {
             guard let value = parseInt64(member) else { return false }
             return intset(object).remove(value)
         }
-        let dict = table(object)
-        guard dict.remove(member) != nil else { return false }
-        dict.shrinkIfNeeded()
-        return true
+        return table(object).remove(member)
     }
 
     @discardableResult
@@ -104,7 +96,7 @@ public enum SetType {
             guard let value = parseInt64(member) else { return false }
             return intset(object).contains(value)
         }
-        return table(object).find(member) != nil
+        return table(object).contains(member)
     }
 
     public static func contains(_ object: RedisObject, _ element: ElementValue) -> Bool {
@@ -119,7 +111,7 @@ public enum SetType {
             intset(object).forEach { body(.integer($0)) }
             return
         }
-        table(object).forEach { entry in entry.withKey { body(.bytes($0)) } }
+        table(object).forEach { body(.bytes($0)) }
     }
 
     /// Every member as an array of its text, in iteration order (for operations that modify
@@ -135,16 +127,15 @@ public enum SetType {
     public static func withRandomMember<R, G: RandomNumberGenerator>(_ object: RedisObject, using generator: inout G,
                                                                      _ body: (ElementValue) -> R) -> R {
         if object.encoding == .intset { return body(.integer(intset(object).random(using: &generator))) }
-        let entry = table(object).randomEntry(using: &generator)!
-        return entry.withKey { body(.bytes($0)) }
+        return table(object).withRandomMember(using: &generator) { body(.bytes($0)) }
     }
 
     /// setTypeConvert: intset → hashtable.
     public static func convertToTable(_ object: RedisObject) {
         guard object.encoding == .intset else { return }
-        let dict = SetTable()
+        let dict = MemberTable(capacity: intset(object).count)
         intset(object).forEach { value in
-            ElementValue.integer(value).withBytes { _ = dict.insertNew(key: $0, value: ()) }
+            ElementValue.integer(value).withBytes { dict.insertNew($0) }
         }
         object.payload = dict
         object.encoding = .hashtable
@@ -155,8 +146,9 @@ public enum SetType {
         if object.encoding == .intset {
             return RedisObject.collection(.set, .intset, IntSet(copying: intset(object)))
         }
-        let copy = SetTable()
-        table(object).forEach { entry in entry.withKey { _ = copy.insertNew(key: $0, value: ()) } }
+        let source = table(object)
+        let copy = MemberTable(capacity: source.count)
+        source.forEach { copy.insertNew($0) }
         return RedisObject.collection(.set, .hashtable, copy)
     }
 }

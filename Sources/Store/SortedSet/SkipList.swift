@@ -4,10 +4,12 @@ import Glibc
 // score, then by member bytes, with a span on every forward link so that rank lookups and
 // rank-addressed ranges cost O(log N). Levels are drawn with p = 1/4 up to 32, as Redis does.
 //
-// Nodes are single malloc'd blocks outside Swift's reference counting: a 24-byte header (score,
-// backward link, member length, level), `level` pairs of (forward link, span), then the member's
-// bytes. A chain of a million class instances would also release recursively and overflow the
-// stack; raw nodes freed in a loop cannot.
+// Nodes are single element blocks (ElementBlock: slab blocks, malloc'd past the slab's largest
+// class) outside Swift's reference counting: a 24-byte header (score, backward link, member
+// length, level), `level` pairs of (forward link, span), then the member's bytes. The member is
+// stored only here: ZSet's hashtable holds the node pointers themselves and finds members by
+// reading them out of the nodes. A chain of a million class instances would also release
+// recursively and overflow the stack; raw nodes freed in a loop cannot.
 
 /// A handle on one node; the skiplist owns the memory.
 public struct ZNode: Equatable {
@@ -54,7 +56,7 @@ public struct ZNode: Equatable {
 
     static func allocate(level: Int, score: Double, member: UnsafeRawBufferPointer) -> ZNode {
         let size = headerSize + level * levelSize + member.count
-        let base = malloc(size)!
+        let base = ElementBlock.allocate(size)
         let node = ZNode(base)
         node.score = score
         node.backward = nil
@@ -70,8 +72,14 @@ public struct ZNode: Equatable {
         return node
     }
 
+    /// Bytes the node's contents need (which tells the allocator it came from).
+    @inlinable var size: Int { ZNode.headerSize &+ level &* ZNode.levelSize &+ memberLength }
+
+    /// Frees the node's block.
+    @inlinable func release() { ElementBlock.free(base, size: size) }
+
     /// Bytes this node occupies (MEMORY USAGE-style estimates).
-    var allocatedSize: Int { ZNode.headerSize + level * ZNode.levelSize + memberLength }
+    public var allocatedSize: Int { ElementBlock.footprint(base, size: size) }
 }
 
 /// Redis's sdscmp: memcmp over the common prefix, then the shorter sorts first.
@@ -99,10 +107,10 @@ public final class SkipList {
 
     deinit {
         var node = header.forward(0)
-        free(header.base)
+        header.release()
         while let current = node {
             node = current.forward(0)
-            free(current.base)
+            current.release()
         }
     }
 
@@ -225,7 +233,7 @@ public final class SkipList {
                 return false
             }
             unlink(node, update)
-            free(node.base)
+            node.release()
             return true
         }
     }
@@ -245,7 +253,7 @@ public final class SkipList {
         }
         if !unlinked { return node }
         let moved = insert(score: newScore, member: member)
-        free(node.base)
+        node.release()
         return moved
     }
 
@@ -333,7 +341,7 @@ public final class SkipList {
                 node = current.forward(0)
                 unlink(current, update)
                 removed(current.member)
-                free(current.base)
+                current.release()
                 count += 1
             }
             return count
@@ -365,7 +373,7 @@ public final class SkipList {
                 node = current.forward(0)
                 unlink(current, update)
                 removed(current.member)
-                free(current.base)
+                current.release()
                 count += 1
                 rank += 1
             }
@@ -373,7 +381,42 @@ public final class SkipList {
         }
     }
 
-    /// Bytes held by nodes (an estimate for MEMORY USAGE and INFO).
+    // MARK: defragmentation
+
+    /// Moves every node (but the header) that lives in an evacuating slab page to a new block,
+    /// walking level 0 with the last node seen on each level, which are the moved node's
+    /// predecessors. `relocated` sees each (old, new) pair before the old block is freed.
+    /// Returns how many nodes moved.
+    func defragment(_ relocated: (ZNode, ZNode) -> Void) -> Int {
+        withUnsafeTemporaryAllocation(of: ZNode.self, capacity: SkipList.maxLevel) { buffer in
+            let update = buffer.baseAddress!
+            for i in 0..<SkipList.maxLevel { (update + i).initialize(to: header) }
+            var moved = 0
+            var node = header.forward(0)
+            while let current = node {
+                var x = current
+                let size = current.size
+                if size <= SlabAllocator.largestBlock && RecordSlab.shared.shouldMove(current.base) {
+                    let fresh = ZNode(RecordSlab.shared.allocate(size))
+                    fresh.base.copyMemory(from: current.base, byteCount: size)
+                    for i in 0..<current.level { update[i].setForward(i, fresh) }
+                    if let next = current.forward(0) { next.backward = fresh } else { tail = fresh }
+                    relocated(current, fresh)
+                    RecordSlab.shared.deallocate(current.base)
+                    x = fresh
+                    moved += 1
+                }
+                for i in 0..<x.level { update[i] = x }
+                node = x.forward(0)
+            }
+            return moved
+        }
+    }
+
+    /// The header node's footprint (MEMORY USAGE counts it whole, then samples the others).
+    public var headerBytes: Int { header.allocatedSize }
+
+    /// Bytes held by nodes (walks every node).
     public var allocatedBytes: Int {
         var total = header.allocatedSize
         var node = header.forward(0)

@@ -5,33 +5,97 @@ import Util
 //  - listpack: member and score as consecutive entries, pairs sorted by (score, member); the
 //    score is stored as Redis's d2string text (an integer entry when it is integral), so the
 //    bytes are those an RDB file holds for RDB_TYPE_ZSET_LISTPACK;
-//  - skiplist: a Dict from member to score for O(1) ZSCORE, beside a SkipList for order and rank.
+//  - skiplist: a SkipList for order and rank, beside a Hashtable for O(1) ZSCORE whose entries are
+//    the skiplist's nodes themselves (their member bytes are the key, the score is read from
+//    the node), so each member is stored once.
 // A set starts as a listpack and converts once it has more than zset-max-listpack-entries members
 // or a member longer than zset-max-listpack-value bytes. Only the *STORE commands build a new
 // value that may go back to a listpack.
 
-/// The skiplist encoding's payload: the dict answers "what is the score of m", the list keeps order.
+/// The table's view of a skiplist node: its member bytes.
+public enum ZNodeEntry: HashtableEntry {
+    @inlinable @inline(__always)
+    public static func key(of entry: UnsafeMutableRawPointer) -> UnsafeRawBufferPointer {
+        ZNode(entry).member
+    }
+}
+
+/// The skiplist encoding's payload: the table answers "which node holds m" (and so its score),
+/// the list keeps order. The list owns and frees the nodes; a node leaves the table before the
+/// list frees it.
 public final class ZSet {
-    public let dict = Dict<Double>()
+    @usableFromInline let table = Hashtable<ZNodeEntry>()
     public let list = SkipList()
 
     public init() {}
 
     @inlinable public var count: Int { list.length }
 
+    /// The node holding `member`, nil when absent.
+    @inlinable
+    public func find(_ member: UnsafeRawBufferPointer) -> ZNode? {
+        table.find(member, hash: ByteHash.hash(member)).map(ZNode.init)
+    }
+
+    /// The score of `member`, nil when absent.
+    @inlinable
+    public func score(_ member: UnsafeRawBufferPointer) -> Double? {
+        find(member)?.score
+    }
+
     /// zsetAdd for a member known to be absent.
     public func insertNew(_ member: UnsafeRawBufferPointer, score: Double) {
-        list.insert(score: score, member: member)
-        dict.insertNew(key: member, value: score)
+        let node = list.insert(score: score, member: member)
+        table.insertNew(node.base, hash: ByteHash.hash(member))
+    }
+
+    /// Moves `node` (holding `member`) to `newScore`; the table follows if the list moved it to
+    /// a new node.
+    public func updateScore(_ node: ZNode, _ member: UnsafeRawBufferPointer, to newScore: Double) {
+        let moved = list.updateScore(member: member, from: node.score, to: newScore)
+        if moved != node { table.replace(node.base, with: moved.base, hash: ByteHash.hash(member)) }
     }
 
     /// Removes `member`; returns whether it was there.
     @discardableResult
     public func remove(_ member: UnsafeRawBufferPointer) -> Bool {
-        guard let entry = dict.remove(member) else { return false }
-        list.delete(score: entry.value, member: member)
+        guard let base = table.remove(member, hash: ByteHash.hash(member)) else { return false }
+        list.delete(score: ZNode(base).score, member: member)
         return true
     }
+
+    /// Takes a member out of the table while the list removes its node (range deletions).
+    @inlinable
+    func forget(_ member: UnsafeRawBufferPointer) {
+        table.remove(member, hash: ByteHash.hash(member))
+    }
+
+    /// One SCAN step over the table (reverse-binary cursor); returns the next cursor, 0 when done.
+    @inlinable
+    public func scan(_ cursor: UInt64, _ visit: (UnsafeRawBufferPointer, Double) -> Void) -> UInt64 {
+        table.scan(cursor) { (base: UnsafeMutableRawPointer) -> Void in
+            let node = ZNode(base)
+            visit(node.member, node.score)
+        }
+    }
+
+    /// A random node (the set must not be empty).
+    @inlinable
+    public func randomNode<G: RandomNumberGenerator>(using generator: inout G) -> ZNode {
+        ZNode(table.randomEntry(using: &generator)!)
+    }
+
+    /// Active defragmentation: moves the nodes that live in evacuating slab pages, repointing
+    /// the list and the table; returns how many moved.
+    public func defragment() -> Int {
+        guard RecordSlab.shared.isCompacting, count > 0 else { return 0 }
+        return list.defragment { old, new in
+            table.replace(old.base, with: new.base, hash: ByteHash.hash(new.member))
+        }
+    }
+
+    /// Bytes of the table's buckets.
+    public var tableBytes: Int { table.memoryBytes }
 }
 
 /// The conversion thresholds (zset-max-listpack-entries / zset-max-listpack-value).
@@ -205,7 +269,7 @@ public enum ZSetType {
     /// ZSCORE.
     public static func score(_ object: RedisObject, _ member: UnsafeRawBufferPointer) -> Double? {
         if object.encoding == .listpack { return find(listpack(object), member)?.score }
-        return skiplist(object).dict.find(member)?.value
+        return skiplist(object).score(member)
     }
 
     /// zsetAdd's rules for a member already present at `current`: NX leaves it, INCR adds to
@@ -250,13 +314,9 @@ public enum ZSetType {
             }
         }
         let zset = skiplist(object)
-        if let entry = zset.dict.find(member) {
-            let current = entry.value
-            let (result, newScore) = update(current: current, requested: score, flags: flags)
-            if let newScore {
-                zset.list.updateScore(member: member, from: current, to: newScore)
-                entry.value = newScore
-            }
+        if let node = zset.find(member) {
+            let (result, newScore) = update(current: node.score, requested: score, flags: flags)
+            if let newScore { zset.updateScore(node, member, to: newScore) }
             return result
         }
         if flags.contains(.xx) { return .skipped }
@@ -292,7 +352,7 @@ public enum ZSetType {
             return nil
         }
         let zset = skiplist(object)
-        guard let score = zset.dict.find(member)?.value else { return nil }
+        guard let score = zset.score(member) else { return nil }
         let rank = zset.list.rank(score: score, member: member)
         return reverse ? length - rank : rank - 1
     }
@@ -472,9 +532,7 @@ public enum ZSetType {
             return count
         }
         let zset = skiplist(object)
-        let removed = zset.list.deleteRange(ranks: start + 1, end + 1) { zset.dict.remove($0) }
-        zset.dict.shrinkIfNeeded()
-        return removed
+        return zset.list.deleteRange(ranks: start + 1, end + 1) { zset.forget($0) }
     }
 
     /// ZREMRANGEBYSCORE / ZREMRANGEBYLEX.
@@ -483,9 +541,7 @@ public enum ZSetType {
             return removeListpackRun(object, from: edge(object, of: range, reverse: false), while: range.belowMax)
         }
         let zset = skiplist(object)
-        let removed = zset.list.deleteRange(range) { zset.dict.remove($0) }
-        zset.dict.shrinkIfNeeded()
-        return removed
+        return zset.list.deleteRange(range) { zset.forget($0) }
     }
 
     private static func removeListpackRun(_ object: RedisObject, from start: Position?,
@@ -521,8 +577,7 @@ public enum ZSetType {
             let rank = Int.random(in: 0..<length(object), using: &generator)
             return withElement(object, position(object, rank: rank)!, body)
         }
-        let entry = skiplist(object).dict.randomEntry(using: &generator)!
-        let score = entry.value
-        return entry.withKey { body(.bytes($0), score) }
+        let node = skiplist(object).randomNode(using: &generator)
+        return body(.bytes(node.member), node.score)
     }
 }
