@@ -275,8 +275,9 @@ import TestSupport
         var cursor: UInt64 = 0
         var moved = 0, visited = 0, steps = 0
         var written = 0
+        var elementMoves = 0
         repeat {
-            cursor = db.defragStep(cursor, moved: &moved, visited: &visited)
+            cursor = db.defragStep(cursor, moved: &moved, visited: &visited, elements: &elementMoves)
             steps += 1
             if mode == .interleavedWrites && steps % 4 == 0 {
                 // Commands between steps: new keys, overwrites, TTL changes, deletions.
