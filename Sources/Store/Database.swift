@@ -16,7 +16,21 @@ public final class Database {
     /// Running average TTL of sampled keys, for INFO keyspace's avg_ttl.
     public var averageTTL: Int64 = 0
 
+    /// Called after every change this type makes to a key (stored, overwritten, deleted,
+    /// expired, renamed, TTL set or cleared) with that key: where WATCH, client tracking and
+    /// keyspace events attach. Values changed in place by commands (HSET into an existing hash)
+    /// are signalled by those commands through `signalModified`.
+    public var keyChanged: ((UnsafeRawBufferPointer) -> Void)?
+    /// Called when the whole database is emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB).
+    public var flushed: (() -> Void)?
+
     public init(id: Int) { self.id = id }
+
+    /// Tells the observer that `key` changed.
+    @inlinable @inline(__always)
+    public func signalModified(_ key: UnsafeRawBufferPointer) {
+        if let keyChanged { keyChanged(key) }
+    }
 
     deinit { removeAll() }
 
@@ -83,6 +97,14 @@ public final class Database {
     @discardableResult
     public func storeString(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
                             allowSharedIntegers: Bool, keepTTL: Bool = false, expireAt: Int64? = nil) -> RedisObject {
+        let stored = store(key, value, allowSharedIntegers: allowSharedIntegers, keepTTL: keepTTL, expireAt: expireAt)
+        signalModified(key)
+        return stored
+    }
+
+    @inlinable
+    func store(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer,
+               allowSharedIntegers: Bool, keepTTL: Bool, expireAt: Int64?) -> RedisObject {
         let hash = ByteHash.hash(key)
         guard let record = table.find(key, hash: hash) else {
             // SET ... EX on a new key: the record is made with its expire slot, so it never moves.
@@ -93,9 +115,9 @@ public final class Database {
             return RedisObject(record: created)
         }
         if let expireAt {
-            let stored = storeString(key, value, allowSharedIntegers: allowSharedIntegers, keepTTL: true)
+            _ = store(key, value, allowSharedIntegers: allowSharedIntegers, keepTTL: true, expireAt: nil)
             setExpire(key, at: expireAt)
-            return stored
+            return find(key)!
         }
         if !keepTTL { clearExpire(record) }
         let old = RedisObject(record: record)
@@ -151,6 +173,7 @@ public final class Database {
         let record = KeyRecord.relocate(value.record, key: key, expireSlot: false, slab: slab)
         KeyRecord.freeBlock(value.record, slab: slab)
         table.insertNew(record, hash: ByteHash.hash(key))
+        signalModified(key)
         return RedisObject(record: record)
     }
 
@@ -165,7 +188,9 @@ public final class Database {
     public func set(_ key: UnsafeRawBufferPointer, _ value: RedisObject, keepTTL: Bool = false) -> RedisObject {
         let hash = ByteHash.hash(key)
         guard let record = table.find(key, hash: hash) else { return add(key, value) }
-        return replace(record, hash: hash, key: key, with: value, keepTTL: keepTTL)
+        let stored = replace(record, hash: hash, key: key, with: value, keepTTL: keepTTL)
+        signalModified(key)
+        return stored
     }
 
     /// Moves the detached `value` into a new record for the key of `record`, carrying the TTL
@@ -201,6 +226,7 @@ public final class Database {
 
     @usableFromInline
     func unlink(_ record: UnsafeMutableRawPointer, hash: UInt64) {
+        signalModified(KeyRecord.key(record))
         table.remove(KeyRecord.key(record), hash: hash)
         clearExpire(record)
         KeyRecord.destroy(record, slab: slab)
@@ -217,6 +243,8 @@ public final class Database {
         KeyRecord.freeBlock(record, slab: slab)
         destination.table.insertNew(moved, hash: ByteHash.hash(newKey))
         if let when { destination.attachExpire(moved, when) }
+        signalModified(key)
+        destination.signalModified(newKey)
     }
 
     // MARK: TTLs
@@ -243,6 +271,7 @@ public final class Database {
         } else {
             attachExpire(record, when)
         }
+        signalModified(key)
     }
 
     /// Sets the expire time of the key `value` is stored under (handles to it are stale afterwards).
@@ -272,6 +301,7 @@ public final class Database {
         guard expires.count != 0, let record = table.find(key, hash: ByteHash.hash(key)),
               KeyRecord.flags(record).contains(.hasExpire) else { return false }
         clearExpire(record)
+        signalModified(key)
         return true
     }
 
@@ -286,6 +316,7 @@ public final class Database {
         expires.removeAll()
         expiryCursor = 0
         averageTTL = 0
+        if removed > 0, let flushed { flushed() }
         return removed
     }
 
@@ -295,6 +326,8 @@ public final class Database {
         swap(&expires, &other.expires)
         swap(&expiryCursor, &other.expiryCursor)
         swap(&averageTTL, &other.averageTTL)
+        flushed?()
+        other.flushed?()
     }
 
     /// Shrinks an under-used table and moves rehashing along, as Redis's databasesCron.

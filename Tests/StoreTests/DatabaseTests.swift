@@ -153,3 +153,34 @@ import Testing
         for index in 0..<10 { #expect(db.has(key(index))) }
     }
 }
+
+@Suite(.serialized) struct DatabaseHookTests {
+    @Test func everyKeyspaceChangeIsSignalled() {
+        let db = Database(id: 0)
+        let other = Database(id: 1)
+        var changed: [String] = []
+        var flushes = 0
+        db.keyChanged = { changed.append(String(decoding: $0, as: UTF8.self)) }
+        other.keyChanged = { changed.append("other:" + String(decoding: $0, as: UTF8.self)) }
+        db.flushed = { flushes += 1 }
+        func with(_ name: String, _ body: (UnsafeRawBufferPointer) -> Void) { Array(name.utf8).withUnsafeBytes(body) }
+        with("a") { db.storeString($0, UnsafeRawBufferPointer(start: nil, count: 0), allowSharedIntegers: true) }
+        with("a") { db.setExpire($0, at: 100) }
+        with("a") { _ = db.removeExpire($0) }
+        with("a") { _ = db.removeExpire($0) }  // no TTL: nothing changes
+        with("b") { db.add($0, RedisObject.string(Array("x".utf8))) }
+        with("b") { db.set($0, RedisObject.integer(5)) }
+        with("a") { a in with("c") { c in db.rename(a, to: c, in: other) } }
+        with("b") { db.setExpire($0, at: 10) }
+        with("b") { _ = db.lookup($0, now: 20) }  // lazily expired
+        with("zz") { _ = db.delete($0) }  // absent: nothing
+        #expect(changed == ["a", "a", "a", "b", "b", "a", "other:c", "b", "b"])
+        with("d") { db.storeString($0, UnsafeRawBufferPointer(start: nil, count: 0), allowSharedIntegers: true) }
+        db.removeAll()
+        #expect(flushes == 1)
+        db.removeAll()
+        #expect(flushes == 1, "an empty database does not signal")
+        db.swapContents(with: other)
+        #expect(flushes == 2)
+    }
+}

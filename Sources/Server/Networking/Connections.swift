@@ -116,6 +116,12 @@ extension Server {
             switch client.parser.parse(query) {
             case .command:
                 client.loadArguments()
+                // Pipelined: start loading the next command's key bucket while this one runs.
+                if query.readIndex < query.writeIndex,
+                   let next = RequestPeek.secondArgument(UnsafeRawBufferPointer(start: query.storage, count: query.writeIndex),
+                                                         from: query.readIndex) {
+                    client.withDatabase { $0.prefetch(next) }
+                }
                 execute(client)
                 client.parser.reset()
                 if client.blocked != nil {
