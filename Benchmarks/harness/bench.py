@@ -497,8 +497,8 @@ def run_fragmentation(apus_bin: str, redis_bin: str) -> dict:
 
 def print_fragmentation(res: dict) -> None:
     print("Fragmentation: 1M keys (3 B values), 90% deleted at random, then compaction (Apus: activedefrag yes; "
-          "Debian's Redis has no jemalloc, so none). RSS left over the empty server, against the kept keys' "
-          "share of the full load's RSS.")
+          "Debian's Redis refuses activedefrag, its jemalloc lacks the defrag hint, so none). RSS left over the "
+          "empty server, against the kept keys' share of the full load's RSS.")
     print()
     rows = []
     for name in ("apus", "redis"):

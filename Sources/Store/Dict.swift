@@ -425,23 +425,6 @@ public final class Dict<Value> {
         }
     }
 
-    /// Visits entries until `body` returns false (sampling); `body` may not insert or remove.
-    public func forEachUntil(_ body: (DictEntry<Value>) -> Bool) {
-        rehashPauses += 1
-        defer { rehashPauses -= 1 }
-        for table in [tables.0, tables.1] {
-            guard let buckets = table.buckets else { continue }
-            for index in 0..<table.size {
-                var entry = buckets[index]
-                while let current = entry {
-                    let node = current.takeUnretainedValue()
-                    entry = node.header.next
-                    if !body(node) { return }
-                }
-            }
-        }
-    }
-
     /// A random entry, as dictGetRandomKey: a random non-empty bucket, then a random chain element.
     public func randomEntry<G: RandomNumberGenerator>(using generator: inout G) -> DictEntry<Value>? {
         if count == 0 { return nil }

@@ -1,4 +1,6 @@
 import CEpoll
+import CMemory
+import Glibc
 import Reactor
 import Store
 
@@ -23,6 +25,8 @@ struct DefragState {
     var keyHits: Int64 = 0
     var keyMisses: Int64 = 0
     var totalMicroseconds: Int64 = 0
+    /// When malloc's free pages were last given back (monotonic ms).
+    var lastTrimMilliseconds: Int64 = 0
 }
 
 extension Server {
@@ -35,6 +39,7 @@ extension Server {
             if defrag.running { finishDefrag() }
             return
         }
+        if !defrag.running { trimMallocIfWasteful() }
         guard !defrag.running, let cpu = defragCPUPercent() else { return }
         guard RecordSlab.shared.beginCompaction(maxUtilization: 0.5) > 0 else {
             RecordSlab.shared.endCompaction()
@@ -117,10 +122,33 @@ extension Server {
         if let timer = defrag.timer { loop.timers.cancel(timer) }
         defrag.timer = nil
         RecordSlab.shared.endCompaction()
+        trimMalloc()
         let elapsed = (apus_monotonic_us() - defrag.startedMicroseconds) / 1000
         logger.debug("Active defrag done in \(elapsed)ms, reallocated=\(defrag.hits), frag=\(fragmentationPercent)%")
         defrag.running = false
         defrag.cpuPercent = 0
+    }
+
+    /// malloc keeps freed chunks inside its heaps (old bucket arrays after the table shrank,
+    /// collection buffers), where they stay resident; glibc has no background decay like
+    /// jemalloc's, so with activedefrag on, free heap space beyond the configured thresholds is
+    /// handed back with malloc_trim (which also releases pages in the middle of the heap), at
+    /// most once a second.
+    private func trimMallocIfWasteful() {
+        var allocated: Int64 = 0
+        var active: Int64 = 0
+        apus_malloc_figures(&allocated, &active)
+        let wasted = active - allocated
+        guard wasted >= settings.activeDefragIgnoreBytes,
+              allocated > 0, wasted * 100 / allocated >= Int64(settings.activeDefragThresholdLower) else { return }
+        let now = apus_monotonic_us() / 1000
+        guard now - defrag.lastTrimMilliseconds >= 1000 else { return }
+        trimMalloc()
+    }
+
+    private func trimMalloc() {
+        _ = malloc_trim(0)
+        defrag.lastTrimMilliseconds = apus_monotonic_us() / 1000
     }
 
     /// Milliseconds the current pass has been running (INFO's current_active_defrag_time).

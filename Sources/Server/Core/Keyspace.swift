@@ -1,36 +1,39 @@
 import Store
 
-// Key lookups as commands use them, after Redis's db.c: lazy expiry on every access, hit/miss
-// counting and LRU/LFU touching for reads, and the string-value conversions commands share.
+// Key lookups as commands use them: the Store's lookupRead/lookupWrite (lazy expiry, hit/miss
+// counting, clock touching) on the client's database with the server's counters and clock, and
+// the string-value conversions commands share.
 
 extension Client {
     @inline(__always)
     func lookupEntry(_ key: UnsafeRawBufferPointer) -> RedisObject? {
         withDatabase { db in
-            withServer { server in db.lookup(key, now: server.now, expiredCount: &server.stats.expiredKeys) }
+            withServer { server in db.lookup(key, now: server.now, expiredCount: &server.stats.keyspace.expired) }
         }
     }
 
-    /// lookupKeyRead: counts a keyspace hit or miss and refreshes the object's clock.
+    /// The clock policy lookups touch values with.
+    @inline(__always)
+    var accessClock: AccessClock {
+        withServer { AccessClock(usesLFU: $0.settings.usesLFU, now: $0.now) }
+    }
+
+    /// lookupKeyRead (Database.lookupRead): lazy expiry, hit/miss counting, clock touching.
     @inline(__always)
     func lookupRead(_ key: UnsafeRawBufferPointer) -> RedisObject? {
-        withServer { server in
-            guard let object = lookupEntry(key) else {
-                server.stats.keyspaceMisses &+= 1
-                return nil
-            }
-            server.stats.keyspaceHits &+= 1
-            touch(object, server)
-            return object
+        let clock = accessClock
+        return withDatabase { db in
+            withServer { db.lookupRead(key, clock: clock, counters: &$0.stats.keyspace) }
         }
     }
 
-    /// lookupKeyWrite: expires lazily and refreshes the clock, without hit/miss counting.
+    /// lookupKeyWrite (Database.lookupWrite): lazy expiry and clock touching, no hit/miss counting.
     @inline(__always)
     func lookupWrite(_ key: UnsafeRawBufferPointer) -> RedisObject? {
-        guard let object = lookupEntry(key) else { return nil }
-        withServer { touch(object, $0) }
-        return object
+        let clock = accessClock
+        return withDatabase { db in
+            withServer { db.lookupWrite(key, clock: clock, counters: &$0.stats.keyspace) }
+        }
     }
 
     /// A lookup that changes nothing: no stats, no clock (OBJECT, TYPE-like inspection, SCAN filters).
@@ -38,21 +41,6 @@ extension Client {
     func lookupNoTouch(_ key: UnsafeRawBufferPointer) -> RedisObject? {
         lookupEntry(key)
     }
-
-    /// Shared objects are touched too, as Redis's lookupKey does: their clock is the last access
-    /// to any key holding that value.
-    @inline(__always)
-    func touch(_ object: RedisObject, _ server: Server) {
-        if server.settings.usesLFU {
-            let counter = LFU.decayedCounter(object.lru, nowMilliseconds: server.now)
-            object.lru = LFU.minutes(nowMilliseconds: server.now) << 8 | LFU.incremented(counter)
-        } else {
-            object.lru = LRUClock.current
-        }
-    }
-
-    @inline(__always)
-    func touch(_ object: RedisObject) { withServer { touch(object, $0) } }
 
     /// A new detached string value about to be stored, shared/int/embstr as Redis would choose.
     @inline(__always)

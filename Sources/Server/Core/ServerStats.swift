@@ -1,16 +1,28 @@
 // Counters behind INFO stats, errorstats and the instantaneous figures.
+import Store
 
 public struct ServerStats {
     public var connectionsReceived: Int64 = 0
     public var commandsProcessed: Int64 = 0
     public var rejectedConnections: Int64 = 0
-    public var expiredKeys: Int64 = 0
+    /// Hits, misses and expired keys, counted by the Store's lookups.
+    public var keyspace = KeyspaceCounters()
+    public var expiredKeys: Int64 {
+        get { keyspace.expired }
+        set { keyspace.expired = newValue }
+    }
     public var expiredStalePercent: Double = 0
     public var expiredTimeCapReached: Int64 = 0
     public var expireCycleMilliseconds: Int64 = 0
     public var evictedKeys: Int64 = 0
-    public var keyspaceHits: Int64 = 0
-    public var keyspaceMisses: Int64 = 0
+    public var keyspaceHits: Int64 {
+        get { keyspace.hits }
+        set { keyspace.hits = newValue }
+    }
+    public var keyspaceMisses: Int64 {
+        get { keyspace.misses }
+        set { keyspace.misses = newValue }
+    }
     public var netInputBytes: Int64 = 0
     public var netOutputBytes: Int64 = 0
     public var readsProcessed: Int64 = 0
