@@ -74,15 +74,20 @@ private func gcd(_ a: Int, _ b: Int) -> Int {
 /// redis-benchmark's default value (`-d 3`).
 public let benchmarkValue: [UInt8] = Array("xxx".utf8)
 
-/// A dict holding `keys`, every value the same shared object, with any incremental rehash finished,
-/// as a long-running server's keyspace would be.
-public func makeDict(_ keys: KeyTable, value: RedisObject = RedisObject.integer(1)) -> Dict<RedisObject> {
-    let dict = Dict<RedisObject>()
-    for index in 0..<keys.count { dict.insertNew(key: keys[index], value: value) }
-    finishRehash(dict)
-    return dict
+/// A database holding `keys`, every value `value` as SET stores it (`Database.storeString`), with
+/// any incremental rehash finished, as a long-running server's keyspace would be.
+public func makeKeyspace(_ keys: KeyTable, value: [UInt8], id: Int = 0, expireAt: Int64? = nil) -> Database {
+    let db = Database(id: id)
+    value.withUnsafeBytes { value in
+        for index in 0..<keys.count {
+            db.storeString(keys[index], value, allowSharedIntegers: true, expireAt: expireAt)
+        }
+    }
+    finishRehash(db)
+    return db
 }
 
-public func finishRehash<Value>(_ dict: Dict<Value>) {
-    while dict.rehash(buckets: 1 << 20) {}
+/// Runs the cron's incremental rehashing until the keyspace table is a single table again.
+public func finishRehash(_ db: Database) {
+    while db.isRehashing { db.cronMaintenance(rehashBudgetMilliseconds: 1_000, clock: { 0 }) }
 }
