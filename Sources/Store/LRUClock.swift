@@ -3,8 +3,8 @@
 // server cron (hz times a second), so reading it costs nothing on the request path.
 
 public enum LRUClock {
-    public static let maxValue: UInt32 = (1 << 24) - 1
-    public static let resolutionMilliseconds: Int64 = 1000
+    @inlinable public static var maxValue: UInt32 { (1 << 24) - 1 }
+    @inlinable public static var resolutionMilliseconds: Int64 { 1000 }
     /// Updated by the cron from the wall clock.
     public static var current: UInt32 = 0
 
@@ -24,7 +24,7 @@ public enum LRUClock {
 public enum LFU {
     public static var logFactor = 10
     public static var decayTime = 1
-    public static let initialValue: UInt32 = 5
+    @inlinable public static var initialValue: UInt32 { 5 }
 
     public static func minutes(nowMilliseconds: Int64) -> UInt32 {
         UInt32(truncatingIfNeeded: nowMilliseconds / 1000 / 60) & 65535

@@ -54,8 +54,8 @@ public enum ObjectEncoding: UInt8 {
 
 public struct RedisObject: Equatable {
     /// Strings up to this length are "embstr" (allocated with their header in Redis).
-    public static let embstrLimit = 44
-    public static let sharedRefcount = Int32.max
+    @inlinable public static var embstrLimit: Int { 44 }
+    @inlinable public static var sharedRefcount: Int32 { Int32.max }
 
     public let record: UnsafeMutableRawPointer
 
@@ -384,7 +384,7 @@ public struct RedisObject: Equatable {
 /// record like any integer and only flagged, so sharing costs nothing; what stays shared is
 /// the access clock, because in Redis every key holding that value holds one object.
 public enum SharedIntegers {
-    public static let count = 10000
+    @inlinable public static var count: Int { 10000 }
 
     @inlinable public static func contains(_ value: Int64) -> Bool { value >= 0 && value < Int64(count) }
 

@@ -319,7 +319,7 @@ enum StringCommands {
             c.error(ErrorText.overflow)
             return
         }
-        let shared = c.server.settings.sharedIntegersAllowed && SharedIntegers.contains(result)
+        let shared = c.withServer { $0.settings.sharedIntegersAllowed } && SharedIntegers.contains(result)
         if let object, object.encoding == .int, !object.isShared, !shared {
             object.integer = result
         } else if let object, object.hasWordRoom {
@@ -328,9 +328,11 @@ enum StringCommands {
             object.setInteger(result, shared: shared)
             c.restartClock(object)
         } else if object != nil {
-            c.db.set(key, c.storedInteger(result), keepTTL: true)
+            let value = c.storedInteger(result)
+            c.withDatabase { _ = $0.set(key, value, keepTTL: true) }
         } else {
-            c.db.add(key, c.storedInteger(result))
+            let value = c.storedInteger(result)
+            c.withDatabase { _ = $0.add(key, value) }
         }
         c.markDirty()
         c.reply.integer(result)

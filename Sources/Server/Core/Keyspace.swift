@@ -65,7 +65,7 @@ extension Client {
 
     @inline(__always)
     func storedInteger(_ value: Int64) -> RedisObject {
-        let object = RedisObject.integer(value, allowShared: server.settings.sharedIntegersAllowed)
+        let object = RedisObject.integer(value, allowShared: withServer { $0.settings.sharedIntegersAllowed })
         initializeClock(object)
         return object
     }
@@ -81,8 +81,10 @@ extension Client {
     @inline(__always)
     func initializeClock(_ object: RedisObject) {
         if object.isShared { return }
-        if server.settings.usesLFU {
-            object.lru = LFU.minutes(nowMilliseconds: server.now) << 8 | LFU.initialValue
+        withServer { server in
+            if server.settings.usesLFU {
+                object.lru = LFU.minutes(nowMilliseconds: server.now) << 8 | LFU.initialValue
+            }
         }
     }
 

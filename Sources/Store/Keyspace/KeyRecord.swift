@@ -26,17 +26,17 @@ public struct RecordFlags: OptionSet {
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// Value kind, two bits.
-    public static let kindMask = RecordFlags(rawValue: 0b11)
+    @inlinable public static var kindMask: RecordFlags { RecordFlags(rawValue: 0b11) }
     /// OBJECT REFCOUNT reports Redis's OBJ_SHARED_REFCOUNT: an integer 0..9999 Redis would share.
-    public static let sharedInteger = RecordFlags(rawValue: 1 << 2)
+    @inlinable public static var sharedInteger: RecordFlags { RecordFlags(rawValue: 1 << 2) }
     /// The 12 bytes for an expire time and the expires-index position are present.
-    public static let expireSlot = RecordFlags(rawValue: 1 << 3)
+    @inlinable public static var expireSlot: RecordFlags { RecordFlags(rawValue: 1 << 3) }
     /// The key has a TTL (the slot is in use).
-    public static let hasExpire = RecordFlags(rawValue: 1 << 4)
+    @inlinable public static var hasExpire: RecordFlags { RecordFlags(rawValue: 1 << 4) }
     /// The key is 255 bytes or longer: its length is a UInt32 after the fixed part.
-    public static let longKey = RecordFlags(rawValue: 1 << 5)
+    @inlinable public static var longKey: RecordFlags { RecordFlags(rawValue: 1 << 5) }
     /// The record is bigger than the slab's largest block and was malloc'd (a long key).
-    public static let mallocked = RecordFlags(rawValue: 1 << 6)
+    @inlinable public static var mallocked: RecordFlags { RecordFlags(rawValue: 1 << 6) }
 }
 
 /// How a record holds its value.
@@ -52,15 +52,15 @@ public enum ValueKind: UInt8 {
 }
 
 public enum KeyRecord {
-    public static let fixedSize = 8
-    public static let expireSlotSize = 12
+    @inlinable public static var fixedSize: Int { 8 }
+    @inlinable public static var expireSlotSize: Int { 12 }
     /// The value area an integer or a pointer needs.
-    public static let wordSize = 8
+    @inlinable public static var wordSize: Int { 8 }
     /// Strings up to this many bytes live inside the record. Chosen by measurement: a 100-byte
     /// value inline costs one 128/160-byte block instead of a 32-byte record plus a malloc'd
     /// 120-byte buffer with its chunk header; beyond a few hundred bytes the record would no
     /// longer be a small, densely packed block.
-    public static let inlineStringLimit = 256
+    @inlinable public static var inlineStringLimit: Int { 256 }
 
     // MARK: layout
 
