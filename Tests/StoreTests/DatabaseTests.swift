@@ -5,7 +5,7 @@ import Testing
     private func value(_ text: String) -> RedisObject { RedisObject.string(bytes(text)) }
 
     private func set(_ db: Database, _ name: String, _ text: String, keepTTL: Bool = false) {
-        bytes(name).withUnsafeBytes { db.set($0, value(text), keepTTL: keepTTL) }
+        bytes(name).withUnsafeBytes { _ = db.set($0, value(text), keepTTL: keepTTL) }
     }
 
     private func expire(_ db: Database, _ name: String, at when: Int64) {
@@ -142,7 +142,7 @@ import Testing
 
     @Test func cronMaintenanceShrinksAndRehashes() {
         let db = Database(id: 0)
-        for index in 0..<2000 { key(index).withUnsafeBytes { db.set($0, RedisObject.integer(Int64(index))) } }
+        for index in 0..<2000 { key(index).withUnsafeBytes { _ = db.set($0, RedisObject.integer(Int64(index))) } }
         while db.table.rehash(buckets: 1000) {}
         #expect(db.table.bucketCount >= 2000 / 7)
         for index in 10..<2000 { _ = key(index).withUnsafeBytes { db.delete($0) } }

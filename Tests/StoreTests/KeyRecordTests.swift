@@ -313,7 +313,7 @@ import Testing
             let db = Database(id: 0)
             let k = bytes("h")
             let hash = db.add(k, HashType.create())
-            bytes("f").withUnsafeBytes { HashType.set(hash, field: $0, value: .integer(1), limits: HashLimits()) }
+            bytes("f").withUnsafeBytes { _ = HashType.set(hash, field: $0, value: .integer(1), limits: HashLimits()) }
             let string = store(db, k, bytes("plain"))
             #expect(string.type == .string)
             #expect(string.kind == .inline)
