@@ -61,3 +61,38 @@ public enum ElementBlock {
         return fresh
     }
 }
+
+/// What the set and hash tables share about the element blocks they hold; `size` reads a block's
+/// content size from the block.
+extension Hashtable {
+    /// Active defragmentation of a collection's table: moves the element blocks that live in
+    /// evacuating slab pages and repoints their slots; returns how many moved.
+    func defragmentElementBlocks(size: (UnsafeRawPointer) -> Int) -> Int {
+        guard RecordSlab.shared.isCompacting else { return 0 }
+        var moved = 0
+        var cursor: UInt64 = 0
+        repeat {
+            cursor = scan(cursor, replacing: { block in
+                guard let fresh = ElementBlock.relocateIfEvacuating(block, size: size(block)) else { return nil }
+                moved += 1
+                return fresh
+            })
+        } while cursor != 0
+        return moved
+    }
+
+    /// The footprint of the first `samples` element blocks and how many were measured (MEMORY USAGE).
+    func sampleElementBlocks(_ samples: Int, size: (UnsafeRawPointer) -> Int) -> (bytes: Int, blocks: Int) {
+        var bytes = 0, blocks = 0
+        var cursor: UInt64 = 0
+        repeat {
+            cursor = scan(cursor) { (block: UnsafeMutableRawPointer) -> Void in
+                if blocks < samples {
+                    bytes += ElementBlock.footprint(block, size: size(block))
+                    blocks += 1
+                }
+            }
+        } while cursor != 0 && blocks < samples
+        return (bytes, blocks)
+    }
+}

@@ -207,17 +207,7 @@ public final class FieldTable {
     /// Active defragmentation: moves the blocks that live in evacuating slab pages; returns how
     /// many moved.
     public func defragment() -> Int {
-        guard RecordSlab.shared.isCompacting, count > 0 else { return 0 }
-        var moved = 0
-        var cursor: UInt64 = 0
-        repeat {
-            cursor = table.scan(cursor, replacing: { block in
-                guard let fresh = ElementBlock.relocateIfEvacuating(block, size: FieldBlock.size(of: block)) else { return nil }
-                moved += 1
-                return fresh
-            })
-        } while cursor != 0
-        return moved
+        count > 0 ? table.defragmentElementBlocks { FieldBlock.size(of: $0) } : 0
     }
 
     /// Bytes of the table's buckets.
@@ -225,16 +215,6 @@ public final class FieldTable {
 
     /// The footprint of the first `samples` field blocks and how many were measured (MEMORY USAGE).
     public func sampleBlocks(_ samples: Int) -> (bytes: Int, blocks: Int) {
-        var bytes = 0, blocks = 0
-        var cursor: UInt64 = 0
-        repeat {
-            cursor = table.scan(cursor) { (block: UnsafeMutableRawPointer) -> Void in
-                if blocks < samples {
-                    bytes += ElementBlock.footprint(block, size: FieldBlock.size(of: block))
-                    blocks += 1
-                }
-            }
-        } while cursor != 0 && blocks < samples
-        return (bytes, blocks)
+        table.sampleElementBlocks(samples) { FieldBlock.size(of: $0) }
     }
 }

@@ -126,17 +126,7 @@ public final class MemberTable {
     /// Active defragmentation: moves the blocks that live in evacuating slab pages; returns how
     /// many moved.
     public func defragment() -> Int {
-        guard RecordSlab.shared.isCompacting, count > 0 else { return 0 }
-        var moved = 0
-        var cursor: UInt64 = 0
-        repeat {
-            cursor = table.scan(cursor, replacing: { block in
-                guard let fresh = ElementBlock.relocateIfEvacuating(block, size: MemberBlock.size(of: block)) else { return nil }
-                moved += 1
-                return fresh
-            })
-        } while cursor != 0
-        return moved
+        count > 0 ? table.defragmentElementBlocks { MemberBlock.size(of: $0) } : 0
     }
 
     /// Bytes of the table's buckets.
@@ -144,16 +134,6 @@ public final class MemberTable {
 
     /// The footprint of the first `samples` member blocks and how many were measured (MEMORY USAGE).
     public func sampleBlocks(_ samples: Int) -> (bytes: Int, blocks: Int) {
-        var bytes = 0, blocks = 0
-        var cursor: UInt64 = 0
-        repeat {
-            cursor = table.scan(cursor) { (block: UnsafeMutableRawPointer) -> Void in
-                if blocks < samples {
-                    bytes += ElementBlock.footprint(block, size: MemberBlock.size(of: block))
-                    blocks += 1
-                }
-            }
-        } while cursor != 0 && blocks < samples
-        return (bytes, blocks)
+        table.sampleElementBlocks(samples) { MemberBlock.size(of: $0) }
     }
 }
