@@ -338,6 +338,12 @@ public final class Database {
         }
     }
 
+    /// Active defragmentation's last step: a keyspace table left sparse by deletions (but above
+    /// the shrink limit) is rehashed into one sized for what remains.
+    public func compactTable() {
+        table.shrinkToFit(belowFillPercent: 25)
+    }
+
     // MARK: iteration
 
     /// SCAN step over the keyspace; `visit` may not change it.

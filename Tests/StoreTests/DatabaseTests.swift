@@ -184,3 +184,34 @@ import Testing
         #expect(flushes == 2)
     }
 }
+
+@Suite(.serialized) struct DatabaseCompactionTests {
+    /// Deleting most keys leaves a table above the shrink limit but mostly empty; compaction's
+    /// rehash brings it down to what the remaining keys need, and they all stay reachable.
+    @Test func compactTableShrinksASparseTable() {
+        let db = Database(id: 0)
+        for index in 0..<50_000 {
+            key(index).withUnsafeBytes { _ = db.storeString($0, $0, allowSharedIntegers: true) }
+        }
+        while db.table.rehash(buckets: 1000) {}
+        var remaining = 50_000
+        var index = 0
+        // Delete until the table is about 20% full: below the 25% compaction limit, above the 13% shrink.
+        while remaining * 100 > db.table.bucketCount * 7 * 20 {
+            _ = key(index).withUnsafeBytes { db.delete($0) }
+            remaining -= 1
+            index += 1
+        }
+        while db.table.rehash(buckets: 1000) {}
+        let before = db.table.bucketCount
+        db.compactTable()
+        while db.table.rehash(buckets: 1000) {}
+        #expect(db.table.bucketCount < before)
+        #expect(db.count == remaining)
+        for survivor in index..<50_000 { #expect(db.has(key(survivor))) }
+        // A table that is not sparse is left alone.
+        let settled = db.table.bucketCount
+        db.compactTable()
+        #expect(!db.table.isRehashing && db.table.bucketCount == settled)
+    }
+}

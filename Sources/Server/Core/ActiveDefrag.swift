@@ -122,6 +122,9 @@ extension Server {
         if let timer = defrag.timer { loop.timers.cancel(timer) }
         defrag.timer = nil
         RecordSlab.shared.endCompaction()
+        // Buckets are malloc'd, not slab blocks: a sparse table is compacted by a rehash into a
+        // smaller one (the cron's active rehashing finishes it; the trim after gives it back).
+        for db in databases { db.compactTable() }
         trimMalloc()
         let elapsed = (apus_monotonic_us() - defrag.startedMicroseconds) / 1000
         logger.debug("Active defrag done in \(elapsed)ms, reallocated=\(defrag.hits), frag=\(fragmentationPercent)%")

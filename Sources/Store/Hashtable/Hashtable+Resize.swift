@@ -61,6 +61,18 @@ extension Hashtable {
         resize(minimumCapacity: main.used + main.used / 2)
     }
 
+    /// Compaction's shrink (active defragmentation): a table left at most `fillPercent` full by
+    /// mass deletion, but above the shrink limit, is resized for 1.5x its entries. Returns whether
+    /// a rehash started.
+    @discardableResult
+    public func shrinkToFit(belowFillPercent fillPercent: Int) -> Bool {
+        guard !isRehashing, rehashPauses == 0, DictResizePolicy.allowed, main.size > 1,
+              main.used * 100 <= main.size * HashtableBucket.slotCount * fillPercent else { return false }
+        let size = main.size
+        resize(minimumCapacity: main.used + main.used / 2)
+        return main.size != size || isRehashing
+    }
+
     /// Starts moving into a table sized for `minimumCapacity` entries; only when not rehashing.
     @usableFromInline
     func resize(minimumCapacity: Int) {
