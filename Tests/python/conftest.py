@@ -5,6 +5,7 @@ Fixtures
     redis          session-scoped reference    (REDIS_BIN, default /usr/bin/redis-server)
     apus_factory   start extra Apus servers:   apus_factory(extra_args=[...], config_text=None)
     redis_factory  same for the reference server
+    server         module-scoped Apus server of the integration tests (support.integration.start_server)
 
 A crashed session server is reported as an error of the test that crashed it
 (with the server's log tail) and restarted, so later tests still run.
@@ -59,6 +60,14 @@ def _factory(binary, name):
         return srv
 
     return make, started
+
+
+@pytest.fixture(scope="module")
+def server():
+    from support.integration import start_server
+    srv = start_server()
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture

@@ -77,13 +77,6 @@ def test_1000_concurrent_clients():
 # Clients that vanish while a large reply is being written
 # ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def server():
-    srv = start_server()
-    yield srv
-    srv.stop()
-
-
 BIG = 50 * 1024 * 1024
 
 

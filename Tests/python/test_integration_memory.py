@@ -51,13 +51,6 @@ def running_redis():
     return os.path.basename(apus_binary()).startswith("redis-server")
 
 
-@pytest.fixture(scope="module")
-def server():
-    srv = start_server()
-    yield srv
-    srv.stop()
-
-
 @pytest.fixture
 def c(server):
     with RespClient(server.host, server.port) as client:

@@ -10,19 +10,12 @@ import time
 import pytest
 
 from support.integration import (RespClient, connect, encode_command, nothing_pending,
-                                 read_exactly, start_server)
+                                 read_exactly)
 from support.resp import encode_pipeline
 
 # Pause between fragments so they reach the server as separate reads
 # (TCP_NODELAY is set).  Short on purpose; correctness never depends on it.
 FRAGMENT_PAUSE = 0.002
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = start_server()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ from support.integration import (EOF, TIMEOUT, RespClient, connect, encode_comma
 PE = b"-ERR Protocol error: "
 
 
-@pytest.fixture(scope="module")
-def server():
-    srv = start_server()
-    yield srv
-    srv.stop()
-
-
 @pytest.fixture
 def client(server):
     c = RespClient(server.host, server.port)

@@ -17,17 +17,10 @@ import subprocess
 
 import pytest
 
-from support.integration import RespClient, start_server
+from support.integration import RespClient
 
 REDIS_CLI = os.environ.get("REDIS_CLI", "/usr/bin/redis-cli")
 REDIS_BENCHMARK = os.environ.get("REDIS_BENCHMARK", "/usr/bin/redis-benchmark")
-
-
-@pytest.fixture(scope="module")
-def server():
-    srv = start_server()
-    yield srv
-    srv.stop()
 
 
 def cli(server, *args, timeout=20):
