@@ -20,16 +20,20 @@ public final class Database {
     /// expired, renamed, TTL set or cleared) with that key: where WATCH, client tracking and
     /// keyspace events attach. Values changed in place by commands (HSET into an existing hash)
     /// are signalled by those commands through `signalModified`.
+    /// Called only while `observesKeyChanges` (someone WATCHes or tracks keys), so a write pays
+    /// one test otherwise. A deleted key is signalled once it is gone from the table.
     public var keyChanged: ((UnsafeRawBufferPointer) -> Void)?
-    /// Called when the whole database is emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB).
-    public var flushed: (() -> Void)?
+    public var observesKeyChanges = false
+    /// Called when a key is deleted because its TTL passed, lazily or by active expiry (after
+    /// `keyChanged`): where the `expired` event and the propagated DEL attach.
+    public var keyExpired: ((UnsafeRawBufferPointer) -> Void)?
 
     public init(id: Int) { self.id = id }
 
     /// Tells the observer that `key` changed.
     @inlinable @inline(__always)
     public func signalModified(_ key: UnsafeRawBufferPointer) {
-        if let keyChanged { keyChanged(key) }
+        if observesKeyChanges, let keyChanged { keyChanged(key) }
     }
 
     deinit { removeAll() }
@@ -61,7 +65,7 @@ public final class Database {
         if let when = KeyRecord.expireTime(record), when < now {
             if !expireIfNeeded { return nil }
             let name = [UInt8](key)
-            unlink(record, hash: hash)
+            expire(record, hash: hash)
             onExpire(name)
             return nil
         }
@@ -75,7 +79,7 @@ public final class Database {
         let hash = ByteHash.hash(key)
         guard let record = table.find(key, hash: hash) else { return nil }
         if let when = KeyRecord.expireTime(record), when < now {
-            unlink(record, hash: hash)
+            expire(record, hash: hash)
             expiredCount &+= 1
             return nil
         }
@@ -226,10 +230,27 @@ public final class Database {
 
     @usableFromInline
     func unlink(_ record: UnsafeMutableRawPointer, hash: UInt64) {
-        signalModified(KeyRecord.key(record))
         table.remove(KeyRecord.key(record), hash: hash)
         clearExpire(record)
+        signalModified(KeyRecord.key(record))
         KeyRecord.destroy(record, slab: slab)
+    }
+
+    /// Deletes a key whose TTL has passed: as `unlink`, and the expiry observer is told.
+    @usableFromInline
+    func expire(_ record: UnsafeMutableRawPointer, hash: UInt64) {
+        table.remove(KeyRecord.key(record), hash: hash)
+        clearExpire(record)
+        signalModified(KeyRecord.key(record))
+        if let keyExpired { keyExpired(KeyRecord.key(record)) }
+        KeyRecord.destroy(record, slab: slab)
+    }
+
+    /// Active expiry's deletion of a key it found past its TTL.
+    public func expire(_ key: UnsafeRawBufferPointer) {
+        let hash = ByteHash.hash(key)
+        guard let record = table.find(key, hash: hash) else { return }
+        expire(record, hash: hash)
     }
 
     /// RENAME and MOVE: the value at `key` (which must exist) moves to `newKey` of
@@ -316,7 +337,6 @@ public final class Database {
         expires.removeAll()
         expiryCursor = 0
         averageTTL = 0
-        if removed > 0, let flushed { flushed() }
         return removed
     }
 
@@ -326,8 +346,6 @@ public final class Database {
         swap(&expires, &other.expires)
         swap(&expiryCursor, &other.expiryCursor)
         swap(&averageTTL, &other.averageTTL)
-        flushed?()
-        other.flushed?()
     }
 
     /// Shrinks an under-used table and moves rehashing along, as Redis's databasesCron.

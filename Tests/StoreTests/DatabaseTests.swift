@@ -159,11 +159,15 @@ import Testing
         let db = Database(id: 0)
         let other = Database(id: 1)
         var changed: [String] = []
-        var flushes = 0
+        var expired: [String] = []
         db.keyChanged = { changed.append(String(decoding: $0, as: UTF8.self)) }
         other.keyChanged = { changed.append("other:" + String(decoding: $0, as: UTF8.self)) }
-        db.flushed = { flushes += 1 }
+        db.keyExpired = { expired.append(String(decoding: $0, as: UTF8.self)) }
         func with(_ name: String, _ body: (UnsafeRawBufferPointer) -> Void) { Array(name.utf8).withUnsafeBytes(body) }
+        with("q") { db.storeString($0, UnsafeRawBufferPointer(start: nil, count: 0), allowSharedIntegers: true) }
+        #expect(changed.isEmpty, "nobody observes yet: nothing is signalled")
+        db.observesKeyChanges = true
+        other.observesKeyChanges = true
         with("a") { db.storeString($0, UnsafeRawBufferPointer(start: nil, count: 0), allowSharedIntegers: true) }
         with("a") { db.setExpire($0, at: 100) }
         with("a") { _ = db.removeExpire($0) }
@@ -175,13 +179,15 @@ import Testing
         with("b") { _ = db.lookup($0, now: 20) }  // lazily expired
         with("zz") { _ = db.delete($0) }  // absent: nothing
         #expect(changed == ["a", "a", "a", "b", "b", "a", "other:c", "b", "b"])
-        with("d") { db.storeString($0, UnsafeRawBufferPointer(start: nil, count: 0), allowSharedIntegers: true) }
-        db.removeAll()
-        #expect(flushes == 1)
-        db.removeAll()
-        #expect(flushes == 1, "an empty database does not signal")
-        db.swapContents(with: other)
-        #expect(flushes == 2)
+        #expect(expired == ["b"])
+        with("e") { db.storeString($0, UnsafeRawBufferPointer(start: nil, count: 0), allowSharedIntegers: true) }
+        with("e") { db.setExpire($0, at: 10) }
+        with("e") { db.expire($0) }  // active expiry
+        #expect(expired == ["b", "e"])
+        var seenAfterDelete = true
+        db.keyChanged = { key in seenAfterDelete = db.find(key) != nil }
+        with("q") { _ = db.delete($0) }
+        #expect(!seenAfterDelete, "a deletion is signalled once the key is gone")
     }
 }
 

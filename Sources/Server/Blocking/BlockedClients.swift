@@ -50,8 +50,9 @@ extension Server {
 
     /// Runs after every command while some client is blocked: commands that bring a value to a
     /// key by other means than the list and sorted set commands (which signal themselves) make
-    /// the key ready, then every ready key is served.
-    func afterCommandWithBlockedClients(_ command: Command, _ client: Client) {
+    /// the key ready. The ready keys are served once the outermost command is done
+    /// (processCommand), so a transaction is one unit for blocked clients.
+    func signalKeysReadied(by command: Command, _ client: Client) {
         switch command.fullName {
         case "rename", "renamenx":
             if client.argumentCount > 2 { blocking.signal(db: client.databaseIndex, key: client.arg(2)) }
@@ -69,7 +70,6 @@ extension Server {
         default:
             break
         }
-        if !blocking.readyKeys.isEmpty { serveReadyKeys() }
     }
 
     /// handleClientsBlockedOnKeys: serves ready keys in order until none is left (serving a
@@ -88,7 +88,9 @@ extension Server {
                       let clients = blocking.waiting[ready] else { continue }
                 for receiver in clients {
                     guard let state = receiver.blocked, state.operation.type == object.type else { continue }
-                    let emptied = ready.key.withUnsafeBytes { serve(receiver, state.operation, key: $0, object: object) }
+                    let emptied = withExecutionUnit {
+                        ready.key.withUnsafeBytes { serve(receiver, state.operation, key: $0, object: object) }
+                    }
                     unblock(receiver)
                     if emptied { break }
                 }

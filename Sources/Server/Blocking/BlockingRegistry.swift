@@ -41,19 +41,13 @@ final class BlockedState {
     }
 }
 
-/// A database and a key: where clients wait.
-struct BlockingKey: Hashable {
-    let db: Int
-    let key: [UInt8]
-}
-
 /// The server's blocking state (Server.blocking).
 final class BlockingRegistry {
     /// Clients waiting per key, in the order they blocked.
-    var waiting: [BlockingKey: [Client]] = [:]
+    var waiting: [DatabaseKey: [Client]] = [:]
     /// Keys made ready by the running command, in order, without repeats.
-    var readyKeys: [BlockingKey] = []
-    var readySet: Set<BlockingKey> = []
+    var readyKeys: [DatabaseKey] = []
+    var readySet: Set<DatabaseKey> = []
     /// Clients just unblocked whose pending input must be processed (before-sleep).
     var unblocked: [Client] = []
     /// INFO's blocked_clients and clients_in_timeout_table.
@@ -71,7 +65,7 @@ final class BlockingRegistry {
         if state.hasTimeout { withTimeoutCount += 1 }
         waitingPerDatabase[state.db, default: 0] += 1
         for key in state.keys {
-            waiting[BlockingKey(db: state.db, key: key), default: []].append(client)
+            waiting[DatabaseKey(db: state.db, key: key), default: []].append(client)
         }
     }
 
@@ -84,7 +78,7 @@ final class BlockingRegistry {
         waitingPerDatabase[state.db, default: 1] -= 1
         if waitingPerDatabase[state.db] == 0 { waitingPerDatabase[state.db] = nil }
         for key in state.keys {
-            let place = BlockingKey(db: state.db, key: key)
+            let place = DatabaseKey(db: state.db, key: key)
             guard var clients = waiting[place] else { continue }
             clients.removeAll { $0 === client }
             waiting[place] = clients.isEmpty ? nil : clients
@@ -93,7 +87,7 @@ final class BlockingRegistry {
 
     /// signalKeyAsReady: queues `key` when someone waits on it.
     func signal(db: Int, key: UnsafeRawBufferPointer) {
-        let place = BlockingKey(db: db, key: [UInt8](key))
+        let place = DatabaseKey(db: db, key: [UInt8](key))
         guard waiting[place] != nil, !readySet.contains(place) else { return }
         readySet.insert(place)
         readyKeys.append(place)

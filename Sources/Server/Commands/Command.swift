@@ -21,6 +21,13 @@ public struct CommandFlags: OptionSet {
     public static let blocking = CommandFlags(rawValue: 1 << 9)
     public static let noMulti = CommandFlags(rawValue: 1 << 10)
     public static let movableKeys = CommandFlags(rawValue: 1 << 11)
+    public static let allowBusy = CommandFlags(rawValue: 1 << 12)
+    public static let noAsyncLoading = CommandFlags(rawValue: 1 << 13)
+    public static let noMandatoryKeys = CommandFlags(rawValue: 1 << 14)
+    public static let pubsub = CommandFlags(rawValue: 1 << 15)
+    public static let skipMonitor = CommandFlags(rawValue: 1 << 16)
+    public static let skipSlowlog = CommandFlags(rawValue: 1 << 17)
+    public static let asking = CommandFlags(rawValue: 1 << 18)
 
     init(words: String) {
         var flags: CommandFlags = []
@@ -38,6 +45,13 @@ public struct CommandFlags: OptionSet {
             case "blocking": flags.insert(.blocking)
             case "no_multi": flags.insert(.noMulti)
             case "movablekeys": flags.insert(.movableKeys)
+            case "allow_busy": flags.insert(.allowBusy)
+            case "no_async_loading": flags.insert(.noAsyncLoading)
+            case "no_mandatory_keys": flags.insert(.noMandatoryKeys)
+            case "pubsub": flags.insert(.pubsub)
+            case "skip_monitor": flags.insert(.skipMonitor)
+            case "skip_slowlog": flags.insert(.skipSlowlog)
+            case "asking": flags.insert(.asking)
             default: break
             }
         }
@@ -89,6 +103,13 @@ public final class Command {
     public var stats = CommandStats()
     /// DEBUG is gated by enable-debug-command; checked per call, so precomputed.
     let isDebug: Bool
+    /// EXEC, DISCARD, MULTI, WATCH, QUIT, RESET run at once inside MULTI instead of being queued
+    /// (processCommand compares their procs by name).
+    let runsInsideMulti: Bool
+    /// What RESP2 subscribed mode allows: the (un)subscribe family, PING, QUIT, RESET.
+    let allowedWhenSubscribed: Bool
+    /// EXEC is never propagated itself; the commands it ran were.
+    let isExec: Bool
 
     init(fullName: String, arity: Int, flags: CommandFlags, firstKey: Int, lastKey: Int, keyStep: Int,
          aclCategories: [String], handler: CommandHandler?, info: ReplyTree, docs: ReplyTree) {
@@ -103,6 +124,10 @@ public final class Command {
         self.info = info
         self.docs = docs
         isDebug = fullName == "debug"
+        isExec = fullName == "exec"
+        runsInsideMulti = ["exec", "discard", "multi", "watch", "quit", "reset"].contains(fullName)
+        allowedWhenSubscribed = ["subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe",
+                                 "punsubscribe", "ping", "quit", "reset"].contains(fullName)
     }
 
     public var isContainer: Bool { !subcommands.isEmpty }

@@ -104,6 +104,7 @@ enum ConnectionCommands {
     }
 
     static func reset(_ c: Client) {
+        c.server.discardTransaction(c)
         c.select(0)
         c.reply.resp3 = false
         c.name = nil

@@ -38,7 +38,7 @@ extension ListCommands {
             deleteIfEmpty(c, key, object)
             return
         }
-        if c.inTransaction {
+        if c.denyBlocking {
             c.reply.nullArray()
             return
         }
@@ -63,7 +63,7 @@ extension ListCommands {
             move(c, fromHead: fromHead, toHead: toHead)
             return
         }
-        if c.inTransaction {
+        if c.denyBlocking {
             c.reply.nullBulk()
             return
         }

@@ -43,6 +43,7 @@ enum ServerCommands {
             return
         }
         if first != second {
+            c.server.databasesWillSwap(c.server.databases[Int(first)], c.server.databases[Int(second)])
             c.server.databases[Int(first)].swapContents(with: c.server.databases[Int(second)])
             c.server.dirty += 1
         }
@@ -61,13 +62,17 @@ enum ServerCommands {
 
     static func flushdb(_ c: Client) {
         guard flushModeIsValid(c) else { return }
+        c.server.databaseWillFlush(c.db)
         c.server.dirty += Int64(c.db.removeAll())
         c.reply.ok()
     }
 
     static func flushall(_ c: Client) {
         guard flushModeIsValid(c) else { return }
-        for db in c.server.databases { c.server.dirty += Int64(db.removeAll()) }
+        for db in c.server.databases {
+            c.server.databaseWillFlush(db)
+            c.server.dirty += Int64(db.removeAll())
+        }
         c.server.dirty += 1
         c.reply.ok()
     }

@@ -30,7 +30,7 @@ extension SortedSetCommands {
             popFrom(c, key: key, object: object, max: max, count: count, shape: count == -1 ? .withKey : .keyAndPairs)
             return
         }
-        if c.inTransaction {
+        if c.denyBlocking {
             c.reply.nullArray()
             return
         }

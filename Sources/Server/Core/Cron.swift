@@ -39,8 +39,9 @@ extension Server {
         let start = apus_monotonic_us()
         let report = ActiveExpiry.cycle(databases: databases, hz: settings.hz, now: now,
                                         clock: { apus_monotonic_us() }) { [unowned self] db, key in
-            key.withUnsafeBytes { _ = db.delete($0) }
             self.stats.expiredKeys += 1
+            // Each deletion is its own unit, propagated alone (Redis's propagate_no_multi).
+            self.withExecutionUnit(atomic: false) { key.withUnsafeBytes { db.expire($0) } }
         }
         if report.timedOut { stats.expiredTimeCapReached += 1 }
         if report.sampled > 0 {

@@ -13,6 +13,18 @@ enum ErrorText {
     static let sameObject: StaticString = "ERR source and destination objects are the same"
     static let nanOrInfinity: StaticString = "ERR increment would produce NaN or Infinity"
     static let timeoutNotPositive: StaticString = "ERR timeout is not a float or out of range"
+    static let noAuth = "NOAUTH Authentication required."
+    static let debugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+    static let notAllowedInMulti = "ERR Command not allowed inside a transaction"
+    static let execAbort: StaticString = "EXECABORT Transaction discarded because of previous errors."
+    static let execWithoutMulti: StaticString = "ERR EXEC without MULTI"
+    static let discardWithoutMulti: StaticString = "ERR DISCARD without MULTI"
+    static let nestedMulti: StaticString = "ERR MULTI calls can not be nested"
+    static let watchInsideMulti: StaticString = "ERR WATCH inside MULTI is not allowed"
+
+    static func onlySubscribeCommands(_ fullName: String) -> String {
+        "ERR Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    }
 
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"

@@ -14,7 +14,7 @@ extension Server {
         "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
         "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
         "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
-        "active-defrag-cycle-min", "active-defrag-cycle-max",
+        "active-defrag-cycle-min", "active-defrag-cycle-max", "notify-keyspace-events",
     ]
 
     func installConfigHooks() {
@@ -24,7 +24,8 @@ extension Server {
                      "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
                      "list-compress-depth", "latency-tracking", "latency-tracking-info-percentiles",
                      "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
-                     "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max"] {
+                     "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
+                     "notify-keyspace-events"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil

@@ -46,6 +46,20 @@ public final class Server {
     var defrag = DefragState()
     /// Clients blocked on keys (Blocking/).
     let blocking: BlockingRegistry
+    /// Keys watched by clients for their transactions (Transactions/).
+    let watches = WatchRegistry()
+    /// The stream of writes to the AOF and replicas (Execution/Propagation.swift).
+    let propagation = PropagationStream()
+    /// How deep calls are nested (EXEC calls its queued commands); 0 between commands.
+    var executionDepth = 0
+    /// The running call's propagation declarations (Execution/Call.swift).
+    var callEffects = CallEffects()
+    /// The client whose command runs (Redis's server.current_client), nil between commands.
+    unowned(unsafe) var currentClient: Client?
+    /// Clients in MONITOR mode (ClientControls/).
+    var monitors: [Client] = []
+    /// CLIENT PAUSE state (ClientControls/).
+    var pause = ClientPause()
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
@@ -64,6 +78,7 @@ public final class Server {
         commandTable = CommandTable(handlers: Server.commandHandlers)
         applyProcessWideSettings()
         installConfigHooks()
+        installKeyspaceObservers()
     }
 
     static func wallMilliseconds() -> Int64 { apus_wall_us() / 1000 }

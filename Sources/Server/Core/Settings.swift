@@ -43,6 +43,8 @@ public struct Settings {
     public var activeDefragThresholdUpper = 100
     public var activeDefragCycleMin = 1
     public var activeDefragCycleMax = 25
+    /// notify-keyspace-events as KeyspaceEventFlags bits; 0 turns every event off.
+    public var notifyKeyspaceEvents = 0
 
     private mutating func derivePolicyFlags() {
         usesLFU = maxMemoryPolicy.contains("lfu")
@@ -83,6 +85,7 @@ public struct Settings {
         activeDefragThresholdUpper = Int(clamping: config.int("active-defrag-threshold-upper"))
         activeDefragCycleMin = Int(clamping: config.int("active-defrag-cycle-min"))
         activeDefragCycleMax = Int(clamping: config.int("active-defrag-cycle-max"))
+        notifyKeyspaceEvents = Int(clamping: config.int("notify-keyspace-events"))
         derivePolicyFlags()  // property observers don't run inside an initializer
     }
 }

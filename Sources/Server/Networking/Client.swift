@@ -52,13 +52,28 @@ public final class Client {
     /// What the client waits for while blocked in BLPOP & co. (Blocking/); its further input
     /// waits too, as Redis processes nothing from a blocked client.
     var blocked: BlockedState?
-    /// Inside MULTI ... EXEC (set by the transaction commands): a blocking command then answers
-    /// at once instead of blocking, as for Redis's CLIENT_DENY_BLOCKING.
-    public var inTransaction = false
+    /// While EXEC runs the queued commands (and, later, scripts): a blocking command then
+    /// answers at once instead of blocking, as for Redis's CLIENT_DENY_BLOCKING.
+    public var denyBlocking = false
+    /// Between MULTI and EXEC/DISCARD: the queued commands (Transactions/).
+    var transaction: TransactionState?
+    /// The keys this client WATCHes, and whether one was touched (CLIENT_DIRTY_CAS).
+    var watched: [WatchedKey] = []
+    var watchedKeyTouched = false
     /// False until AUTH succeeds when the default user has a password (`requirepass`).
     public var authenticated: Bool {
         didSet { parser.limits.unauthenticated = !authenticated }
     }
+
+    /// A client without a socket, for running commands on the server's behalf (AOF loading,
+    /// scripts, a replica applying its master's stream). Its replies are kept in `reply`.
+    convenience init(fakeFor server: Server) {
+        self.init(server: server, fd: -1, peer: "", local: "", id: server.nextClientID, now: server.now)
+        server.nextClientID += 1
+        flags.insert(.fake)
+    }
+
+    var isFake: Bool { flags.contains(.fake) }
 
     init(server: Server, fd: Int32, peer: String, local: String, id: Int64, now: Int64) {
         self.server = server
@@ -91,10 +106,6 @@ public final class Client {
     @inline(__always)
     func withServer<R>(_ body: (Server) -> R) -> R { serverRef._withUnsafeGuaranteedRef(body) }
 
-    /// Counts one change to the dataset (Redis's server.dirty++).
-    @inline(__always)
-    func markDirty(_ count: Int64 = 1) { withServer { $0.dirty &+= count } }
-
     // MARK: arguments of the running command
 
     /// The running command's arguments as pointers into the query buffer, resolved once per
@@ -115,6 +126,20 @@ public final class Client {
         for index in 0..<count { argv[index] = parser.argument(index, in: query) }
         argumentCount = count
     }
+
+    /// Points the arguments at `spans` (EXEC's queued commands; the caller keeps them alive).
+    func loadArguments(_ spans: [UnsafeRawBufferPointer]) {
+        if spans.count > argvCapacity {
+            argv.deallocate()
+            argvCapacity = spans.count
+            argv = .allocate(capacity: argvCapacity)
+        }
+        for index in spans.indices { argv[index] = spans[index] }
+        argumentCount = spans.count
+    }
+
+    /// The running command's arguments as spans (kept by EXEC across the queued commands).
+    var argumentSpans: [UnsafeRawBufferPointer] { (0..<argumentCount).map { argv[$0] } }
 
     @inline(__always)
     public func arg(_ index: Int) -> UnsafeRawBufferPointer { argv[index] }

@@ -122,7 +122,7 @@ extension Server {
                                                          from: query.readIndex) {
                     client.withDatabase { $0.prefetch(next) }
                 }
-                execute(client)
+                processCommand(client)
                 client.parser.reset()
                 if client.blocked != nil {
                     queueWrite(client)
@@ -230,6 +230,7 @@ extension Server {
     func closeClient(_ client: Client) {
         guard self.client(fd: client.fd) === client else { return }
         if client.blocked != nil { forgetBlockedClient(client) }
+        discardTransaction(client)
         loop.unwatch(client.fd)
         Socket.close(client.fd)
         clientsByFD[Int(client.fd)] = nil

@@ -1,0 +1,71 @@
+import CEpoll
+import RESP
+
+// Redis's call() (server.c, 7.0): runs a command that processCommand let through — from a
+// client's input, from EXEC, or later from a script or the AOF — then counts it (commandstats,
+// latency, failed calls), propagates it when it changed the dataset, and feeds MONITOR. Calls
+// nest (EXEC calls its queued commands); the writes of the outermost call form one execution
+// unit, flushed to the propagation stream when it returns.
+
+/// What the running command declared about its own propagation (Redis's CLIENT_PREVENT_PROP and
+/// rewritten argv). Saved and restored around nested calls.
+struct CallEffects {
+    /// The command as it propagates instead of its own arguments (rewriteClientCommandVector).
+    var rewritten: [UInt8]?
+    /// preventCommandPropagation: the command propagated its effects itself.
+    var preventPropagation = false
+}
+
+extension Server {
+    @inline(__always)
+    func call(_ command: Command, _ client: Client) {
+        let dirtyBefore = dirty
+        let outerEffects = callEffects
+        callEffects = CallEffects()
+        let outerClient = currentClient
+        currentClient = client
+        executionDepth += 1
+        client.lastCommand = command
+        client.commandFailed = false
+        let start = apus_monotonic_us()
+        command.handler.unsafelyUnwrapped(client)
+        let elapsed = apus_monotonic_us() - start
+        command.stats.calls += 1
+        command.stats.microseconds += elapsed
+        if settings.latencyTracking { command.stats.record(nanoseconds: UInt64(max(elapsed, 0)) * 1000) }
+        if client.commandFailed { command.stats.failedCalls += 1 }
+        stats.commandsProcessed += 1
+        // EXEC is never propagated itself: its commands were, as they ran.
+        if dirty != dirtyBefore && !callEffects.preventPropagation && !command.isExec && propagation.isConsumed {
+            propagateCall(client)
+        }
+        if blocking.isActive { signalKeysReadied(by: command, client) }
+        if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
+            feedMonitors(client)
+        }
+        callEffects = outerEffects
+        currentClient = outerClient
+        executionDepth -= 1
+        if executionDepth == 0 { propagation.flush() }
+    }
+
+    private func propagateCall(_ client: Client) {
+        if let rewritten = callEffects.rewritten {
+            propagation.append(db: client.databaseIndex, encoded: rewritten)
+            return
+        }
+        propagation.append(db: client.databaseIndex, count: client.argumentCount) { arguments in
+            for index in 0..<client.argumentCount { arguments.append(client.arg(index)) }
+        }
+    }
+
+    /// Runs `body` as one execution unit outside any command (serving a blocked client, active
+    /// expiry, eviction): what it propagates is flushed when it ends.
+    func withExecutionUnit<R>(atomic: Bool = true, _ body: () -> R) -> R {
+        executionDepth += 1
+        let result = body()
+        executionDepth -= 1
+        if executionDepth == 0 { propagation.flush(atomic: atomic) }
+        return result
+    }
+}

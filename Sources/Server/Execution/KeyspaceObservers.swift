@@ -1,0 +1,49 @@
+import Config
+import Store
+
+// What the server does when the keyspace changes under a command (Database's hooks): a changed
+// key touches the clients WATCHing it (and, with client tracking, invalidates it); a key deleted
+// by expiry fires the `expired` event and propagates as a DEL (UNLINK with lazyfree-lazy-expire),
+// as Redis's deleteExpiredKeyAndPropagate. The change hook is only called while somebody
+// watches, so a write pays one test otherwise.
+
+extension Server {
+    func installKeyspaceObservers() {
+        for db in databases {
+            db.keyChanged = { [unowned self, unowned db] key in self.keyModified(db, key) }
+            db.keyExpired = { [unowned self, unowned db] key in self.keyExpired(db, key) }
+        }
+    }
+
+    /// signalModifiedKey's effects.
+    func keyModified(_ db: Database, _ key: UnsafeRawBufferPointer) {
+        if watches.isActive { touchWatchedKey(db, key) }
+    }
+
+    /// Turns the change hook on while something listens to it.
+    func updateKeyObservation() {
+        let observed = watches.isActive
+        if databases.first?.observesKeyChanges == observed { return }
+        for db in databases { db.observesKeyChanges = observed }
+    }
+
+    /// deleteExpiredKeyAndPropagate, after the deletion (counted by the caller).
+    func keyExpired(_ db: Database, _ key: UnsafeRawBufferPointer) {
+        notifyKeyspaceEvent(KeyspaceEventFlags.expired, "expired", key: key, db: db.id)
+        propagation.append(db: db.id, count: 2) { arguments in
+            arguments.append(config.bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL")
+            arguments.append(key)
+        }
+    }
+
+    /// signalFlushedDb: before `db` is emptied by FLUSHDB/FLUSHALL.
+    func databaseWillFlush(_ db: Database) {
+        touchAllWatchedKeys(in: db, replacedWith: nil)
+    }
+
+    /// Before SWAPDB exchanges two databases' contents.
+    func databasesWillSwap(_ first: Database, _ second: Database) {
+        touchAllWatchedKeys(in: first, replacedWith: second)
+        touchAllWatchedKeys(in: second, replacedWith: first)
+    }
+}

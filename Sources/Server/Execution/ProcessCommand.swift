@@ -1,0 +1,93 @@
+import RESP
+
+// Redis's processCommand (server.c, 7.0): finds the command, makes every check that can refuse
+// it before it runs — unknown command or subcommand, arity, DEBUG gating, authentication,
+// commands not allowed inside MULTI, RESP2 subscribed mode, client pause — and then either
+// queues it (inside MULTI) or calls it. A refusal inside MULTI flags the transaction, so EXEC
+// aborts. The checks read the command table's flags; `call` (Call.swift) runs what passes.
+
+extension Server {
+    /// Runs the client's parsed command (its arguments are loaded).
+    func processCommand(_ client: Client) {
+        guard let found = commandTable.lookupForDispatch(client.arg(0)) else {
+            rejectUnknownCommand(client)
+            return
+        }
+        found._withUnsafeGuaranteedRef { processCommand($0, client) }
+    }
+
+    @inline(__always)
+    private func processCommand(_ base: Command, _ client: Client) {
+        if base.isContainer && client.argumentCount >= 2 {
+            guard let sub = subcommand(of: base, client.arg(1)) else {
+                reject(client, nil, ErrorText.unknownSubcommand(client.argString(1), container: client.argString(0)))
+                return
+            }
+            check(sub, client)
+            return
+        }
+        // The borrowed command goes straight on: a local `var` holding it would be retained.
+        check(base, client)
+    }
+
+    @inline(__always)
+    private func check(_ command: Command, _ client: Client) {
+        guard command.acceptsArgumentCount(client.argumentCount), command.handler != nil else {
+            reject(client, command, ErrorText.wrongArity(command.fullName))
+            return
+        }
+        if command.isDebug && !debugAllowed(for: client) {
+            reject(client, command, ErrorText.debugNotAllowed)
+            return
+        }
+        if !client.authenticated && !command.flags.contains(.noAuth) {
+            reject(client, command, ErrorText.noAuth)
+            return
+        }
+        let inMulti = client.transaction != nil
+        if inMulti && command.flags.contains(.noMulti) {
+            reject(client, command, ErrorText.notAllowedInMulti)
+            return
+        }
+        if client.isInRESP2SubscribedMode && !command.allowedWhenSubscribed {
+            reject(client, command, ErrorText.onlySubscribeCommands(command.fullName))
+            return
+        }
+        if pause.isActive && shouldPostpone(command, client) {
+            postpone(client)
+            return
+        }
+        if inMulti && !command.runsInsideMulti {
+            client.queueInTransaction(command)
+            client.reply.simple("QUEUED" as StaticString)
+            return
+        }
+        call(command, client)
+        if blocking.isActive && !blocking.readyKeys.isEmpty { serveReadyKeys() }
+    }
+
+    /// rejectCommand: the error reply, the command's rejected_calls, and a flagged transaction.
+    private func reject(_ client: Client, _ command: Command?, _ text: String) {
+        command?.stats.rejectedCalls += 1
+        client.flagTransactionOnError()
+        client.error(text)
+    }
+
+    private func subcommand(of container: Command, _ name: UnsafeRawBufferPointer) -> Command? {
+        let lowered = String(decoding: name, as: UTF8.self).lowercased()
+        return container.subcommands[lowered]
+    }
+
+    /// "unknown command 'x', with args beginning with: 'a' 'b' ", truncated as Redis does.
+    private func rejectUnknownCommand(_ client: Client) {
+        var arguments = ""
+        var index = 1
+        while index < client.argumentCount && arguments.utf8.count < 128 {
+            let room = 128 - arguments.utf8.count
+            let text = String(decoding: client.arg(index).prefix(room).prefix(while: { $0 != 0 }), as: UTF8.self)
+            arguments += "'\(text)' "
+            index += 1
+        }
+        reject(client, nil, "ERR unknown command '\(ErrorText.truncated(client.argString(0)))', with args beginning with: \(arguments)")
+    }
+}

@@ -1,0 +1,119 @@
+import Util
+
+// The stream of writes that leaves the server (Redis's also_propagate and propagatePendingCommands,
+// 7.0): every command that changed the dataset, as the command that reproduces its effect (SET
+// ... PXAT for SET ... EX, SREM for SPOP, DEL for a lazily expired key), collected per execution
+// unit (a client's command, an EXEC, a served blocked client, an active-expiry deletion) and
+// emitted once the unit ends, wrapped in MULTI/EXEC when the unit produced more than one. The AOF
+// and the replication stream are consumers of this one stream. With no consumer nothing is
+// encoded: a write then costs one test here.
+
+/// Builds one propagated command's RESP bytes (`*<n>` header written by the caller's count).
+public struct PropagatedArguments {
+    fileprivate var bytes: [UInt8]
+
+    public mutating func append(_ argument: UnsafeRawBufferPointer) {
+        bytes.append(UInt8(ascii: "$"))
+        appendDecimal(Int64(argument.count))
+        bytes.append(contentsOf: [13, 10])
+        bytes.append(contentsOf: argument)
+        bytes.append(contentsOf: [13, 10])
+    }
+
+    public mutating func append(_ argument: StaticString) {
+        append(UnsafeRawBufferPointer(start: argument.utf8Start, count: argument.utf8CodeUnitCount))
+    }
+
+    public mutating func append(_ argument: [UInt8]) {
+        argument.withUnsafeBytes { append($0) }
+    }
+
+    /// An integer argument as its decimal text (PEXPIREAT's time, a count).
+    public mutating func append(_ value: Int64) {
+        withInteger(value) { append($0) }
+    }
+
+    fileprivate mutating func header(_ count: Int) {
+        bytes.append(UInt8(ascii: "*"))
+        appendDecimal(Int64(count))
+        bytes.append(contentsOf: [13, 10])
+    }
+
+    private mutating func appendDecimal(_ value: Int64) {
+        withInteger(value) { bytes.append(contentsOf: $0) }
+    }
+
+    private func withInteger<R>(_ value: Int64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
+            let length = writeDecimal(value, to: buffer.baseAddress!)
+            return body(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: length))
+        }
+    }
+}
+
+/// A consumer of the stream: told each command with the database it applies to.
+public typealias PropagationConsumer = (_ db: Int, _ command: UnsafeRawBufferPointer) -> Void
+
+public final class PropagationStream {
+    /// The AOF, replicas, tests. Empty: commands are not even encoded.
+    public private(set) var consumers: [PropagationConsumer] = []
+    /// The running unit's commands: their bytes back to back, and where each ends.
+    private var pending = PropagatedArguments(bytes: [])
+    private var ops: [(db: Int, end: Int)] = []
+
+    @inline(__always) public var isConsumed: Bool { !consumers.isEmpty }
+    public var pendingCount: Int { ops.count }
+
+    public func addConsumer(_ consumer: @escaping PropagationConsumer) { consumers.append(consumer) }
+    public func removeAllConsumers() { consumers.removeAll() }
+
+    /// alsoPropagate: queues a command of `count` arguments against database `db`.
+    public func append(db: Int, count: Int, _ build: (inout PropagatedArguments) -> Void) {
+        guard isConsumed else { return }
+        pending.header(count)
+        build(&pending)
+        ops.append((db, pending.bytes.count))
+    }
+
+    /// Queues already encoded RESP (a rewritten command prepared during the call).
+    func append(db: Int, encoded: [UInt8]) {
+        guard isConsumed else { return }
+        pending.bytes.append(contentsOf: encoded)
+        ops.append((db, pending.bytes.count))
+    }
+
+    /// propagatePendingCommands: hands the unit's commands to every consumer, inside MULTI/EXEC
+    /// when there are several and `atomic` (active expiry emits its DELs one by one).
+    func flush(atomic: Bool = true) {
+        guard !ops.isEmpty else { return }
+        let wrap = atomic && ops.count > 1
+        pending.bytes.withUnsafeBytes { all in
+            if wrap { emit(db: ops[0].db, PropagationStream.multi) }
+            var start = 0
+            for op in ops {
+                let command = UnsafeRawBufferPointer(rebasing: all[start..<op.end])
+                for consumer in consumers { consumer(op.db, command) }
+                start = op.end
+            }
+            if wrap { emit(db: ops[ops.count - 1].db, PropagationStream.exec) }
+        }
+        pending.bytes.removeAll(keepingCapacity: true)
+        ops.removeAll(keepingCapacity: true)
+    }
+
+    private func emit(db: Int, _ text: StaticString) {
+        let bytes = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        for consumer in consumers { consumer(db, bytes) }
+    }
+
+    private static let multi: StaticString = "*1\r\n$5\r\nMULTI\r\n"
+    private static let exec: StaticString = "*1\r\n$4\r\nEXEC\r\n"
+
+    /// One command encoded on its own (a rewrite kept until the call ends).
+    static func encode(count: Int, _ build: (inout PropagatedArguments) -> Void) -> [UInt8] {
+        var arguments = PropagatedArguments(bytes: [])
+        arguments.header(count)
+        build(&arguments)
+        return arguments.bytes
+    }
+}

@@ -1,0 +1,36 @@
+// A client's MULTI state (Redis's multiState): the commands queued since MULTI, each with its
+// arguments copied out of the query buffer, and whether a queued command was refused
+// (CLIENT_DIRTY_EXEC), which makes EXEC abort.
+
+final class TransactionState {
+    struct Queued {
+        unowned(unsafe) let command: Command
+        /// The arguments back to back, and where each ends.
+        let bytes: [UInt8]
+        let ends: [Int]
+    }
+
+    var commands: [Queued] = []
+    /// A command was refused while queueing (unknown, wrong arity, not allowed in MULTI...).
+    var refused = false
+}
+
+extension Client {
+    /// queueMultiCommand: the running command, arguments copied, at the end of the queue.
+    func queueInTransaction(_ command: Command) {
+        guard let transaction else { return }
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        ends.reserveCapacity(argumentCount)
+        for index in 0..<argumentCount {
+            bytes.append(contentsOf: arg(index))
+            ends.append(bytes.count)
+        }
+        transaction.commands.append(.init(command: command, bytes: bytes, ends: ends))
+    }
+
+    /// flagTransaction: an error before a command could be queued dooms the transaction.
+    func flagTransactionOnError() {
+        transaction?.refused = true
+    }
+}
