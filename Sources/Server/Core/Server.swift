@@ -56,6 +56,8 @@ public final class Server {
     var callEffects = CallEffects()
     /// The client whose command runs (Redis's server.current_client), nil between commands.
     unowned(unsafe) var currentClient: Client?
+    /// Client-side caching's tables (Tracking/).
+    let tracking = TrackingTables()
     /// Clients in MONITOR mode (ClientControls/).
     var monitors: [Client] = []
     /// CLIENT PAUSE state (ClientControls/).

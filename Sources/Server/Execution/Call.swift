@@ -40,13 +40,19 @@ extension Server {
             propagateCall(client)
         }
         if blocking.isActive { signalKeysReadied(by: command, client) }
+        if client.tracking.enabled && !client.tracking.broadcast && command.flags.contains(.readonly) {
+            rememberTrackedKeys(command, client)
+        }
         if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
             feedMonitors(client)
+        }
+        if executionDepth == 1 {
+            propagation.flush()
+            if !tracking.pendingForCurrentClient.isEmpty { sendPendingInvalidations(to: client) }
         }
         callEffects = outerEffects
         currentClient = outerClient
         executionDepth -= 1
-        if executionDepth == 0 { propagation.flush() }
     }
 
     private func propagateCall(_ client: Client) {

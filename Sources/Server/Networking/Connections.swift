@@ -123,6 +123,10 @@ extension Server {
                     client.withDatabase { $0.prefetch(next) }
                 }
                 processCommand(client)
+                // CLIENT CACHING applies to the next command only (but across a MULTI).
+                if client.tracking.caching && client.transaction == nil && !client.argIs(0, "client") {
+                    client.tracking.caching = false
+                }
                 client.parser.reset()
                 if client.blocked != nil {
                     queueWrite(client)
@@ -209,6 +213,7 @@ extension Server {
     /// Before-sleep: flush every client with pending replies and close the ones marked for it.
     func beforeSleep() {
         if !blocking.unblocked.isEmpty { processUnblockedClients() }
+        if tracking.broadcastPending { broadcastInvalidations() }
         if !pendingWrites.isEmpty {
             let batch = pendingWrites
             pendingWrites.removeAll(keepingCapacity: true)
@@ -231,6 +236,7 @@ extension Server {
         guard self.client(fd: client.fd) === client else { return }
         if client.blocked != nil { forgetBlockedClient(client) }
         discardTransaction(client)
+        if client.tracking.enabled { disableTracking(client) }
         loop.unwatch(client.fd)
         Socket.close(client.fd)
         clientsByFD[Int(client.fd)] = nil
