@@ -44,6 +44,9 @@ public final class ReplyBuffer {
     public var pendingBytes: Int { pending }
     /// RESP3 framing when true (after HELLO 3).
     public var resp3 = false
+    /// CLIENT REPLY OFF/SKIP: how many of the pending bytes are kept; what was appended after
+    /// them is dropped (`dropSilenced`). -1 when replies flow. Writes lower it (`consume`).
+    public var silencedFrom = -1
 
     public init() {
         tail = ReplyChunk(capacity: ReplyBuffer.chunkSize)
@@ -168,6 +171,7 @@ public final class ReplyBuffer {
     public func consume(_ count: Int) {
         var remaining = count
         pending -= count
+        if silencedFrom > 0 { silencedFrom = max(0, silencedFrom - count) }
         while remaining > 0 {
             switch pieces[0] {
             case .chunk(let chunk):
@@ -207,6 +211,7 @@ public final class ReplyBuffer {
     /// Drops everything queued (a client being closed, or CLIENT REPLY OFF semantics).
     public func discardAll() {
         pending = 0
+        if silencedFrom > 0 { silencedFrom = 0 }
         sharedSent = 0
         rewind()
     }

@@ -27,6 +27,8 @@ public final class Database {
     /// Called when a key is deleted because its TTL passed, lazily or by active expiry (after
     /// `keyChanged`): where the `expired` event and the propagated DEL attach.
     public var keyExpired: ((UnsafeRawBufferPointer) -> Void)?
+    /// CLIENT PAUSE: an expired key found by a lookup reads as missing but is not deleted.
+    public var expiryPaused = false
 
     public init(id: Int) { self.id = id }
 
@@ -63,7 +65,7 @@ public final class Database {
         guard let record = table.find(key, hash: hash) else { return nil }
         // Expired once the clock has passed the deadline, as Redis's keyIsExpired (now > when).
         if let when = KeyRecord.expireTime(record), when < now {
-            if !expireIfNeeded { return nil }
+            if !expireIfNeeded || expiryPaused { return nil }
             let name = [UInt8](key)
             expire(record, hash: hash)
             onExpire(name)
@@ -79,6 +81,7 @@ public final class Database {
         let hash = ByteHash.hash(key)
         guard let record = table.find(key, hash: hash) else { return nil }
         if let when = KeyRecord.expireTime(record), when < now {
+            if expiryPaused { return nil }
             expire(record, hash: hash)
             expiredCount &+= 1
             return nil

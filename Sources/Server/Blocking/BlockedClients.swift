@@ -37,6 +37,7 @@ extension Server {
         guard let state = client.blocked else { return }
         if let timer = state.timer { loop.timers.cancel(timer) }
         blocking.remove(client)
+        if client.controls.reply.rawValue != 0 { replyCommandCompleted(client) }
         blocking.unblocked.append(client)
         queueWrite(client)
     }

@@ -1,13 +1,150 @@
-// Placeholder until CLIENT PAUSE lands: never paused.
+import Reactor
+import Util
+
+// CLIENT PAUSE timeout [WRITE|ALL] and CLIENT UNPAUSE (networking.c's pauseClients,
+// unpauseClients and blockPostponeClient, Redis 7.0). While paused, processCommand postpones
+// a normal client's command (every command, or only those that may write or replicate): the
+// command stays unrun in the query buffer and the client waits, like a blocked one, until the
+// pause ends — by CLIENT UNPAUSE, a new CLIENT PAUSE that is less strict, or the timeout, a
+// timer on the loop's wheel. Postponed clients then run again in the order they were held.
+// Expiry is paused too: active expiry skips its cycle and a lazily found expired key reads as
+// missing without being deleted, so the dataset stays still.
 
 struct ClientPause {
-    var isActive: Bool { false }
+    /// Redis's pause_type, ordered by strictness.
+    enum Kind: Int, Comparable {
+        case off = 0, write, all
+        static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    var kind: Kind = .off
+    var timer: TimerID?
+    /// Postponed clients, in the order they were held (server.postponed_clients).
+    var postponed: [Client] = []
+
+    var isActive: Bool { kind != .off }
 }
 
 extension Server {
+    /// Commands with Redis's CMD_MAY_REPLICATE (COMMAND INFO does not show that flag).
+    static let mayReplicateCommands: Set<String> = ["eval", "evalsha", "fcall", "publish", "spublish", "pfcount"]
+
+    /// is_may_replicate_command: writes, may-replicate commands, and EXEC of a queue holding one.
+    func mayReplicate(_ command: Command, _ client: Client) -> Bool {
+        if command.isExec, let transaction = client.transaction {
+            return transaction.commands.contains { mayReplicate($0.command) }
+        }
+        return mayReplicate(command)
+    }
+
+    private func mayReplicate(_ command: Command) -> Bool {
+        command.flags.contains(.write) || Server.mayReplicateCommands.contains(command.fullName)
+    }
+
+    /// is_read_command: READONLY, or EXEC of a queue holding one.
+    func readsKeyspace(_ command: Command, _ client: Client) -> Bool {
+        if command.isExec, let transaction = client.transaction {
+            return transaction.commands.contains { $0.command.flags.contains(.readonly) }
+        }
+        return command.flags.contains(.readonly)
+    }
+
     /// Whether a paused server holds this command back (all commands, or writes only).
-    func shouldPostpone(_ command: Command, _ client: Client) -> Bool { false }
+    /// Monitors count as replicas, which are never paused.
+    func shouldPostpone(_ command: Command, _ client: Client) -> Bool {
+        if client.controls.isMonitor || client.isFake { return false }
+        return pause.kind == .all || mayReplicate(command, client)
+    }
 
     /// blockPostponeClient: the client waits, its command unrun, until the pause ends.
-    func postpone(_ client: Client) {}
+    func postpone(_ client: Client) {
+        client.controls.postponed = true
+        pause.postponed.append(client)
+    }
+
+    /// pauseClients: the new pause replaces the old one (type and end); clients held under a
+    /// stricter pause are let go to be looked at again.
+    func pauseClients(_ kind: ClientPause.Kind, until deadline: Int64) {
+        let old = pause.kind
+        if let timer = pause.timer { loop.timers.cancel(timer) }
+        pause.kind = kind
+        pause.timer = loop.timers.schedule(at: deadline) { [unowned self] in
+            self.pause.timer = nil
+            self.unpauseClients()
+        }
+        setExpiryPaused(true)
+        if kind < old { releasePostponedClients() }
+    }
+
+    /// unpauseClients: the pause ends and every postponed client runs its command again.
+    func unpauseClients() {
+        if let timer = pause.timer { loop.timers.cancel(timer) }
+        pause.timer = nil
+        pause.kind = .off
+        setExpiryPaused(false)
+        releasePostponedClients()
+    }
+
+    /// unblockPostponedClients: queued, in order, to reprocess their input in before-sleep.
+    private func releasePostponedClients() {
+        let held = pause.postponed
+        pause.postponed.removeAll()
+        for client in held where client.controls.postponed {
+            client.controls.postponed = false
+            blocking.unblocked.append(client)
+        }
+    }
+
+    /// A postponed client is going away.
+    func forgetPostponedClient(_ client: Client) {
+        guard client.controls.postponed else { return }
+        client.controls.postponed = false
+        pause.postponed.removeAll { $0 === client }
+    }
+
+    private func setExpiryPaused(_ paused: Bool) {
+        for db in databases { db.expiryPaused = paused }
+    }
+
+    /// CLIENT PAUSE timeout [WRITE|ALL]: the timeout in milliseconds.
+    static func clientPause(_ c: Client) {
+        guard c.argumentCount == 3 || c.argumentCount == 4 else {
+            c.error(ErrorText.subcommandSyntax(c.argString(1), container: "client"))
+            return
+        }
+        guard let timeout = parseInt64(c.arg(2)) else {
+            c.error(ErrorText.timeoutNotInteger)
+            return
+        }
+        if timeout < 0 {
+            c.error(ErrorText.timeoutNegative)
+            return
+        }
+        let server = c.server
+        if timeout > 0 && timeout > Int64.max - server.now {
+            c.error(ErrorText.timeoutOutOfRange)
+            return
+        }
+        var kind = ClientPause.Kind.all
+        if c.argumentCount == 4 {
+            if c.argIs(3, "write") {
+                kind = .write
+            } else if !c.argIs(3, "all") {
+                c.error(ErrorText.pauseMode)
+                return
+            }
+        }
+        // Redis's end is the wall clock plus the timeout (0: already over, the pause lasts until
+        // the next check); the wheel counts on the monotonic clock. Beyond a thousand years the
+        // deadline is capped, which is the same forever.
+        let deadline = EventLoop.monotonicMilliseconds() + min(timeout, 1 << 45)
+        server.pauseClients(kind, until: deadline)
+        c.reply.ok()
+    }
+
+    /// CLIENT UNPAUSE.
+    static func clientUnpause(_ c: Client) {
+        c.server.unpauseClients()
+        c.reply.ok()
+    }
 }

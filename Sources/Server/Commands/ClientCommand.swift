@@ -2,7 +2,8 @@ import RESP
 import Store
 import Util
 
-// CLIENT: identity (ID, SETNAME, GETNAME), introspection (LIST, INFO), KILL and NO-EVICT.
+// CLIENT: identity (ID, SETNAME, GETNAME), introspection (LIST, INFO), KILL and NO-EVICT; the
+// controls (PAUSE, UNPAUSE, REPLY) and MONITOR are in ClientControls/.
 
 enum ClientCommand {
     static let handlers: [String: CommandHandler] = [
@@ -10,6 +11,8 @@ enum ClientCommand {
         "client|setname": setname, "client|getname": getname, "client|list": list,
         "client|info": info, "client|kill": kill, "client|no-evict": noEvict,
         "client|unblock": Server.clientUnblock,
+        "client|pause": Server.clientPause, "client|unpause": Server.clientUnpause, "client|reply": reply,
+        "monitor": Server.monitor,
         "client|help": { ObjectCommand.replyHelp($0, HelpText.client) },
     ]
 
@@ -41,12 +44,11 @@ enum ClientCommand {
     static func list(_ c: Client) {
         var clients = c.server.allClients
         if c.argumentCount == 4 && c.argIs(2, "type") {
-            let type = c.argString(3).lowercased()
-            guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
-                c.error("ERR Unknown client type '\(c.argString(3))'")
+            guard let type = ClientType(name: c.arg(3)) else {
+                c.error(ErrorText.unknownClientType(c.argString(3)))
                 return
             }
-            clients = type == "normal" ? clients : []
+            clients = clients.filter { c.server.clientType($0) == type }
         } else if c.argumentCount > 3 && c.argIs(2, "id") {
             var ids: [Int64] = []
             for index in 3..<c.argumentCount {
@@ -66,45 +68,51 @@ enum ClientCommand {
         c.reply.verbatim(text)
     }
 
+    /// CLIENT KILL addr:port (old form: may kill the caller; OK or an error), or CLIENT KILL
+    /// with filters ID, TYPE, ADDR, LADDR, USER, SKIPME (the number killed). Options are read in
+    /// order, so the first bad one decides the error. Killed clients go at once; the caller, if
+    /// it matched, after its reply.
     static func kill(_ c: Client) {
-        var address: String? = nil
-        var localAddress: String? = nil
+        var address: [UInt8]? = nil
+        var localAddress: [UInt8]? = nil
         var id: Int64 = 0
-        var typeFilter: String? = nil
+        var type: ClientType? = nil
         var skipMe = true
         if c.argumentCount == 3 {
-            address = c.argString(2)
+            address = c.argBytes(2)
             skipMe = false
-        } else if c.argumentCount > 3 && c.argumentCount % 2 == 0 {
+        } else {
             var index = 2
             while index < c.argumentCount {
-                let value = c.argString(index + 1)
-                if c.argIs(index, "id") {
+                let hasValue = c.argumentCount > index + 1
+                if c.argIs(index, "id") && hasValue {
                     guard let parsed = parseInt64(c.arg(index + 1)), parsed >= 1 else {
-                        c.error("ERR client-id should be greater than 0")
+                        c.error(ErrorText.clientIDNotPositive)
                         return
                     }
                     id = parsed
-                } else if c.argIs(index, "type") {
-                    let type = value.lowercased()
-                    guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
-                        c.error("ERR Unknown client type '\(value)'")
+                } else if c.argIs(index, "type") && hasValue {
+                    guard let parsed = ClientType(name: c.arg(index + 1)) else {
+                        c.error(ErrorText.unknownClientType(c.argString(index + 1)))
                         return
                     }
-                    typeFilter = type
-                } else if c.argIs(index, "addr") {
-                    address = value
-                } else if c.argIs(index, "laddr") {
-                    localAddress = value
-                } else if c.argIs(index, "user") {
-                    if value != "default" {
-                        c.error("ERR No such user '\(value)'")
+                    type = parsed
+                } else if c.argIs(index, "addr") && hasValue {
+                    address = c.argBytes(index + 1)
+                } else if c.argIs(index, "laddr") && hasValue {
+                    localAddress = c.argBytes(index + 1)
+                } else if c.argIs(index, "user") && hasValue {
+                    // Only the default user exists, and every client is logged in as it.
+                    guard c.arg(index + 1).elementsEqual("default".utf8) else {
+                        c.error(ErrorText.noSuchUser(c.argString(index + 1)))
                         return
                     }
-                } else if c.argIs(index, "skipme") {
-                    if c.argIs(index + 1, "yes") { skipMe = true }
-                    else if c.argIs(index + 1, "no") { skipMe = false }
-                    else {
+                } else if c.argIs(index, "skipme") && hasValue {
+                    if c.argIs(index + 1, "yes") {
+                        skipMe = true
+                    } else if c.argIs(index + 1, "no") {
+                        skipMe = false
+                    } else {
                         c.error(ErrorText.syntax)
                         return
                     }
@@ -114,26 +122,30 @@ enum ClientCommand {
                 }
                 index += 2
             }
-        } else {
-            c.error(ErrorText.syntax)
-            return
         }
+        let server = c.server
         var killed = 0
         var closeSelf = false
-        for client in c.server.allClients {
-            if let address, client.peerAddress != address { continue }
-            if let localAddress, client.localAddress != localAddress { continue }
-            if let typeFilter, typeFilter != "normal" { continue }
+        for client in server.allClients {
+            if let address, !client.peerAddress.utf8.elementsEqual(address) { continue }
+            if let localAddress, !client.localAddress.utf8.elementsEqual(localAddress) { continue }
+            if let type, server.clientType(client) != type { continue }
             if id != 0 && client.id != id { continue }
             if client === c && skipMe { continue }
-            if client === c { closeSelf = true } else { c.server.closeClientAsync(client) }
+            if client === c {
+                closeSelf = true
+            } else {
+                client.flags.insert(.closeASAP)
+                server.closeClient(client)
+            }
             killed += 1
         }
         if c.argumentCount == 3 {
-            if killed == 0 { c.error("ERR No such client") } else { c.reply.ok() }
+            if killed == 0 { c.error(ErrorText.noSuchClient) } else { c.reply.ok() }
         } else {
             c.reply.integer(killed)
         }
+        // Flagged after the reply is queued, so the reply still goes out (CLIENT_CLOSE_AFTER_REPLY).
         if closeSelf { c.flags.insert(.closeAfterReply) }
     }
 
@@ -150,12 +162,42 @@ enum ClientCommand {
     }
 }
 
+/// getClientTypeByName / getClientType: what CLIENT KILL TYPE and CLIENT LIST TYPE filter by.
+enum ClientType {
+    case normal, master, replica, pubsub
+
+    init?(name: UnsafeRawBufferPointer) {
+        let lowered = String(decoding: name, as: UTF8.self).lowercased()
+        switch lowered {
+        case "normal": self = .normal
+        case "master": self = .master
+        case "replica", "slave": self = .replica
+        case "pubsub": self = .pubsub
+        default: return nil
+        }
+    }
+}
+
 extension Server {
-    /// One CLIENT LIST line, with Redis 7.0's fields in its order.
+    /// A monitor is a replica inside but shows as a normal client; no replicas or masters exist.
+    func clientType(_ client: Client) -> ClientType {
+        client.isSubscribed ? .pubsub : .normal
+    }
+
+    /// One CLIENT LIST line, with Redis 7.0's fields in its order (catClientInfoString).
     func describe(_ client: Client) -> String {
         var flags = ""
-        if client.blocked != nil { flags += "b" }
+        if client.controls.isMonitor { flags += "O" }
+        if client.isSubscribed { flags += "P" }
+        if client.transaction != nil { flags += "x" }
+        if client.blocked != nil || client.controls.postponed { flags += "b" }
+        if client.tracking.enabled { flags += "t" }
+        if client.tracking.brokenRedirect { flags += "R" }
+        if client.tracking.enabled && client.tracking.broadcast { flags += "B" }
+        if client.watchedKeyTouched { flags += "d" }
         if client.flags.contains(.closeAfterReply) { flags += "c" }
+        if blocking.unblocked.contains(where: { $0 === client }) { flags += "u" }
+        if client.flags.contains(.closeASAP) { flags += "A" }
         if client.flags.contains(.noEvict) { flags += "e" }
         if flags.isEmpty { flags = "N" }
         let queryBytes = client.query.readableCount
@@ -166,11 +208,13 @@ extension Server {
         let idle = (now - client.lastInteraction) / 1000
         let outputMemory = client.reply.pendingBytes
         let totalMemory = client.query.capacity + ReplyBuffer.chunkSize + outputMemory
+        let queued = client.transaction.map { $0.commands.count } ?? -1
+        let redirect = client.tracking.enabled ? client.tracking.redirect : -1
         return "id=\(client.id) addr=\(client.peerAddress) laddr=\(client.localAddress) fd=\(client.fd) "
             + "name=\(client.name.map { String(decoding: $0, as: UTF8.self) } ?? "") age=\(age) idle=\(idle) "
-            + "flags=\(flags) db=\(client.databaseIndex) sub=0 psub=0 ssub=0 multi=-1 qbuf=\(queryBytes) "
+            + "flags=\(flags) db=\(client.databaseIndex) sub=0 psub=0 ssub=0 multi=\(queued) qbuf=\(queryBytes) "
             + "qbuf-free=\(queryFree) argv-mem=0 multi-mem=0 rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
             + "omem=\(outputMemory) tot-mem=\(totalMemory) events=\(events) cmd=\(command) user=default "
-            + "redir=-1 resp=\(client.protocolVersion)"
+            + "redir=\(redirect) resp=\(client.protocolVersion)"
     }
 }

@@ -95,7 +95,7 @@ extension Server {
             add("maxclients", settings.maxClients)
             add("client_recent_max_input_buffer", 0)
             add("client_recent_max_output_buffer", 0)
-            add("blocked_clients", blocking.blockedCount)
+            add("blocked_clients", blocking.blockedCount + pause.postponed.count)
             add("tracking_clients", tracking.clientCount)
             add("clients_in_timeout_table", blocking.withTimeoutCount)
         case "memory":

@@ -22,7 +22,7 @@ extension Server {
         refreshClock()
         cronLoops += 1
         LRUClock.refresh(nowMilliseconds: now)
-        if activeExpireEnabled { activeExpireCycle() }
+        if activeExpireEnabled && !pause.isActive { activeExpireCycle() }
         activeDefragCron()
         closeTimedOutClients()
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)

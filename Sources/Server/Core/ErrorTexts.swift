@@ -21,6 +21,23 @@ enum ErrorText {
     static let discardWithoutMulti: StaticString = "ERR DISCARD without MULTI"
     static let nestedMulti: StaticString = "ERR MULTI calls can not be nested"
     static let watchInsideMulti: StaticString = "ERR WATCH inside MULTI is not allowed"
+    static let noSuchClient: StaticString = "ERR No such client"
+    static let clientIDNotPositive: StaticString = "ERR client-id should be greater than 0"
+    static let replicaKeyspace = "ERR Replica can't interact with the keyspace"
+    static let monitorDenyBlocking: StaticString = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+    static let pauseMode: StaticString = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+    static let timeoutNotInteger: StaticString = "ERR timeout is not an integer or out of range"
+    static let timeoutNegative: StaticString = "ERR timeout is negative"
+    static let timeoutOutOfRange: StaticString = "ERR timeout is out of range"
+
+    static func unknownClientType(_ name: String) -> String { "ERR Unknown client type '\(name)'" }
+
+    static func noSuchUser(_ name: String) -> String { "ERR No such user '\(name)'" }
+
+    /// addReplySubcommandSyntaxError.
+    static func subcommandSyntax(_ subcommand: String, container: String) -> String {
+        "ERR unknown subcommand or wrong number of arguments for '\(truncated(subcommand))'. Try \(container.uppercased()) HELP."
+    }
 
     static func onlySubscribeCommands(_ fullName: String) -> String {
         "ERR Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"

@@ -11,6 +11,7 @@ extension Server {
     func processCommand(_ client: Client) {
         if tracking.isActive { limitTrackingTable() }
         guard let found = commandTable.lookupForDispatch(client.arg(0)) else {
+            client.lastCommand = nil
             rejectUnknownCommand(client)
             return
         }
@@ -21,6 +22,7 @@ extension Server {
     private func processCommand(_ base: Command, _ client: Client) {
         if base.isContainer && client.argumentCount >= 2 {
             guard let sub = subcommand(of: base, client.arg(1)) else {
+                client.lastCommand = nil
                 reject(client, nil, ErrorText.unknownSubcommand(client.argString(1), container: client.argString(0)))
                 return
             }
@@ -33,6 +35,7 @@ extension Server {
 
     @inline(__always)
     private func check(_ command: Command, _ client: Client) {
+        client.lastCommand = command
         guard command.acceptsArgumentCount(client.argumentCount), command.handler != nil else {
             reject(client, command, ErrorText.wrongArity(command.fullName))
             return
@@ -52,6 +55,12 @@ extension Server {
         }
         if client.isInRESP2SubscribedMode && !command.allowedWhenSubscribed {
             reject(client, command, ErrorText.onlySubscribeCommands(command.fullName))
+            return
+        }
+        // A monitor is flagged as a replica, and replicas may not touch the keyspace.
+        if !monitors.isEmpty && client.controls.isMonitor
+            && (mayReplicate(command, client) || readsKeyspace(command, client)) {
+            reject(client, command, ErrorText.replicaKeyspace)
             return
         }
         if pause.isActive && shouldPostpone(command, client) {

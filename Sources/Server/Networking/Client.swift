@@ -62,6 +62,8 @@ public final class Client {
     var watchedKeyTouched = false
     /// CLIENT TRACKING settings (Tracking/).
     var tracking = ClientTracking()
+    /// MONITOR, CLIENT REPLY and CLIENT PAUSE state (ClientControls/).
+    var controls = ClientControlState()
     /// False until AUTH succeeds when the default user has a password (`requirepass`).
     public var authenticated: Bool {
         didSet { parser.limits.unauthenticated = !authenticated }

@@ -110,9 +110,10 @@ extension Server {
     /// Parses and runs every complete command in the client's buffer.
     func processInput(_ client: Client) {
         // A blocked client's input waits until it is unblocked (processUnblockedClients).
-        if client.blocked != nil { return }
+        if client.blocked != nil || client.controls.postponed { return }
         let query = client.query
         while !client.flags.contains(.closeAfterReply) && !client.flags.contains(.closeASAP) {
+            let commandStart = client.parser.commandStart ?? query.readIndex
             switch client.parser.parse(query) {
             case .command:
                 client.loadArguments()
@@ -123,11 +124,19 @@ extension Server {
                     client.withDatabase { $0.prefetch(next) }
                 }
                 processCommand(client)
+                if client.controls.postponed {
+                    // CLIENT PAUSE: the command is parsed again when the client is let go.
+                    query.readIndex = commandStart
+                    client.parser.reset()
+                    queueWrite(client)
+                    return
+                }
                 // CLIENT CACHING applies to the next command only (but across a MULTI).
                 if client.tracking.caching && client.transaction == nil && !client.argIs(0, "client") {
                     client.tracking.caching = false
                 }
                 client.parser.reset()
+                if client.controls.reply.rawValue != 0 && client.blocked == nil { replyCommandCompleted(client) }
                 if client.blocked != nil {
                     queueWrite(client)
                     return
@@ -173,6 +182,7 @@ extension Server {
     @discardableResult
     func writeReplies(_ client: Client) -> Bool {
         let reply = client.reply
+        reply.dropSilenced()
         while !reply.isEmpty {
             let result: IOResult
             if let region = reply.singleRegion {
@@ -235,6 +245,8 @@ extension Server {
     func closeClient(_ client: Client) {
         guard self.client(fd: client.fd) === client else { return }
         if client.blocked != nil { forgetBlockedClient(client) }
+        forgetPostponedClient(client)
+        stopMonitoring(client)
         discardTransaction(client)
         if client.tracking.enabled { disableTracking(client) }
         loop.unwatch(client.fd)

@@ -14,7 +14,7 @@ enum InvalidatedKeys {
 }
 
 extension Server {
-    func sendInvalidation(to client: Client, keys: InvalidatedKeys) {
+    func appendInvalidation(to client: Client, keys: InvalidatedKeys) {
         var target = client
         var redirected = false
         if client.tracking.redirect != 0 {
