@@ -5,8 +5,7 @@ import Util
 // unpauseClients and blockPostponeClient, Redis 7.0). While paused, processCommand postpones
 // a normal client's command (every command, or only those that may write or replicate): the
 // command stays unrun in the query buffer and the client waits, like a blocked one, until the
-// pause ends — by CLIENT UNPAUSE, a new CLIENT PAUSE that is less strict, or the timeout, a
-// timer on the loop's wheel. Postponed clients then run again in the order they were held.
+// pause ends — by CLIENT UNPAUSE or the timeout, a timer on the loop's wheel. Postponed clients then run again in the order they were held.
 // Expiry is paused too: active expiry skips its cycle and a lazily found expired key reads as
 // missing without being deleted, so the dataset stays still.
 
@@ -18,6 +17,8 @@ struct ClientPause {
     }
 
     var kind: Kind = .off
+    /// When the pause ends (monotonic ms), and the timer that ends it.
+    var end: Int64 = 0
     var timer: TimerID?
     /// Postponed clients, in the order they were held (server.postponed_clients).
     var postponed: [Client] = []
@@ -62,18 +63,19 @@ extension Server {
         pause.postponed.append(client)
     }
 
-    /// pauseClients: the new pause replaces the old one (type and end); clients held under a
-    /// stricter pause are let go to be looked at again.
+    /// pauseClients (7.0.15): a pause over a pause keeps the stricter type and the later end.
+    /// Clients already held stay held until the pause ends.
     func pauseClients(_ kind: ClientPause.Kind, until deadline: Int64) {
-        let old = pause.kind
-        if let timer = pause.timer { loop.timers.cancel(timer) }
-        pause.kind = kind
-        pause.timer = loop.timers.schedule(at: deadline) { [unowned self] in
-            self.pause.timer = nil
-            self.unpauseClients()
+        if kind > pause.kind { pause.kind = kind }
+        if pause.timer == nil || deadline > pause.end {
+            if let timer = pause.timer { loop.timers.cancel(timer) }
+            pause.end = deadline
+            pause.timer = loop.timers.schedule(at: deadline) { [unowned self] in
+                self.pause.timer = nil
+                self.unpauseClients()
+            }
         }
         setExpiryPaused(true)
-        if kind < old { releasePostponedClients() }
     }
 
     /// unpauseClients: the pause ends and every postponed client runs its command again.
@@ -121,10 +123,6 @@ extension Server {
             return
         }
         let server = c.server
-        if timeout > 0 && timeout > Int64.max - server.now {
-            c.error(ErrorText.timeoutOutOfRange)
-            return
-        }
         var kind = ClientPause.Kind.all
         if c.argumentCount == 4 {
             if c.argIs(3, "write") {
@@ -134,10 +132,11 @@ extension Server {
                 return
             }
         }
-        // Redis's end is the wall clock plus the timeout (0: already over, the pause lasts until
-        // the next check); the wheel counts on the monotonic clock. Beyond a thousand years the
-        // deadline is capped, which is the same forever.
-        let deadline = EventLoop.monotonicMilliseconds() + min(timeout, 1 << 45)
+        // Redis's end is the wall clock plus the timeout, wrapping like C's signed sum, and an
+        // end in the past (0, or a sum that wrapped) is already over. The wheel counts on the
+        // monotonic clock; beyond a thousand years the deadline is capped, the same forever.
+        let wrapped = server.now &+ timeout < server.now
+        let deadline = EventLoop.monotonicMilliseconds() + (wrapped ? 0 : min(timeout, 1 << 45))
         server.pauseClients(kind, until: deadline)
         c.reply.ok()
     }

@@ -47,13 +47,17 @@ enum ConnectionCommands {
             }
             version = parsed
         }
-        var credentials: (user: [UInt8], password: [UInt8])? = nil
-        var newName: [UInt8]? = nil
+        // Options take effect as they are read, as in Redis 7.0: a later bad option leaves an
+        // earlier AUTH or SETNAME done.
         var index = next
         while index < c.argumentCount {
             let more = c.argumentCount - 1 - index
             if c.argIs(index, "auth") && more >= 2 {
-                credentials = (c.argBytes(index + 1), c.argBytes(index + 2))
+                guard c.server.authenticate(user: c.argBytes(index + 1), password: c.argBytes(index + 2)) else {
+                    c.error("WRONGPASS invalid username-password pair or user is disabled.")
+                    return
+                }
+                c.authenticated = true
                 index += 2
             } else if c.argIs(index, "setname") && more >= 1 {
                 let name = c.argBytes(index + 1)
@@ -61,7 +65,7 @@ enum ConnectionCommands {
                     c.error(ClientCommand.invalidNameError)
                     return
                 }
-                newName = name
+                c.name = name.isEmpty ? nil : name
                 index += 1
             } else {
                 c.error("ERR Syntax error in HELLO option '\(c.argString(index))'")
@@ -69,18 +73,10 @@ enum ConnectionCommands {
             }
             index += 1
         }
-        if let credentials {
-            guard c.server.authenticate(user: credentials.user, password: credentials.password) else {
-                c.error("WRONGPASS invalid username-password pair or user is disabled.")
-                return
-            }
-            c.authenticated = true
-        }
         if !c.authenticated {
             c.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
             return
         }
-        if let newName { c.name = newName.isEmpty ? nil : newName }
         if version != 0 { c.reply.resp3 = version == 3 }
         c.reply.mapHeader(7)
         c.reply.bulk("server" as StaticString)

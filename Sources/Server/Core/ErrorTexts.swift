@@ -28,7 +28,6 @@ enum ErrorText {
     static let pauseMode: StaticString = "ERR CLIENT PAUSE mode must be WRITE or ALL"
     static let timeoutNotInteger: StaticString = "ERR timeout is not an integer or out of range"
     static let timeoutNegative: StaticString = "ERR timeout is negative"
-    static let timeoutOutOfRange: StaticString = "ERR timeout is out of range"
 
     static func unknownClientType(_ name: String) -> String { "ERR Unknown client type '\(name)'" }
 

@@ -19,6 +19,8 @@ extension Client {
     /// queueMultiCommand: the running command, arguments copied, at the end of the queue.
     func queueInTransaction(_ command: Command) {
         guard let transaction else { return }
+        // Redis stores nothing for a transaction that is already doomed (CLIENT LIST multi=).
+        if transaction.refused || watchedKeyTouched { return }
         var bytes: [UInt8] = []
         var ends: [Int] = []
         ends.reserveCapacity(argumentCount)
