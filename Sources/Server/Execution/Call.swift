@@ -24,8 +24,8 @@ extension Server {
         let dirtyBefore = dirty
         let outerEffects = callEffects
         callEffects = []
-        let outerClient = currentClient
-        currentClient = client
+        let outerClient = currentClientRef
+        currentClientRef = Unmanaged.passUnretained(client)
         executionDepth += 1
         client.lastCommand = command
         client.commandFailed = false
@@ -53,7 +53,7 @@ extension Server {
             if !tracking.pendingForCurrentClient.isEmpty { sendPendingInvalidations(to: client) }
         }
         callEffects = outerEffects
-        currentClient = outerClient
+        currentClientRef = outerClient
         executionDepth -= 1
     }
 
