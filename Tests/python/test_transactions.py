@@ -79,7 +79,8 @@ def test_queued_and_exec_reply_types(apus, redis, proto):
                   "MULTI")
         queued = run(c, "GET s", "INCR s", "INCRBYFLOAT s 0.5", "GET missing", "LRANGE l 0 -1",
                      "LRANGE nolist 0 -1", "HGETALL h", "HGETALL nohash", "ZSCORE z m", "ZSCORE z nom",
-                     "ZRANGE z 0 -1 WITHSCORES", "ZPOPMIN z", "SMEMBERS noset", "SPOP set 5", "PING", "ECHO x",
+                     "ZRANGE z 0 -1 WITHSCORES", "ZINCRBY z 1 n", "ZMSCORE z m nom n", "ZPOPMIN z",
+                     "SMEMBERS noset", "SMEMBERS set", "SPOP set 5", "CONFIG GET maxmemory-policy", "PING", "ECHO x",
                      "TYPE l", "EXISTS s l nokey", "HMGET h f nof", "LPOS l zz", "LPOS l b",
                      "SET k v GET", "SET k w GET", "TTL s", "SET k v NX", "STRLEN k", "SISMEMBER set x",
                      "HGET h nof", "DBSIZE")
