@@ -51,7 +51,7 @@ extension Server {
 
     func client(fd: Int32) -> Client? {
         let index = Int(fd)
-        return index < clientsByFD.count ? clientsByFD[index] : nil
+        return index >= 0 && index < clientsByFD.count ? clientsByFD[index] : nil
     }
 
     /// Every connected client, in connection order (CLIENT LIST).
@@ -173,7 +173,8 @@ extension Server {
 
     @inline(__always)
     func queueWrite(_ client: Client) {
-        if client.reply.isEmpty || client.flags.contains(.pendingWrite) { return }
+        // A fake client (no socket) keeps its replies for whoever runs it.
+        if client.reply.isEmpty || !client.flags.isDisjoint(with: [.pendingWrite, .fake]) { return }
         client.flags.insert(.pendingWrite)
         pendingWrites.append(client)
     }
