@@ -27,7 +27,6 @@ extension Server {
         let outerClient = currentClientRef
         currentClientRef = Unmanaged.passUnretained(client)
         executionDepth += 1
-        client.lastCommand = command
         client.commandFailed = false
         let start = apus_monotonic_us()
         command.handler.unsafelyUnwrapped(client)

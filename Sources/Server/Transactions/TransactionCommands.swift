@@ -60,7 +60,6 @@ enum TransactionCommands {
         server.unwatchAll(c)
         let execArguments = c.argumentSpans
         let execCommand = c.lastCommand
-        c.transaction = nil  // the queued commands run outside MULTI
         c.reply.arrayHeader(transaction.commands.count)
         for queued in transaction.commands {
             queued.bytes.withUnsafeBytes { all in
@@ -75,6 +74,8 @@ enum TransactionCommands {
                 server.call(queued.command, c)
             }
         }
+        // Redis keeps CLIENT_MULTI while the queue runs (CLIENT LIST inside EXEC shows x, multi=n).
+        c.transaction = nil
         c.loadArguments(execArguments)
         c.lastCommand = execCommand
         c.denyBlocking = denied
