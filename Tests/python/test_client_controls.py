@@ -576,3 +576,23 @@ def test_killed_postponed_client_leaves_nothing_behind(apus, redis):
         s.run(s.ctl, "CLIENT", "UNPAUSE")
         s.run(s.ctl, "EXISTS", "k")
     assert both(apus, redis, scenario)[-3:] == [0, b"+OK\r\n", b":0\r\n"]
+
+
+def test_write_after_a_pause_inside_exec_over_an_expired_key(apus):
+    """Apus only: redis-server 7.0.15 aborts here (dbAdd finds the expired key it kept). The
+    rest of the transaction runs with expiry as usual, so INCR starts from a deleted key."""
+    a = RespClient(port=apus.port, timeout=10)
+    try:
+        a.command("FLUSHALL")
+        a.command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        a.command("SET", "e", "5", "PX", "1")
+        a.command("DEBUG", "SLEEP", "0.01")          # expired, and not looked at since
+        assert a.pipeline([("MULTI",), ("CLIENT", "PAUSE", "100000", "WRITE"), ("INCR", "e"), ("EXEC",)])[-1] \
+            == b"*2\r\n+OK\r\n:1\r\n"
+        assert a.command("CLIENT", "UNPAUSE") == b"+OK\r\n"
+        assert a.command("DBSIZE") == b":1\r\n"
+        assert a.command("GET", "e") == b"$1\r\n1\r\n"
+    finally:
+        a.command("CLIENT", "UNPAUSE")
+        a.command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        a.close()

@@ -75,7 +75,16 @@ extension Server {
                 self.unpauseClients()
             }
         }
-        setExpiryPaused(true)
+        // Inside EXEC the rest of the transaction still runs, and its writes must see expired
+        // keys deleted as usual (a write over an expired key that stayed would add it twice):
+        // lookups keep expiring until the transaction is over.
+        if executionDepth > 1 {
+            loop.timers.schedule(after: 0) { [unowned self] in
+                if self.pause.isActive { self.setExpiryPaused(true) }
+            }
+        } else {
+            setExpiryPaused(true)
+        }
     }
 
     /// unpauseClients: the pause ends and every postponed client runs its command again.
