@@ -123,6 +123,7 @@ extension Server {
                     client.withDatabase { $0.prefetch(next) }
                 }
                 processCommand(client)
+                enforceOutputBufferLimits(client)
                 client.parser.reset()
                 if client.blocked != nil {
                     queueWrite(client)
@@ -231,6 +232,7 @@ extension Server {
         guard self.client(fd: client.fd) === client else { return }
         if client.blocked != nil { forgetBlockedClient(client) }
         discardTransaction(client)
+        unsubscribeEverything(client)
         loop.unwatch(client.fd)
         Socket.close(client.fd)
         clientsByFD[Int(client.fd)] = nil

@@ -1,0 +1,126 @@
+import Config
+import RESP
+
+// client-output-buffer-limit (networking.c: checkClientOutputBufferLimits and
+// closeClientOnOutputBufferLimitReached). Each client class has a hard limit (reached: close)
+// and a soft limit with a duration (exceeded continuously for more than that many seconds:
+// close). A client that stops reading would otherwise make the server buffer without bound,
+// which is what a slow pub/sub subscriber does. The check runs after output is appended (each
+// command's reply, each delivered message); below the smallest configured limit it is a single
+// comparison, so with the default limits a normal client never gets past it.
+
+/// The classes of getClientType, for limits and CLIENT LIST/KILL TYPE.
+enum ClientClass {
+    case normal
+    case replica
+    case pubsub
+
+    var name: String {
+        switch self {
+        case .normal: return "normal"
+        case .replica: return "slave"
+        case .pubsub: return "pubsub"
+        }
+    }
+}
+
+struct OutputBufferLimit {
+    var hard = 0
+    var soft = 0
+    var softSeconds: Int64 = 0
+}
+
+struct OutputBufferLimits {
+    var normal = OutputBufferLimit()
+    var replica = OutputBufferLimit()
+    var pubsub = OutputBufferLimit()
+    /// The smallest non-zero limit of any class; Int.max when every limit is 0.
+    private(set) var gate = Int.max
+
+    init() {}
+
+    init(config: ConfigStore) {
+        for row in config.clientOutputBufferLimits() {
+            let limit = OutputBufferLimit(hard: Int(clamping: row.hard), soft: Int(clamping: row.soft),
+                                          softSeconds: row.softSeconds)
+            switch row.clientClass {
+            case "normal": normal = limit
+            case "slave": replica = limit
+            case "pubsub": pubsub = limit
+            default: continue
+            }
+        }
+        for limit in [normal, replica, pubsub] {
+            for bytes in [limit.hard, limit.soft] where bytes > 0 { gate = min(gate, bytes) }
+        }
+    }
+
+    func limit(for clientClass: ClientClass) -> OutputBufferLimit {
+        switch clientClass {
+        case .normal: return normal
+        case .replica: return replica
+        case .pubsub: return pubsub
+        }
+    }
+}
+
+extension Client {
+    /// getClientType. Replicas and masters do not exist yet; MONITOR clients count as normal,
+    /// as in Redis.
+    var clientClass: ClientClass { isPubSubClient ? .pubsub : .normal }
+}
+
+extension Server {
+    /// Re-reads client-output-buffer-limit (start-up and CONFIG SET).
+    func reloadOutputBufferLimits() {
+        outputBufferLimits = OutputBufferLimits(config: config)
+    }
+
+    /// After output was appended to `client` from outside its own command (a delivered
+    /// message): check its limit and queue it for writing.
+    @inline(__always)
+    func afterRepliesAppended(_ client: Client) {
+        enforceOutputBufferLimits(client)
+        queueWrite(client)
+    }
+
+    /// The cheap test in front of the limit check. A client whose soft limit was seen reached
+    /// stays checked until a check finds it below again, so "continuously" means what it says.
+    @inline(__always)
+    func enforceOutputBufferLimits(_ client: Client) {
+        if client.reply.pendingBytes >= outputBufferLimits.gate || client.outputLimitSoftSince != 0 {
+            closeIfOverOutputBufferLimit(client)
+        }
+    }
+
+    /// closeClientOnOutputBufferLimitReached(c, async=1).
+    @inline(never)
+    func closeIfOverOutputBufferLimit(_ client: Client) {
+        if client.isFake || client.flags.contains(.closeASAP) { return }
+        let used = client.reply.pendingBytes
+        if used == 0 { return }
+        guard outputBufferLimitReached(client, used: used) else { return }
+        logger.warning("Client \(describe(client)) scheduled to be closed ASAP for overcoming of output buffer limits.")
+        closeClientAsync(client)
+    }
+
+    /// checkClientOutputBufferLimits: the hard limit at once, the soft one only after it has
+    /// held for more than its seconds (server.unixtime granularity, as Redis).
+    private func outputBufferLimitReached(_ client: Client, used: Int) -> Bool {
+        let limit = outputBufferLimits.limit(for: client.clientClass)
+        let hard = limit.hard > 0 && used >= limit.hard
+        var soft = limit.soft > 0 && used >= limit.soft
+        if soft {
+            let seconds = now / 1000
+            if client.outputLimitSoftSince == 0 {
+                client.outputLimitSoftSince = seconds
+                soft = false
+            } else if seconds - client.outputLimitSoftSince <= limit.softSeconds {
+                soft = false
+            }
+        } else {
+            client.outputLimitSoftSince = 0
+        }
+        return hard || soft
+    }
+}

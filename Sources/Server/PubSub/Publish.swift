@@ -1,0 +1,62 @@
+import Util
+
+// Delivery (pubsubPublishMessage): the message goes to every subscriber of the channel in
+// subscription order, then, for non-shard channels, to the subscribers of every pattern that
+// matches it (Redis's stringmatchlen, case-sensitive). Each subscriber's copy is encoded straight
+// into its reply buffer, its output buffer limit is checked, and it is queued for writing.
+
+extension Server {
+    /// PUBLISH's delivery, also used by keyspace notifications; returns how many received it.
+    func publish(channel: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer) -> Int {
+        var receivers = 0
+        if let list = pubsub.channels.findValue(channel) {
+            receivers += deliver(to: list, .channel, channel: channel, message: message)
+        }
+        for list in pubsub.patternLists {
+            receivers += list.name.withUnsafeBytes { pattern in
+                guard globMatch(pattern: pattern, string: channel, noCase: false) else { return 0 }
+                return deliver(to: list, pattern: pattern, channel: channel, message: message)
+            }
+        }
+        return receivers
+    }
+
+    /// SPUBLISH's delivery: shard channels ignore patterns.
+    func publishToShard(channel: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer) -> Int {
+        guard let list = pubsub.shardChannels.findValue(channel) else { return 0 }
+        return deliver(to: list, .shardChannel, channel: channel, message: message)
+    }
+
+    private func deliver(to list: SubscriberList, _ kind: SubscriptionKind, channel: UnsafeRawBufferPointer,
+                         message: UnsafeRawBufferPointer) -> Int {
+        // Delivery never changes subscriptions (an over-limit client is closed later), so the
+        // list stays as it is while it is walked.
+        for subscriber in list.clients {
+            subscriber._withUnsafeGuaranteedRef { client in
+                guard client.acceptsReplies else { return }
+                client.reply.pubsubMessage(kind.messageWord, channel: channel, message: message)
+                afterRepliesAppended(client)
+            }
+        }
+        return list.clients.count
+    }
+
+    private func deliver(to list: SubscriberList, pattern: UnsafeRawBufferPointer, channel: UnsafeRawBufferPointer,
+                         message: UnsafeRawBufferPointer) -> Int {
+        for subscriber in list.clients {
+            subscriber._withUnsafeGuaranteedRef { client in
+                guard client.acceptsReplies else { return }
+                client.reply.pubsubPatternMessage(pattern: pattern, channel: channel, message: message)
+                afterRepliesAppended(client)
+            }
+        }
+        return list.clients.count
+    }
+}
+
+extension Client {
+    /// prepareClientToWrite: a client on its way out gets no more output (it still counts as a
+    /// receiver, as in Redis).
+    @inline(__always)
+    var acceptsReplies: Bool { !flags.contains(.closeASAP) && !flags.contains(.closeAfterReply) }
+}
