@@ -25,6 +25,7 @@ extension Server {
         if activeExpireEnabled { activeExpireCycle() }
         activeDefragCron()
         closeTimedOutClients()
+        checkOutputBufferLimitsFromCron()
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)
         stats.inputSamples.record(value: stats.netInputBytes, nowMilliseconds: now)
         stats.outputSamples.record(value: stats.netOutputBytes, nowMilliseconds: now)

@@ -36,6 +36,8 @@ struct OutputBufferLimits {
     var pubsub = OutputBufferLimit()
     /// The smallest non-zero limit of any class; Int.max when every limit is 0.
     private(set) var gate = Int.max
+    /// Where the cron's walk over the clients stopped (an index into clientsByFD).
+    var cronCursor = 0
 
     init() {}
 
@@ -93,15 +95,46 @@ extension Server {
         }
     }
 
-    /// closeClientOnOutputBufferLimitReached(c, async=1).
+    /// closeClientOnOutputBufferLimitReached: asynchronously after output was appended (the
+    /// client may be the one running a command), at once from the cron. Returns true if closed.
     @inline(never)
-    func closeIfOverOutputBufferLimit(_ client: Client) {
-        if client.isFake || client.flags.contains(.closeASAP) { return }
+    @discardableResult
+    func closeIfOverOutputBufferLimit(_ client: Client, async: Bool = true) -> Bool {
+        if client.isFake || client.flags.contains(.closeASAP) { return false }
         let used = client.reply.pendingBytes
-        if used == 0 { return }
-        guard outputBufferLimitReached(client, used: used) else { return }
-        logger.warning("Client \(describe(client)) scheduled to be closed ASAP for overcoming of output buffer limits.")
-        closeClientAsync(client)
+        // Redis checks only output that overflowed the client's 16 KiB static buffer onto its
+        // reply list (reply_bytes != 0); smaller output neither closes nor resets the soft clock.
+        if used <= ReplyBuffer.chunkSize { return false }
+        guard outputBufferLimitReached(client, used: used) else { return false }
+        if async {
+            logger.warning("Client \(describe(client)) scheduled to be closed ASAP for overcoming of output buffer limits.")
+            closeClientAsync(client)
+        } else {
+            let description = describe(client)
+            closeClient(client)
+            logger.warning("Client \(description) closed for overcoming of output buffer limits.")
+        }
+        return true
+    }
+
+    /// clientsCron's share: a soft limit must close a client that gets no further output, so
+    /// each cron tick checks the next clientCount/hz clients (at least 5), reaching every client
+    /// about once a second.
+    func checkOutputBufferLimitsFromCron() {
+        if clientCount == 0 || outputBufferLimits.gate == .max { return }
+        var budget = max(5, clientCount / max(1, settings.hz))
+        var index = outputBufferLimits.cronCursor
+        var visited = 0
+        while budget > 0 && visited < clientsByFD.count {
+            if index >= clientsByFD.count { index = 0 }
+            if let client = clientsByFD[index] {
+                budget -= 1
+                if client.reply.pendingBytes > ReplyBuffer.chunkSize { closeIfOverOutputBufferLimit(client, async: false) }
+            }
+            index += 1
+            visited += 1
+        }
+        outputBufferLimits.cronCursor = index
     }
 
     /// checkClientOutputBufferLimits: the hard limit at once, the soft one only after it has
