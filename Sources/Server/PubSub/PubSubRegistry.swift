@@ -1,3 +1,4 @@
+import RESP
 import Store
 
 // The server's side of pub/sub (server.pubsub_channels, pubsub_patterns, pubsubshard_channels):
@@ -22,6 +23,8 @@ final class PubSubRegistry {
     /// The patterns again, as an array: PUBLISH tries every one against the channel, and walking
     /// an array beats walking hash buckets. Subscription order (Redis walks its dict's order).
     private(set) var patternLists: [SubscriberList] = []
+    /// Where a message for several subscribers is encoded once (Publish.swift); RESP2 framing.
+    let scratch = ReplyBuffer()
 
     func table(_ kind: SubscriptionKind) -> Dict<SubscriberList> {
         switch kind {
