@@ -352,6 +352,29 @@ def test_disconnect_while_subscribed(apus, redis, proto):
     run_both(apus, redis, proto, scenario)
 
 
+def test_subscribers_are_exempt_from_idle_timeout(apus, redis, proto):
+    def scenario(s):
+        idle, sub = s.connect(), s.connect()
+        send_read(sub, ["SUBSCRIBE", "quiet"], 1)
+        s.ctl.command("CONFIG", "SET", "timeout", "1")
+        try:
+            # The idle normal client goes once the cron sees it idle for more than 1 s (the control
+            # client keeps talking meanwhile)...
+            closed = False
+            deadline = time.time() + 5
+            while not closed and time.time() < deadline:
+                s.ctl.command("PING")
+                closed = idle.is_closed(timeout=0.1)
+            out = [closed]
+            # ...the equally idle subscriber stays.
+            out.append(s.ctl.command("PUBLISH", "quiet", "still here"))
+            out.append(sub.read_reply())
+        finally:
+            s.ctl.command("CONFIG", "SET", "timeout", "0")
+        return out
+    run_both(apus, redis, proto, scenario)
+
+
 # ===========================================================================
 # redis-py's PubSub object, unchanged, against Apus (and Redis for reference)
 # ===========================================================================

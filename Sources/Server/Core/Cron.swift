@@ -56,8 +56,10 @@ extension Server {
     private func closeTimedOutClients() {
         guard settings.timeoutSeconds > 0 else { return }
         let limit = Int64(settings.timeoutSeconds) * 1000
-        // Blocked clients wait on their own timeout, as in Redis (clientsCronHandleTimeout).
-        for client in clientsByFD.compactMap({ $0 }) where client.blocked == nil && now - client.lastInteraction > limit {
+        // Blocked clients wait on their own timeout, and subscribers only listen, as in Redis
+        // (clientsCronHandleTimeout).
+        for client in clientsByFD.compactMap({ $0 }) where client.blocked == nil && !client.isPubSubClient
+            && now - client.lastInteraction > limit {
             logger.info("Closing idle client")
             closeClient(client)
         }
