@@ -26,9 +26,12 @@ struct SubscriptionSet {
         return true
     }
 
-    mutating func removeAll() {
+    /// Empties the set; returns what it held, in order.
+    mutating func removeAll() -> [[UInt8]] {
+        let all = names
         names.removeAll()
         members.removeAll()
+        return all
     }
 }
 
@@ -39,14 +42,6 @@ struct ClientSubscriptions {
     /// All three counts together, stored so the per-command subscribed-mode test is one load
     /// (Redis's CLIENT_PUBSUB flag, which is set exactly while this is non-zero).
     private(set) var total = 0
-
-    func names(_ kind: SubscriptionKind) -> [[UInt8]] {
-        switch kind {
-        case .channel: return channels.names
-        case .pattern: return patterns.names
-        case .shardChannel: return shardChannels.names
-        }
-    }
 
     mutating func insert(_ kind: SubscriptionKind, _ name: [UInt8]) -> Bool {
         let added: Bool
@@ -67,6 +62,18 @@ struct ClientSubscriptions {
         case .shardChannel: removed = shardChannels.remove(name)
         }
         if removed { total -= 1 }
+        return removed
+    }
+
+    /// Drops every name of `kind` at once (one by one would shift the order array each time).
+    mutating func removeAll(_ kind: SubscriptionKind) -> [[UInt8]] {
+        let removed: [[UInt8]]
+        switch kind {
+        case .channel: removed = channels.removeAll()
+        case .pattern: removed = patterns.removeAll()
+        case .shardChannel: removed = shardChannels.removeAll()
+        }
+        total -= removed.count
         return removed
     }
 

@@ -29,10 +29,19 @@ extension Server {
     /// nothing to unsubscribe from, the client still gets one confirmation with a null name.
     @discardableResult
     func unsubscribeAll(_ client: Client, _ kind: SubscriptionKind, notify: Bool) -> Int {
-        let names = client.subscriptions.names(kind)
-        for name in names { unsubscribe(client, kind, name, notify: notify) }
+        let names = client.subscriptions.removeAll(kind)
+        // Each confirmation reports the count as it is after that name is dropped.
+        let countAfterAll = client.subscriptions.confirmationCount(kind)
+        for (index, name) in names.enumerated() {
+            pubsub.remove(client, kind, name)
+            if notify {
+                name.withUnsafeBytes {
+                    client.reply.pubsubConfirmation(kind.unsubscribeWord, $0, count: countAfterAll + names.count - index - 1)
+                }
+            }
+        }
         if notify && names.isEmpty {
-            client.reply.pubsubConfirmation(kind.unsubscribeWord, nil, count: client.subscriptions.confirmationCount(kind))
+            client.reply.pubsubConfirmation(kind.unsubscribeWord, nil, count: countAfterAll)
         }
         return names.count
     }
