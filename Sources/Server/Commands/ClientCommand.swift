@@ -169,8 +169,9 @@ extension Server {
         let totalMemory = client.query.capacity + ReplyBuffer.chunkSize + outputMemory
         return "id=\(client.id) addr=\(client.peerAddress) laddr=\(client.localAddress) fd=\(client.fd) "
             + "name=\(client.name.map { String(decoding: $0, as: UTF8.self) } ?? "") age=\(age) idle=\(idle) "
-            + "flags=\(flags) db=\(client.databaseIndex) sub=\(client.subscriptions.channels.count) psub=\(client.subscriptions.patterns.count) "
-            + "ssub=\(client.subscriptions.shardChannels.count) multi=-1 qbuf=\(queryBytes) "
+            + "flags=\(flags) db=\(client.databaseIndex) sub=\(client.subscriptions.channels.count) "
+            + "psub=\(client.subscriptions.patterns.count) ssub=\(client.subscriptions.shardChannels.count) "
+            + "multi=-1 qbuf=\(queryBytes) "
             + "qbuf-free=\(queryFree) argv-mem=0 multi-mem=0 rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
             + "omem=\(outputMemory) tot-mem=\(totalMemory) events=\(events) cmd=\(command) user=default "
             + "redir=-1 resp=\(client.protocolVersion)"
