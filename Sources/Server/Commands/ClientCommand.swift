@@ -154,7 +154,7 @@ extension Server {
     /// One CLIENT LIST line, with Redis 7.0's fields in its order.
     func describe(_ client: Client) -> String {
         var flags = ""
-        if client.isPubSubClient { flags += "P" }
+        if client.isSubscribed { flags += "P" }
         if client.blocked != nil { flags += "b" }
         if client.flags.contains(.closeAfterReply) { flags += "c" }
         if client.flags.contains(.noEvict) { flags += "e" }

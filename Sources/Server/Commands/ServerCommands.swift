@@ -70,10 +70,8 @@ enum ServerCommands {
 
     static func flushall(_ c: Client) {
         guard flushModeIsValid(c) else { return }
-        for db in c.server.databases {
-            c.server.databaseWillFlush(db)
-            c.server.dirty += Int64(db.removeAll())
-        }
+        c.server.databaseWillFlush(nil)
+        for db in c.server.databases { c.server.dirty += Int64(db.removeAll()) }
         c.server.dirty += 1
         c.reply.ok()
     }

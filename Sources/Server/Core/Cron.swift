@@ -26,6 +26,8 @@ extension Server {
         activeDefragCron()
         closeTimedOutClients()
         checkOutputBufferLimitsFromCron()
+        // Also here, so a CONFIG SET of tracking-table-max-keys applies on an idle server.
+        if tracking.isActive { limitTrackingTable() }
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)
         stats.inputSamples.record(value: stats.netInputBytes, nowMilliseconds: now)
         stats.outputSamples.record(value: stats.netOutputBytes, nowMilliseconds: now)
@@ -58,7 +60,7 @@ extension Server {
         let limit = Int64(settings.timeoutSeconds) * 1000
         // Blocked clients wait on their own timeout, and subscribers only listen, as in Redis
         // (clientsCronHandleTimeout).
-        for client in clientsByFD.compactMap({ $0 }) where client.blocked == nil && !client.isPubSubClient
+        for client in clientsByFD.compactMap({ $0 }) where client.blocked == nil && !client.isSubscribed
             && now - client.lastInteraction > limit {
             logger.info("Closing idle client")
             closeClient(client)

@@ -8,12 +8,14 @@ import RESP
 // unit, flushed to the propagation stream when it returns.
 
 /// What the running command declared about its own propagation (Redis's CLIENT_PREVENT_PROP and
-/// rewritten argv). Saved and restored around nested calls.
-struct CallEffects {
-    /// The command as it propagates instead of its own arguments (rewriteClientCommandVector).
-    var rewritten: [UInt8]?
+/// rewritten argv). A plain bit set, saved and restored around nested calls at no cost; the
+/// rewritten command's bytes wait in the propagation stream.
+struct CallEffects: OptionSet {
+    let rawValue: UInt8
+    /// The command propagates as `PropagationStream.rewrite` instead of its arguments.
+    static let rewritten = CallEffects(rawValue: 1 << 0)
     /// preventCommandPropagation: the command propagated its effects itself.
-    var preventPropagation = false
+    static let preventPropagation = CallEffects(rawValue: 1 << 1)
 }
 
 extension Server {
@@ -21,9 +23,9 @@ extension Server {
     func call(_ command: Command, _ client: Client) {
         let dirtyBefore = dirty
         let outerEffects = callEffects
-        callEffects = CallEffects()
-        let outerClient = currentClient
-        currentClient = client
+        callEffects = []
+        let outerClient = currentClientRef
+        currentClientRef = Unmanaged.passUnretained(client)
         executionDepth += 1
         client.lastCommand = command
         client.commandFailed = false
@@ -36,22 +38,28 @@ extension Server {
         if client.commandFailed { command.stats.failedCalls += 1 }
         stats.commandsProcessed += 1
         // EXEC is never propagated itself: its commands were, as they ran.
-        if dirty != dirtyBefore && !callEffects.preventPropagation && !command.isExec && propagation.isConsumed {
+        if dirty != dirtyBefore && !callEffects.contains(.preventPropagation) && !command.isExec && propagation.isConsumed {
             propagateCall(client)
         }
         if blocking.isActive { signalKeysReadied(by: command, client) }
+        if client.tracking.enabled && !client.tracking.broadcast && command.flags.contains(.readonly) {
+            rememberTrackedKeys(command, client)
+        }
         if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
             feedMonitors(client)
         }
+        if executionDepth == 1 {
+            propagation.flush()
+            if !tracking.pendingForCurrentClient.isEmpty { sendPendingInvalidations(to: client) }
+        }
         callEffects = outerEffects
-        currentClient = outerClient
+        currentClientRef = outerClient
         executionDepth -= 1
-        if executionDepth == 0 { propagation.flush() }
     }
 
     private func propagateCall(_ client: Client) {
-        if let rewritten = callEffects.rewritten {
-            propagation.append(db: client.databaseIndex, encoded: rewritten)
+        if callEffects.contains(.rewritten) {
+            propagation.appendRewrite(db: client.databaseIndex)
             return
         }
         propagation.append(db: client.databaseIndex, count: client.argumentCount) { arguments in
@@ -60,12 +68,19 @@ extension Server {
     }
 
     /// Runs `body` as one execution unit outside any command (serving a blocked client, active
-    /// expiry, eviction): what it propagates is flushed when it ends.
-    func withExecutionUnit<R>(atomic: Bool = true, _ body: () -> R) -> R {
+    /// expiry, eviction): what it propagates is flushed when it ends. `client` is the one it acts
+    /// for (a served blocked client), whose own invalidations then follow its reply.
+    func withExecutionUnit<R>(for client: Client? = nil, atomic: Bool = true, _ body: () -> R) -> R {
+        let outerClient = currentClientRef
+        if let client { currentClientRef = Unmanaged.passUnretained(client) }
         executionDepth += 1
         let result = body()
         executionDepth -= 1
-        if executionDepth == 0 { propagation.flush(atomic: atomic) }
+        if executionDepth == 0 {
+            propagation.flush(atomic: atomic)
+            if let client, !tracking.pendingForCurrentClient.isEmpty { sendPendingInvalidations(to: client) }
+        }
+        currentClientRef = outerClient
         return result
     }
 }

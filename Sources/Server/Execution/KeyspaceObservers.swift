@@ -15,20 +15,25 @@ extension Server {
         }
     }
 
-    /// signalModifiedKey's effects.
-    func keyModified(_ db: Database, _ key: UnsafeRawBufferPointer) {
+    /// signalModifiedKey's effects. `byClient` false: a change no client made (expiry), which a
+    /// BCAST NOLOOP client must still hear about.
+    func keyModified(_ db: Database, _ key: UnsafeRawBufferPointer, byClient: Bool = true) {
         if watches.isActive { touchWatchedKey(db, key) }
+        if !tracking.keys.isEmpty || !tracking.prefixes.isEmpty {
+            invalidateTrackedKey(key, broadcast: true, changedBy: byClient ? currentClient : nil)
+        }
     }
 
     /// Turns the change hook on while something listens to it.
     func updateKeyObservation() {
-        let observed = watches.isActive
+        let observed = watches.isActive || tracking.isActive || !tracking.keys.isEmpty
         if databases.first?.observesKeyChanges == observed { return }
         for db in databases { db.observesKeyChanges = observed }
     }
 
     /// deleteExpiredKeyAndPropagate, after the deletion (counted by the caller).
     func keyExpired(_ db: Database, _ key: UnsafeRawBufferPointer) {
+        if db.observesKeyChanges { keyModified(db, key, byClient: false) }
         notifyKeyspaceEvent(KeyspaceEventFlags.expired, "expired", key: key, db: db.id)
         propagation.append(db: db.id, count: 2) { arguments in
             arguments.append(config.bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL")
@@ -36,9 +41,10 @@ extension Server {
         }
     }
 
-    /// signalFlushedDb: before `db` is emptied by FLUSHDB/FLUSHALL.
-    func databaseWillFlush(_ db: Database) {
-        touchAllWatchedKeys(in: db, replacedWith: nil)
+    /// signalFlushedDb: before `db` (nil: every database) is emptied by FLUSHDB/FLUSHALL.
+    func databaseWillFlush(_ db: Database?) {
+        for emptied in db.map({ [$0] }) ?? databases { touchAllWatchedKeys(in: emptied, replacedWith: nil) }
+        invalidateTrackingOnFlush()
     }
 
     /// Before SWAPDB exchanges two databases' contents.

@@ -64,6 +64,8 @@ public final class Client {
     var subscriptions = ClientSubscriptions()
     /// Seconds (Unix) since the output has been over its soft limit, 0 if it is not (OutputBufferLimits.swift).
     var outputLimitSoftSince: Int64 = 0
+    /// CLIENT TRACKING settings (Tracking/).
+    var tracking = ClientTracking()
     /// False until AUTH succeeds when the default user has a password (`requirepass`).
     public var authenticated: Bool {
         didSet { parser.limits.unauthenticated = !authenticated }

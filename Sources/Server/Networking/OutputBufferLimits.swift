@@ -69,7 +69,7 @@ struct OutputBufferLimits {
 extension Client {
     /// getClientType. Replicas and masters do not exist yet; MONITOR clients count as normal,
     /// as in Redis.
-    var clientClass: ClientClass { isPubSubClient ? .pubsub : .normal }
+    var clientClass: ClientClass { isSubscribed ? .pubsub : .normal }
 }
 
 extension Server {

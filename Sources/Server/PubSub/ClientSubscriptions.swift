@@ -90,5 +90,5 @@ extension Client {
 
     /// Redis's CLIENT_PUBSUB: subscribed to anything, in either protocol.
     @inline(__always)
-    var isPubSubClient: Bool { subscriptions.total != 0 }
+    var isSubscribed: Bool { subscriptions.total != 0 }
 }
