@@ -46,8 +46,9 @@ extension Server {
         for subscriber in list.clients {
             subscriber._withUnsafeGuaranteedRef { client in
                 guard client.acceptsReplies else { return }
+                let wasEmpty = client.reply.isEmpty
                 client.reply.pubsubMessage(kind.messageWord, channel: channel, message: message)
-                afterRepliesAppended(client)
+                afterDelivery(client, wasEmpty: wasEmpty)
             }
         }
         return list.clients.count
@@ -64,8 +65,9 @@ extension Server {
         for subscriber in list.clients {
             subscriber._withUnsafeGuaranteedRef { client in
                 guard client.acceptsReplies else { return }
+                let wasEmpty = client.reply.isEmpty
                 client.reply.pubsubPatternMessage(pattern: pattern, channel: channel, message: message)
-                afterRepliesAppended(client)
+                afterDelivery(client, wasEmpty: wasEmpty)
             }
         }
         return list.clients.count
@@ -78,16 +80,27 @@ extension Server {
             subscriber._withUnsafeGuaranteedRef { client in
                 guard client.acceptsReplies else { return }
                 let reply = client.reply
+                let wasEmpty = reply.isEmpty
                 if reply.resp3 {
                     reply.append(byte: UInt8(ascii: ">"))
                     reply.append(afterType)
                 } else {
                     reply.append(frame)
                 }
-                afterRepliesAppended(client)
+                afterDelivery(client, wasEmpty: wasEmpty)
             }
         }
         return list.clients.count
+    }
+
+    /// A client that already had output pending is either queued for this loop's writes or
+    /// waiting for its socket to drain (EPOLLOUT armed), so only one that had none is queued —
+    /// as Redis's prepareClientToWrite. A stalled subscriber then costs no futile write per
+    /// message.
+    @inline(__always)
+    private func afterDelivery(_ client: Client, wasEmpty: Bool) {
+        enforceOutputBufferLimits(client)
+        if wasEmpty { queueWrite(client) }
     }
 
     /// Whether a frame with `payload` bytes of names and message stays within the scratch
