@@ -6,8 +6,9 @@ import RESP
 // and a soft limit with a duration (exceeded continuously for more than that many seconds:
 // close). A client that stops reading would otherwise make the server buffer without bound,
 // which is what a slow pub/sub subscriber does. The check runs after output is appended (each
-// command's reply, each delivered message); below the smallest configured limit it is a single
-// comparison, so with the default limits a normal client never gets past it.
+// command's reply, each delivered message or invalidation) and from the clients cron; below the
+// smallest configured limit it is a single comparison, so with the default limits a normal
+// client never gets past it.
 
 /// The classes of getClientType, for limits and CLIENT LIST/KILL TYPE.
 enum ClientClass {
@@ -78,8 +79,8 @@ extension Server {
         outputBufferLimits = OutputBufferLimits(config: config)
     }
 
-    /// After output was appended to `client` from outside its own command (a delivered
-    /// message): check its limit and queue it for writing.
+    /// After output was appended to `client` from outside its own command (a tracking
+    /// invalidation; PUBLISH has its own variant): check its limit and queue it for writing.
     @inline(__always)
     func afterRepliesAppended(_ client: Client) {
         enforceOutputBufferLimits(client)
