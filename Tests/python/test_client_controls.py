@@ -596,3 +596,38 @@ def test_write_after_a_pause_inside_exec_over_an_expired_key(apus):
         a.command("CLIENT", "UNPAUSE")
         a.command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
         a.close()
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_reply_off_lets_pubsub_pushes_through(apus, redis, proto):
+    def scenario(s):
+        a, b = s.connect(proto), s.connect()
+        s.send(a, "CLIENT", "REPLY", "OFF")
+        s.send(a, "SUBSCRIBE", "ch")
+        s.read(a)                                  # the confirmation is a push
+        s.run(b, "PUBLISH", "ch", "hello")
+        s.read(a)                                  # and so is the message
+        s.send(a, "PING")                          # silenced (RESP2: its subscribed-mode reply)
+        s.send(a, "CLIENT", "REPLY", "ON")         # RESP2: refused in subscribed mode, silently
+        s.send(a, "UNSUBSCRIBE")
+        s.read(a)
+        s.run(a, "CLIENT", "REPLY", "ON")
+        s.run(a, "PING")
+    both(apus, redis, scenario)
+
+
+def test_pubsub_clients_in_list_and_kill(apus, redis):
+    def scenario(s):
+        a, b = s.connect(), s.connect(3)
+        s.run(a, "SUBSCRIBE", "ch")
+        s.run(b, "PSUBSCRIBE", "p*")
+        s.log.append(client_line(s, a))            # flags=P sub=1
+        s.log.append(client_line(s, b))            # flags=P psub=1
+        s.log.append(s.ctl.command("CLIENT", "LIST", "TYPE", "pubsub").count(b"flags=P"))
+        s.log.append(s.ctl.command("CLIENT", "LIST", "TYPE", "normal").count(b"flags=P"))
+        s.run(s.ctl, "CLIENT", "KILL", "TYPE", "pubsub")
+        s.log.append(a.is_closed())
+        s.log.append(b.is_closed())
+        s.run(s.ctl, "CLIENT", "KILL", "TYPE", "pubsub")
+    log = both(apus, redis, scenario)
+    assert log[-6:] == [2, 0, b":2\r\n", True, True, b":0\r\n"]

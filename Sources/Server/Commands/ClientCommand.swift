@@ -44,11 +44,11 @@ enum ClientCommand {
     static func list(_ c: Client) {
         var clients = c.server.allClients
         if c.argumentCount == 4 && c.argIs(2, "type") {
-            guard let type = ClientType(name: c.arg(3)) else {
+            guard let type = ClientTypeFilter(name: c.arg(3)) else {
                 c.error(ErrorText.unknownClientType(c.argString(3)))
                 return
             }
-            clients = clients.filter { c.server.clientType($0) == type }
+            clients = clients.filter { type.matches($0) }
         } else if c.argumentCount > 3 && c.argIs(2, "id") {
             var ids: [Int64] = []
             for index in 3..<c.argumentCount {
@@ -76,7 +76,7 @@ enum ClientCommand {
         var address: [UInt8]? = nil
         var localAddress: [UInt8]? = nil
         var id: Int64 = 0
-        var type: ClientType? = nil
+        var type: ClientTypeFilter? = nil
         var skipMe = true
         if c.argumentCount == 3 {
             address = c.argBytes(2)
@@ -92,7 +92,7 @@ enum ClientCommand {
                     }
                     id = parsed
                 } else if c.argIs(index, "type") && hasValue {
-                    guard let parsed = ClientType(name: c.arg(index + 1)) else {
+                    guard let parsed = ClientTypeFilter(name: c.arg(index + 1)) else {
                         c.error(ErrorText.unknownClientType(c.argString(index + 1)))
                         return
                     }
@@ -129,7 +129,7 @@ enum ClientCommand {
         for client in server.allClients {
             if let address, !client.peerAddress.utf8.elementsEqual(address) { continue }
             if let localAddress, !client.localAddress.utf8.elementsEqual(localAddress) { continue }
-            if let type, server.clientType(client) != type { continue }
+            if let type, !type.matches(client) { continue }
             if id != 0 && client.id != id { continue }
             if client === c && skipMe { continue }
             if client === c {
@@ -162,13 +162,12 @@ enum ClientCommand {
     }
 }
 
-/// getClientTypeByName / getClientType: what CLIENT KILL TYPE and CLIENT LIST TYPE filter by.
-enum ClientType {
+/// getClientTypeByName: what CLIENT KILL TYPE and CLIENT LIST TYPE filter by (no master exists).
+enum ClientTypeFilter {
     case normal, master, replica, pubsub
 
     init?(name: UnsafeRawBufferPointer) {
-        let lowered = String(decoding: name, as: UTF8.self).lowercased()
-        switch lowered {
+        switch String(decoding: name, as: UTF8.self).lowercased() {
         case "normal": self = .normal
         case "master": self = .master
         case "replica", "slave": self = .replica
@@ -176,14 +175,18 @@ enum ClientType {
         default: return nil
         }
     }
+
+    func matches(_ client: Client) -> Bool {
+        switch self {
+        case .normal: return client.clientClass == .normal
+        case .master: return false
+        case .replica: return client.clientClass == .replica
+        case .pubsub: return client.clientClass == .pubsub
+        }
+    }
 }
 
 extension Server {
-    /// A monitor is a replica inside but shows as a normal client; no replicas or masters exist.
-    func clientType(_ client: Client) -> ClientType {
-        client.isSubscribed ? .pubsub : .normal
-    }
-
     /// One CLIENT LIST line, with Redis 7.0's fields in its order (catClientInfoString).
     func describe(_ client: Client) -> String {
         var flags = ""
@@ -212,7 +215,9 @@ extension Server {
         let redirect = client.tracking.enabled ? client.tracking.redirect : -1
         return "id=\(client.id) addr=\(client.peerAddress) laddr=\(client.localAddress) fd=\(client.fd) "
             + "name=\(client.name.map { String(decoding: $0, as: UTF8.self) } ?? "") age=\(age) idle=\(idle) "
-            + "flags=\(flags) db=\(client.databaseIndex) sub=0 psub=0 ssub=0 multi=\(queued) qbuf=\(queryBytes) "
+            + "flags=\(flags) db=\(client.databaseIndex) sub=\(client.subscriptions.channels.count) "
+            + "psub=\(client.subscriptions.patterns.count) ssub=\(client.subscriptions.shardChannels.count) "
+            + "multi=\(queued) qbuf=\(queryBytes) "
             + "qbuf-free=\(queryFree) argv-mem=0 multi-mem=0 rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
             + "omem=\(outputMemory) tot-mem=\(totalMemory) events=\(events) cmd=\(command) user=default "
             + "redir=\(redirect) resp=\(client.protocolVersion)"

@@ -101,6 +101,7 @@ enum ConnectionCommands {
 
     static func reset(_ c: Client) {
         c.server.discardTransaction(c)
+        c.server.unsubscribeEverything(c)
         if c.tracking.enabled { c.server.disableTracking(c) }
         c.server.resetClientControls(c)
         c.select(0)

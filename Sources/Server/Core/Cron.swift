@@ -25,6 +25,7 @@ extension Server {
         if activeExpireEnabled && !pause.isActive { activeExpireCycle() }
         activeDefragCron()
         closeTimedOutClients()
+        checkOutputBufferLimitsFromCron()
         // Also here, so a CONFIG SET of tracking-table-max-keys applies on an idle server.
         if tracking.isActive { limitTrackingTable() }
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)
@@ -57,10 +58,10 @@ extension Server {
     private func closeTimedOutClients() {
         guard settings.timeoutSeconds > 0 else { return }
         let limit = Int64(settings.timeoutSeconds) * 1000
-        // Blocked (and postponed) clients wait on their own timeout, and monitors count as
-        // replicas, which never time out, as in Redis (clientsCronHandleTimeout).
+        // Blocked (and postponed) clients wait on their own timeout, subscribers only listen, and
+        // monitors count as replicas, which never time out, as in Redis (clientsCronHandleTimeout).
         for client in clientsByFD.compactMap({ $0 }) where client.blocked == nil && !client.controls.postponed
-            && !client.controls.isMonitor && now - client.lastInteraction > limit {
+            && !client.isSubscribed && !client.controls.isMonitor && now - client.lastInteraction > limit {
             logger.info("Closing idle client")
             closeClient(client)
         }

@@ -21,6 +21,7 @@ enum ErrorText {
     static let discardWithoutMulti: StaticString = "ERR DISCARD without MULTI"
     static let nestedMulti: StaticString = "ERR MULTI calls can not be nested"
     static let watchInsideMulti: StaticString = "ERR WATCH inside MULTI is not allowed"
+    static let ssubscribeDenyBlocking: StaticString = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"
     static let noSuchClient: StaticString = "ERR No such client"
     static let clientIDNotPositive: StaticString = "ERR client-id should be greater than 0"
     static let replicaKeyspace = "ERR Replica can't interact with the keyspace"
@@ -32,11 +33,6 @@ enum ErrorText {
     static func unknownClientType(_ name: String) -> String { "ERR Unknown client type '\(name)'" }
 
     static func noSuchUser(_ name: String) -> String { "ERR No such user '\(name)'" }
-
-    /// addReplySubcommandSyntaxError.
-    static func subcommandSyntax(_ subcommand: String, container: String) -> String {
-        "ERR unknown subcommand or wrong number of arguments for '\(truncated(subcommand))'. Try \(container.uppercased()) HELP."
-    }
 
     static func onlySubscribeCommands(_ fullName: String) -> String {
         "ERR Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
@@ -52,6 +48,11 @@ enum ErrorText {
 
     static func unknownSubcommand(_ subcommand: String, container: String) -> String {
         "ERR unknown subcommand '\(truncated(subcommand))'. Try \(container.uppercased()) HELP."
+    }
+
+    /// addReplySubcommandSyntaxError: the subcommand as sent, the container uppercased.
+    static func subcommandSyntax(_ subcommand: String, container: String) -> String {
+        "ERR unknown subcommand or wrong number of arguments for '\(truncated(subcommand))'. Try \(container.uppercased()) HELP."
     }
 
     /// Redis formats user text with "%.128s".

@@ -131,6 +131,7 @@ extension Server {
                     queueWrite(client)
                     return
                 }
+                enforceOutputBufferLimits(client)
                 // CLIENT CACHING applies to the next command only (but across a MULTI).
                 if client.tracking.caching && client.transaction == nil && !client.argIs(0, "client") {
                     client.tracking.caching = false
@@ -249,6 +250,7 @@ extension Server {
         forgetPostponedClient(client)
         stopMonitoring(client)
         discardTransaction(client)
+        unsubscribeEverything(client)
         if client.tracking.enabled { disableTracking(client) }
         loop.unwatch(client.fd)
         Socket.close(client.fd)
