@@ -631,3 +631,17 @@ def test_pubsub_clients_in_list_and_kill(apus, redis):
         s.run(s.ctl, "CLIENT", "KILL", "TYPE", "pubsub")
     log = both(apus, redis, scenario)
     assert log[-6:] == [2, 0, b":2\r\n", True, True, b":0\r\n"]
+
+
+def test_silenced_replies_never_count_against_the_output_limit(apus, redis):
+    def scenario(s):
+        a = s.connect()
+        s.run(a, "SET", "big", "x" * 70000)
+        s.run(s.ctl, "CONFIG", "SET", "client-output-buffer-limit", "normal 1000 0 0")
+        try:
+            s.send(a, "CLIENT", "REPLY", "OFF")
+            s.send(a, "GET", "big")
+            s.run(a, "CLIENT", "REPLY", "ON")      # still connected
+        finally:
+            s.ctl.command("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
+    assert both(apus, redis, scenario)[-1] == b"+OK\r\n"

@@ -131,13 +131,14 @@ extension Server {
                     queueWrite(client)
                     return
                 }
+                // CLIENT REPLY OFF/SKIP cut first: dropped bytes never count against a limit.
+                if client.controls.reply.rawValue != 0 && client.blocked == nil { replyCommandCompleted(client) }
                 enforceOutputBufferLimits(client)
                 // CLIENT CACHING applies to the next command only (but across a MULTI).
                 if client.tracking.caching && client.transaction == nil && !client.argIs(0, "client") {
                     client.tracking.caching = false
                 }
                 client.parser.reset()
-                if client.controls.reply.rawValue != 0 && client.blocked == nil { replyCommandCompleted(client) }
                 if client.blocked != nil {
                     queueWrite(client)
                     return
