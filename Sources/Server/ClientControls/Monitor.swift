@@ -39,8 +39,10 @@ extension Server {
         }
         line.append(contentsOf: "\r\n".utf8)
         for monitor in monitors {
+            // Under CLIENT REPLY OFF the line is not even queued, as addReply refuses it.
+            if monitor.reply.isSilenced { continue }
             monitor.reply.append(line)
-            queueWrite(monitor)
+            afterRepliesAppended(monitor)
         }
     }
 
