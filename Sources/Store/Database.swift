@@ -15,6 +15,8 @@ public final class Database {
     public var expiryCursor = 0
     /// Running average TTL of sampled keys, for INFO keyspace's avg_ttl.
     public var averageTTL: Int64 = 0
+    /// CLIENT PAUSE: an expired key found by a lookup reads as missing but is not deleted.
+    public var expiryPaused = false
 
     /// Called after every change this type makes to a key (stored, overwritten, deleted,
     /// expired, renamed, TTL set or cleared) with that key: where WATCH, client tracking and
@@ -27,8 +29,6 @@ public final class Database {
     /// Called (instead of `keyChanged`) when a key is deleted because its TTL passed, lazily or by
     /// active expiry: where the `expired` event, the propagated DEL and the change signal attach.
     public var keyExpired: ((UnsafeRawBufferPointer) -> Void)?
-    /// CLIENT PAUSE: an expired key found by a lookup reads as missing but is not deleted.
-    public var expiryPaused = false
 
     public init(id: Int) { self.id = id }
 
