@@ -5,9 +5,10 @@ import Util
 // unpauseClients and blockPostponeClient, Redis 7.0). While paused, processCommand postpones
 // a normal client's command (every command, or only those that may write or replicate): the
 // command stays unrun in the query buffer and the client waits, like a blocked one, until the
-// pause ends — by CLIENT UNPAUSE or the timeout, a timer on the loop's wheel. Postponed clients then run again in the order they were held.
-// Expiry is paused too: active expiry skips its cycle and a lazily found expired key reads as
-// missing without being deleted, so the dataset stays still.
+// pause ends — by CLIENT UNPAUSE or the timeout, a timer on the loop's wheel. Postponed clients
+// then run again in the order they were held. Expiry is paused too: active expiry skips its
+// cycle and a lazily found expired key reads as missing without being deleted, so the dataset
+// stays still.
 
 struct ClientPause {
     /// Redis's pause_type, ordered by strictness.
