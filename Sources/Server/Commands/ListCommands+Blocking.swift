@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 
@@ -27,15 +28,17 @@ extension ListCommands {
             let key = c.arg(index)
             guard let object = c.lookupWrite(key) else { continue }
             if c.wrongType(object, .list) { return }
+            // Served at once: propagated as the non-blocking pop.
             if count != -1 {
-                popWithKey(c, key, object, head: head, count: count)
+                let popped = popWithKey(c, key, object, head: head, count: count)
+                propagateAsPop(c, key, head: head, count: popped)
                 return
             }
             c.reply.arrayHeader(2)
             c.reply.bulk(key)
             c.reply.bulk(ListType.quicklist(object).pop(fromHead: head)!)
-            c.server.dirty += 1
-            deleteIfEmpty(c, key, object)
+            elementsRemoved(c, key, object, head: head, count: 1)
+            propagateAsPop(c, key, head: head, count: nil)
             return
         }
         if c.denyBlocking {
@@ -61,6 +64,12 @@ extension ListCommands {
         if c.wrongType(source, .list) { return }
         if source != nil {
             move(c, fromHead: fromHead, toHead: toHead)
+            // As LMOVE with the sides as given, or RPOPLPUSH.
+            let rpoplpush = c.argumentCount == 4
+            c.propagateAs(count: rpoplpush ? 3 : 5) { arguments in
+                arguments.append(rpoplpush ? "RPOPLPUSH" : "LMOVE")
+                for index in 1..<(rpoplpush ? 3 : 5) { arguments.append(c.arg(index)) }
+            }
             return
         }
         if c.denyBlocking {
@@ -69,5 +78,18 @@ extension ListCommands {
         }
         c.server.block(c, keyIndexes: [1], operation: .listMove(fromHead: fromHead, toHead: toHead, destination: c.argBytes(2)),
                        timeout: timeout)
+    }
+}
+
+extension ListCommands {
+    /// A served BLMOVE or BRPOPLPUSH propagates as LMOVE (sides spelled LEFT/RIGHT) or RPOPLPUSH.
+    static func moveArguments(_ arguments: inout PropagatedArguments, source: UnsafeRawBufferPointer,
+                              destination: UnsafeRawBufferPointer, fromHead: Bool, toHead: Bool, rpoplpush: Bool) {
+        arguments.append(rpoplpush ? "RPOPLPUSH" : "LMOVE")
+        arguments.append(source)
+        arguments.append(destination)
+        if rpoplpush { return }
+        arguments.append(fromHead ? "LEFT" : "RIGHT")
+        arguments.append(toHead ? "LEFT" : "RIGHT")
     }
 }

@@ -45,7 +45,7 @@ enum ServerCommands {
         if first != second {
             c.server.databasesWillSwap(c.server.databases[Int(first)], c.server.databases[Int(second)])
             c.server.databases[Int(first)].swapContents(with: c.server.databases[Int(second)])
-            c.server.dirty += 1
+            c.markDirty()
         }
         c.reply.ok()
     }
@@ -63,7 +63,7 @@ enum ServerCommands {
     static func flushdb(_ c: Client) {
         guard flushModeIsValid(c) else { return }
         c.server.databaseWillFlush(c.db)
-        c.server.dirty += Int64(c.db.removeAll())
+        c.markDirty(Int64(c.db.removeAll()))
         c.reply.ok()
     }
 
@@ -71,9 +71,9 @@ enum ServerCommands {
         guard flushModeIsValid(c) else { return }
         for db in c.server.databases {
             c.server.databaseWillFlush(db)
-            c.server.dirty += Int64(db.removeAll())
+            c.markDirty(Int64(db.removeAll()))
         }
-        c.server.dirty += 1
+        c.markDirty()
         c.reply.ok()
     }
 

@@ -36,3 +36,33 @@ extension Client {
         }
     }
 }
+
+extension Server {
+    /// The `new` event (n) comes from dbAdd, which is the Database's to call: its hook is set
+    /// only while the class is enabled, so creating a key costs one test otherwise. Called
+    /// whenever the settings are (re)loaded.
+    func updateNewKeyNotification() {
+        let enabled = settings.notifyKeyspaceEvents & KeyspaceEventFlags.new != 0
+        for db in databases {
+            if enabled == (db.keyAdded != nil) { continue }
+            db.keyAdded = enabled ? { [unowned self, unowned db] key in
+                self.notifyKeyspaceEvent(KeyspaceEventFlags.new, "new", key: key, db: db.id)
+            } : nil
+        }
+    }
+
+    /// The `evicted` event (e), for the maxmemory eviction that does not exist yet: Redis's
+    /// performEvictions deletes the key, then notifies, then propagates the deletion.
+    func keyEvicted(_ db: Database, _ key: UnsafeRawBufferPointer) {
+        notifyKeyspaceEvent(KeyspaceEventFlags.evicted, "evicted", key: key, db: db.id)
+    }
+}
+
+extension Client {
+    /// The `keymiss` event (m) of a read lookup that found nothing (lookupKey without
+    /// LOOKUP_NONOTIFY or LOOKUP_WRITE).
+    @inline(__always)
+    func notifyKeyMiss(_ key: UnsafeRawBufferPointer) {
+        notify(KeyspaceEventFlags.keyMiss, "keymiss", key)
+    }
+}
