@@ -73,7 +73,7 @@ enum CommandCommand {
         }
     }
 
-    /// COMMAND GETKEYS for commands with fixed key positions.
+    /// COMMAND GETKEYS.
     static func getkeys(_ c: Client) {
         guard let command = c.server.commandTable.lookup(c.arg(2)) else {
             c.error("ERR Invalid command specified")
@@ -84,15 +84,7 @@ enum CommandCommand {
             c.error("ERR Invalid number of arguments specified for command")
             return
         }
-        var keys: [Int] = []
-        if command.firstKey > 0 {
-            let last = command.lastKey < 0 ? argc + command.lastKey : command.lastKey
-            var index = command.firstKey
-            while index <= last && index < argc {
-                keys.append(index)
-                index += max(command.keyStep, 1)
-            }
-        }
+        let keys = CommandKeys.positions(of: command, count: argc) { c.arg($0 + 2) }
         if keys.isEmpty {
             c.error("ERR The command has no key arguments")
             return

@@ -96,7 +96,7 @@ extension Server {
             add("client_recent_max_input_buffer", 0)
             add("client_recent_max_output_buffer", 0)
             add("blocked_clients", blocking.blockedCount)
-            add("tracking_clients", 0)
+            add("tracking_clients", tracking.clientCount)
             add("clients_in_timeout_table", blocking.withTimeoutCount)
         case "memory":
             title = "Memory"
@@ -218,7 +218,9 @@ extension Server {
             add("active_defrag_key_misses", defrag.keyMisses)
             add("total_active_defrag_time", defrag.totalMicroseconds / 1000)
             add("current_active_defrag_time", currentDefragMilliseconds)
-            for field in ["tracking_total_keys", "tracking_total_items", "tracking_total_prefixes"] { add(field, 0) }
+            add("tracking_total_keys", tracking.keys.count)
+            add("tracking_total_items", tracking.items)
+            add("tracking_total_prefixes", tracking.prefixes.count)
             add("unexpected_error_replies", stats.unexpectedErrorReplies)
             add("total_error_replies", stats.errorReplies)
             add("dump_payload_sanitizations", 0)

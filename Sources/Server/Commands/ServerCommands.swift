@@ -69,10 +69,8 @@ enum ServerCommands {
 
     static func flushall(_ c: Client) {
         guard flushModeIsValid(c) else { return }
-        for db in c.server.databases {
-            c.server.databaseWillFlush(db)
-            c.markDirty(Int64(db.removeAll()))
-        }
+        c.server.databaseWillFlush(nil)
+        for db in c.server.databases { c.markDirty(Int64(db.removeAll())) }
         c.markDirty()
         c.reply.ok()
     }

@@ -8,7 +8,8 @@ extension Server {
                        ObjectCommand.handlers, InfoCommand.handlers, ConfigCommand.handlers,
                        CommandCommand.handlers, DebugCommand.handlers, HashCommands.handlers, SetCommands.handlers,
                        SortedSetCommands.handlers, ListCommands.handlers, SortCommand.handlers,
-                       MemoryCommand.handlers, TransactionCommands.handlers] {
+                       MemoryCommand.handlers, TransactionCommands.handlers,
+                       TrackingCommands.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

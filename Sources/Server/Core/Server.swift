@@ -53,9 +53,11 @@ public final class Server {
     /// How deep calls are nested (EXEC calls its queued commands); 0 between commands.
     var executionDepth = 0
     /// The running call's propagation declarations (Execution/Call.swift).
-    var callEffects = CallEffects()
+    var callEffects: CallEffects = []
     /// The client whose command runs (Redis's server.current_client), nil between commands.
     unowned(unsafe) var currentClient: Client?
+    /// Client-side caching's tables (Tracking/).
+    let tracking = TrackingTables()
     /// Clients in MONITOR mode (ClientControls/).
     var monitors: [Client] = []
     /// CLIENT PAUSE state (ClientControls/).

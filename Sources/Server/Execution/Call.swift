@@ -8,12 +8,14 @@ import RESP
 // unit, flushed to the propagation stream when it returns.
 
 /// What the running command declared about its own propagation (Redis's CLIENT_PREVENT_PROP and
-/// rewritten argv). Saved and restored around nested calls.
-struct CallEffects {
-    /// The command as it propagates instead of its own arguments (rewriteClientCommandVector).
-    var rewritten: [UInt8]?
+/// rewritten argv). A plain bit set, saved and restored around nested calls at no cost; the
+/// rewritten command's bytes wait in the propagation stream.
+struct CallEffects: OptionSet {
+    let rawValue: UInt8
+    /// The command propagates as `PropagationStream.rewrite` instead of its arguments.
+    static let rewritten = CallEffects(rawValue: 1 << 0)
     /// preventCommandPropagation: the command propagated its effects itself.
-    var preventPropagation = false
+    static let preventPropagation = CallEffects(rawValue: 1 << 1)
 }
 
 extension Server {
@@ -21,7 +23,7 @@ extension Server {
     func call(_ command: Command, _ client: Client) {
         let dirtyBefore = dirty
         let outerEffects = callEffects
-        callEffects = CallEffects()
+        callEffects = []
         let outerClient = currentClient
         currentClient = client
         executionDepth += 1
@@ -36,22 +38,28 @@ extension Server {
         if client.commandFailed { command.stats.failedCalls += 1 }
         stats.commandsProcessed += 1
         // EXEC is never propagated itself: its commands were, as they ran.
-        if dirty != dirtyBefore && !callEffects.preventPropagation && !command.isExec && propagation.isConsumed {
+        if dirty != dirtyBefore && !callEffects.contains(.preventPropagation) && !command.isExec && propagation.isConsumed {
             propagateCall(client)
         }
         if blocking.isActive { signalKeysReadied(by: command, client) }
+        if client.tracking.enabled && !client.tracking.broadcast && command.flags.contains(.readonly) {
+            rememberTrackedKeys(command, client)
+        }
         if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
             feedMonitors(client)
+        }
+        if executionDepth == 1 {
+            propagation.flush()
+            if !tracking.pendingForCurrentClient.isEmpty { sendPendingInvalidations(to: client) }
         }
         callEffects = outerEffects
         currentClient = outerClient
         executionDepth -= 1
-        if executionDepth == 0 { propagation.flush() }
     }
 
     private func propagateCall(_ client: Client) {
-        if let rewritten = callEffects.rewritten {
-            propagation.append(db: client.databaseIndex, encoded: rewritten)
+        if callEffects.contains(.rewritten) {
+            propagation.appendRewrite(db: client.databaseIndex)
             return
         }
         propagation.append(db: client.databaseIndex, count: client.argumentCount) { arguments in

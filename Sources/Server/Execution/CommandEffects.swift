@@ -26,7 +26,8 @@ extension Client {
     func propagateAs(count: Int, _ build: (inout PropagatedArguments) -> Void) {
         withServer { server in
             guard server.propagation.isConsumed else { return }
-            server.callEffects.rewritten = PropagationStream.encode(count: count, build)
+            server.propagation.setRewrite(count: count, build)
+            _ = server.callEffects.insert(.rewritten)
         }
     }
 
@@ -40,6 +41,6 @@ extension Client {
 
     /// preventCommandPropagation: the running command's own arguments are not propagated.
     func preventPropagation() {
-        withServer { $0.callEffects.preventPropagation = true }
+        withServer { _ = $0.callEffects.insert(.preventPropagation) }
     }
 }

@@ -18,11 +18,12 @@ extension Server {
     /// signalModifiedKey's effects.
     func keyModified(_ db: Database, _ key: UnsafeRawBufferPointer) {
         if watches.isActive { touchWatchedKey(db, key) }
+        if !tracking.keys.isEmpty || !tracking.prefixes.isEmpty { invalidateTrackedKey(key, broadcast: true) }
     }
 
     /// Turns the change hook on while something listens to it.
     func updateKeyObservation() {
-        let observed = watches.isActive
+        let observed = watches.isActive || tracking.isActive || !tracking.keys.isEmpty
         if databases.first?.observesKeyChanges == observed { return }
         for db in databases { db.observesKeyChanges = observed }
     }
@@ -36,9 +37,10 @@ extension Server {
         }
     }
 
-    /// signalFlushedDb: before `db` is emptied by FLUSHDB/FLUSHALL.
-    func databaseWillFlush(_ db: Database) {
-        touchAllWatchedKeys(in: db, replacedWith: nil)
+    /// signalFlushedDb: before `db` (nil: every database) is emptied by FLUSHDB/FLUSHALL.
+    func databaseWillFlush(_ db: Database?) {
+        for emptied in db.map({ [$0] }) ?? databases { touchAllWatchedKeys(in: emptied, replacedWith: nil) }
+        invalidateTrackingOnFlush()
     }
 
     /// Before SWAPDB exchanges two databases' contents.

@@ -9,6 +9,7 @@ import RESP
 extension Server {
     /// Runs the client's parsed command (its arguments are loaded).
     func processCommand(_ client: Client) {
+        if tracking.isActive { limitTrackingTable() }
         guard let found = commandTable.lookupForDispatch(client.arg(0)) else {
             rejectUnknownCommand(client)
             return

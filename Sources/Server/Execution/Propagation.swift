@@ -75,10 +75,20 @@ public final class PropagationStream {
         ops.append((db, pending.bytes.count))
     }
 
-    /// Queues already encoded RESP (a rewritten command prepared during the call).
-    func append(db: Int, encoded: [UInt8]) {
+    /// The running command's rewritten form, kept until its call ends. One buffer: a command
+    /// that nests calls (EXEC) is not propagated itself.
+    private var rewrite = PropagatedArguments(bytes: [])
+
+    func setRewrite(count: Int, _ build: (inout PropagatedArguments) -> Void) {
+        rewrite.bytes.removeAll(keepingCapacity: true)
+        rewrite.header(count)
+        build(&rewrite)
+    }
+
+    /// Queues the rewrite set during the call that just ended.
+    func appendRewrite(db: Int) {
         guard isConsumed else { return }
-        pending.bytes.append(contentsOf: encoded)
+        pending.bytes.append(contentsOf: rewrite.bytes)
         ops.append((db, pending.bytes.count))
     }
 
@@ -109,11 +119,4 @@ public final class PropagationStream {
     private static let multi: StaticString = "*1\r\n$5\r\nMULTI\r\n"
     private static let exec: StaticString = "*1\r\n$4\r\nEXEC\r\n"
 
-    /// One command encoded on its own (a rewrite kept until the call ends).
-    static func encode(count: Int, _ build: (inout PropagatedArguments) -> Void) -> [UInt8] {
-        var arguments = PropagatedArguments(bytes: [])
-        arguments.header(count)
-        build(&arguments)
-        return arguments.bytes
-    }
 }

@@ -60,6 +60,8 @@ public final class Client {
     /// The keys this client WATCHes, and whether one was touched (CLIENT_DIRTY_CAS).
     var watched: [WatchedKey] = []
     var watchedKeyTouched = false
+    /// CLIENT TRACKING settings (Tracking/).
+    var tracking = ClientTracking()
     /// False until AUTH succeeds when the default user has a password (`requirepass`).
     public var authenticated: Bool {
         didSet { parser.limits.unauthenticated = !authenticated }

@@ -51,7 +51,7 @@ extension Server {
 
     func client(fd: Int32) -> Client? {
         let index = Int(fd)
-        return index < clientsByFD.count ? clientsByFD[index] : nil
+        return index >= 0 && index < clientsByFD.count ? clientsByFD[index] : nil
     }
 
     /// Every connected client, in connection order (CLIENT LIST).
@@ -123,6 +123,10 @@ extension Server {
                     client.withDatabase { $0.prefetch(next) }
                 }
                 processCommand(client)
+                // CLIENT CACHING applies to the next command only (but across a MULTI).
+                if client.tracking.caching && client.transaction == nil && !client.argIs(0, "client") {
+                    client.tracking.caching = false
+                }
                 client.parser.reset()
                 if client.blocked != nil {
                     queueWrite(client)
@@ -160,7 +164,8 @@ extension Server {
 
     @inline(__always)
     func queueWrite(_ client: Client) {
-        if client.reply.isEmpty || client.flags.contains(.pendingWrite) { return }
+        // A fake client (no socket) keeps its replies for whoever runs it.
+        if client.reply.isEmpty || !client.flags.isDisjoint(with: [.pendingWrite, .fake]) { return }
         client.flags.insert(.pendingWrite)
         pendingWrites.append(client)
     }
@@ -209,6 +214,7 @@ extension Server {
     /// Before-sleep: flush every client with pending replies and close the ones marked for it.
     func beforeSleep() {
         if !blocking.unblocked.isEmpty { processUnblockedClients() }
+        if tracking.broadcastPending { broadcastInvalidations() }
         if !pendingWrites.isEmpty {
             let batch = pendingWrites
             pendingWrites.removeAll(keepingCapacity: true)
@@ -231,6 +237,7 @@ extension Server {
         guard self.client(fd: client.fd) === client else { return }
         if client.blocked != nil { forgetBlockedClient(client) }
         discardTransaction(client)
+        if client.tracking.enabled { disableTracking(client) }
         loop.unwatch(client.fd)
         Socket.close(client.fd)
         clientsByFD[Int(client.fd)] = nil

@@ -7,6 +7,9 @@ extension Server {
 }
 
 extension Client {
+    /// Subscribed to any channel, pattern or shard channel (Redis's CLIENT_PUBSUB).
+    var isSubscribed: Bool { false }
+
     /// RESP2 with at least one subscription: only the subscribe family, PING, QUIT, RESET run.
     var isInRESP2SubscribedMode: Bool { false }
 }
