@@ -122,16 +122,18 @@ extension Server {
             }
             // An emptied value is deleted with its record: ask the keyspace, not the handle.
             return receiver.db.find(key) == nil
-        case .listMove(let fromHead, let toHead, let destination):
+        case .listMove(let fromHead, let toHead, let destination, let sides):
             destination.withUnsafeBytes { destinationKey in
                 let target = receiver.lookupWrite(destinationKey)
                 if receiver.wrongType(target, .list) { return }
                 let value = ListType.quicklist(object).pop(fromHead: fromHead)!
                 value.withUnsafeBytes { ListCommands.pushMoved(receiver, destinationKey, target, $0, toHead: toHead) }
-                let rpoplpush = receiver.lastCommand?.fullName == "brpoplpush"
-                receiver.alsoPropagate(count: rpoplpush ? 3 : 5) { arguments in
-                    ListCommands.moveArguments(&arguments, source: key, destination: destinationKey, fromHead: fromHead,
-                                               toHead: toHead, rpoplpush: rpoplpush)
+                // As LMOVE with the sides as the client spelled them, or RPOPLPUSH.
+                receiver.alsoPropagate(count: 3 + sides.count) { arguments in
+                    arguments.append(sides.isEmpty ? "RPOPLPUSH" : "LMOVE")
+                    arguments.append(key)
+                    arguments.append(destinationKey)
+                    for side in sides { arguments.append(side) }
                 }
                 receiver.notify(KeyspaceEventFlags.list, fromHead ? "lpop" : "rpop", key)
                 ListCommands.deleteIfEmpty(receiver, key, object)

@@ -76,20 +76,9 @@ extension ListCommands {
             c.reply.nullBulk()
             return
         }
-        c.server.block(c, keyIndexes: [1], operation: .listMove(fromHead: fromHead, toHead: toHead, destination: c.argBytes(2)),
+        let sides = c.argumentCount == 4 ? [] : [c.argBytes(3), c.argBytes(4)]
+        c.server.block(c, keyIndexes: [1],
+                       operation: .listMove(fromHead: fromHead, toHead: toHead, destination: c.argBytes(2), sides: sides),
                        timeout: timeout)
-    }
-}
-
-extension ListCommands {
-    /// A served BLMOVE or BRPOPLPUSH propagates as LMOVE (sides spelled LEFT/RIGHT) or RPOPLPUSH.
-    static func moveArguments(_ arguments: inout PropagatedArguments, source: UnsafeRawBufferPointer,
-                              destination: UnsafeRawBufferPointer, fromHead: Bool, toHead: Bool, rpoplpush: Bool) {
-        arguments.append(rpoplpush ? "RPOPLPUSH" : "LMOVE")
-        arguments.append(source)
-        arguments.append(destination)
-        if rpoplpush { return }
-        arguments.append(fromHead ? "LEFT" : "RIGHT")
-        arguments.append(toHead ? "LEFT" : "RIGHT")
     }
 }
