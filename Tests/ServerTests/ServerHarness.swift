@@ -24,6 +24,11 @@ final class ServerHarness {
     /// Runs one command from `client` (default: the harness's own); returns its reply's bytes.
     @discardableResult
     func run(_ arguments: String..., as sender: Client? = nil) -> String {
+        run(arguments, as: sender)
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], as sender: Client? = nil) -> String {
         let client = sender ?? self.client
         let storage = arguments.map { Array($0.utf8) }
         let pointers = storage.map { bytes -> UnsafeMutableRawBufferPointer in
