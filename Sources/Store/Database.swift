@@ -24,8 +24,8 @@ public final class Database {
     /// one test otherwise. A deleted key is signalled once it is gone from the table.
     public var keyChanged: ((UnsafeRawBufferPointer) -> Void)?
     public var observesKeyChanges = false
-    /// Called when a key is deleted because its TTL passed, lazily or by active expiry (after
-    /// `keyChanged`): where the `expired` event and the propagated DEL attach.
+    /// Called (instead of `keyChanged`) when a key is deleted because its TTL passed, lazily or by
+    /// active expiry: where the `expired` event, the propagated DEL and the change signal attach.
     public var keyExpired: ((UnsafeRawBufferPointer) -> Void)?
     /// Called when a key is created (Redis's dbAdd: SET of a new key, a pushed-to new list, a
     /// RENAME/MOVE/COPY destination), before the command's own event: where the `new` keyspace
@@ -242,12 +242,12 @@ public final class Database {
         KeyRecord.destroy(record, slab: slab)
     }
 
-    /// Deletes a key whose TTL has passed: as `unlink`, and the expiry observer is told.
+    /// Deletes a key whose TTL has passed: as `unlink`, but the expiry observer is told instead
+    /// of the change observer (it signals the change itself, as made by no client).
     @usableFromInline
     func expire(_ record: UnsafeMutableRawPointer, hash: UInt64) {
         table.remove(KeyRecord.key(record), hash: hash)
         clearExpire(record)
-        signalModified(KeyRecord.key(record))
         if let keyExpired { keyExpired(KeyRecord.key(record)) }
         KeyRecord.destroy(record, slab: slab)
     }

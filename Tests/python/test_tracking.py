@@ -284,3 +284,48 @@ def test_info_fields_and_table_limit(apus, redis):
         s.log.append(b"evicted %d" % count)
         s.run(s.ctl, "CONFIG", "SET", "tracking-table-max-keys", "0")
     both(apus, redis, scenario)
+
+
+def test_expired_keys_are_invalidated_even_with_noloop(apus, redis):
+    def scenario(s):
+        c1 = s.connect(3)
+        s.run(c1, "CLIENT", "TRACKING", "on", "BCAST", "NOLOOP")
+        # The client's own SET is hidden by NOLOOP; the lazy expiry of the same key in the same
+        # loop iteration is nobody's change and is broadcast.
+        s.run(c1, "MULTI")
+        s.run(c1, "SET", "mykey", "v", "PX", "1")
+        s.run(c1, "SET", "other", "v")
+        s.run(c1, "DEBUG", "SLEEP", "0.01")
+        s.run(c1, "GET", "mykey")
+        s.run(c1, "EXEC")
+        s.read(c1)
+        s.pending(c1)
+    both(apus, redis, scenario)
+
+
+def test_invalidations_follow_the_reply_they_are_caused_by(apus, redis):
+    def scenario(s):
+        c1, c2 = s.connect(3), s.connect(3)
+        s.run(c1, "CLIENT", "TRACKING", "on")
+        s.run(c1, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        s.run(c1, "MSET", "x", "1", "y", "2")
+        s.run(c1, "GET", "x")
+        s.run(c1, "MULTI")
+        s.run(c1, "INCR", "x")
+        s.run(c1, "PEXPIRE", "y", "1")
+        s.run(c1, "GET", "y")
+        s.run(c1, "EXEC")
+        s.read(c1)
+        s.run(c1, "DEBUG", "SLEEP", "0.01")
+        s.run(c1, "MGET", "x", "y")  # y expires lazily: its invalidation comes after the MGET reply
+        s.read(c1)
+        s.run(c1, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
+        # A served blocked client's own invalidation comes after what it was served.
+        s.run(c2, "RPUSH", "list2", "a")
+        s.run(c1, "LRANGE", "list2", "0", "-1")
+        c1.send_command("BLMOVE", "list1", "list2", "LEFT", "LEFT", "0")
+        wait_until(lambda: info_field(s.ctl, "clients", "blocked_clients") == "1")
+        s.run(c2, "RPUSH", "list1", "foo")
+        s.read(c1, 2)
+        s.pending(c1)
+    both(apus, redis, scenario)

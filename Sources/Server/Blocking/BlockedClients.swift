@@ -89,7 +89,7 @@ extension Server {
                       let clients = blocking.waiting[ready] else { continue }
                 for receiver in clients {
                     guard let state = receiver.blocked, state.operation.type == object.type else { continue }
-                    let emptied = withExecutionUnit {
+                    let emptied = withExecutionUnit(for: receiver) {
                         ready.key.withUnsafeBytes { serve(receiver, state.operation, key: $0, object: object) }
                     }
                     unblock(receiver)

@@ -25,6 +25,8 @@ extension Server {
         if activeExpireEnabled { activeExpireCycle() }
         activeDefragCron()
         closeTimedOutClients()
+        // Also here, so a CONFIG SET of tracking-table-max-keys applies on an idle server.
+        if tracking.isActive { limitTrackingTable() }
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)
         stats.inputSamples.record(value: stats.netInputBytes, nowMilliseconds: now)
         stats.outputSamples.record(value: stats.netOutputBytes, nowMilliseconds: now)

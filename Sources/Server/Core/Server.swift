@@ -55,7 +55,9 @@ public final class Server {
     /// The running call's propagation declarations (Execution/Call.swift).
     var callEffects: CallEffects = []
     /// The client whose command runs (Redis's server.current_client), nil between commands.
-    unowned(unsafe) var currentClient: Client?
+    /// Unmanaged: saving and restoring it around every call must not count references.
+    var currentClientRef: Unmanaged<Client>?
+    var currentClient: Client? { currentClientRef?.takeUnretainedValue() }
     /// Client-side caching's tables (Tracking/).
     let tracking = TrackingTables()
     /// Clients in MONITOR mode (ClientControls/).

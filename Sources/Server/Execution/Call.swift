@@ -24,8 +24,8 @@ extension Server {
         let dirtyBefore = dirty
         let outerEffects = callEffects
         callEffects = []
-        let outerClient = currentClient
-        currentClient = client
+        let outerClient = currentClientRef
+        currentClientRef = Unmanaged.passUnretained(client)
         executionDepth += 1
         client.lastCommand = command
         client.commandFailed = false
@@ -53,7 +53,7 @@ extension Server {
             if !tracking.pendingForCurrentClient.isEmpty { sendPendingInvalidations(to: client) }
         }
         callEffects = outerEffects
-        currentClient = outerClient
+        currentClientRef = outerClient
         executionDepth -= 1
     }
 
@@ -68,12 +68,19 @@ extension Server {
     }
 
     /// Runs `body` as one execution unit outside any command (serving a blocked client, active
-    /// expiry, eviction): what it propagates is flushed when it ends.
-    func withExecutionUnit<R>(atomic: Bool = true, _ body: () -> R) -> R {
+    /// expiry, eviction): what it propagates is flushed when it ends. `client` is the one it acts
+    /// for (a served blocked client), whose own invalidations then follow its reply.
+    func withExecutionUnit<R>(for client: Client? = nil, atomic: Bool = true, _ body: () -> R) -> R {
+        let outerClient = currentClientRef
+        if let client { currentClientRef = Unmanaged.passUnretained(client) }
         executionDepth += 1
         let result = body()
         executionDepth -= 1
-        if executionDepth == 0 { propagation.flush(atomic: atomic) }
+        if executionDepth == 0 {
+            propagation.flush(atomic: atomic)
+            if let client, !tracking.pendingForCurrentClient.isEmpty { sendPendingInvalidations(to: client) }
+        }
+        currentClientRef = outerClient
         return result
     }
 }

@@ -15,10 +15,13 @@ extension Server {
         }
     }
 
-    /// signalModifiedKey's effects.
-    func keyModified(_ db: Database, _ key: UnsafeRawBufferPointer) {
+    /// signalModifiedKey's effects. `byClient` false: a change no client made (expiry), which a
+    /// BCAST NOLOOP client must still hear about.
+    func keyModified(_ db: Database, _ key: UnsafeRawBufferPointer, byClient: Bool = true) {
         if watches.isActive { touchWatchedKey(db, key) }
-        if !tracking.keys.isEmpty || !tracking.prefixes.isEmpty { invalidateTrackedKey(key, broadcast: true) }
+        if !tracking.keys.isEmpty || !tracking.prefixes.isEmpty {
+            invalidateTrackedKey(key, broadcast: true, changedBy: byClient ? currentClient : nil)
+        }
     }
 
     /// Turns the change hook on while something listens to it.
@@ -30,6 +33,7 @@ extension Server {
 
     /// deleteExpiredKeyAndPropagate, after the deletion (counted by the caller).
     func keyExpired(_ db: Database, _ key: UnsafeRawBufferPointer) {
+        if db.observesKeyChanges { keyModified(db, key, byClient: false) }
         notifyKeyspaceEvent(KeyspaceEventFlags.expired, "expired", key: key, db: db.id)
         propagation.append(db: db.id, count: 2) { arguments in
             arguments.append(config.bool("lazyfree-lazy-expire") ? "UNLINK" : "DEL")

@@ -9,7 +9,6 @@ import RESP
 extension Server {
     /// Runs the client's parsed command (its arguments are loaded).
     func processCommand(_ client: Client) {
-        if tracking.isActive { limitTrackingTable() }
         guard let found = commandTable.lookupForDispatch(client.arg(0)) else {
             rejectUnknownCommand(client)
             return
@@ -50,6 +49,8 @@ extension Server {
             reject(client, command, ErrorText.notAllowedInMulti)
             return
         }
+        // Keep client-side caching's table within tracking-table-max-keys.
+        if tracking.isActive { limitTrackingTable() }
         if client.isInRESP2SubscribedMode && !command.allowedWhenSubscribed {
             reject(client, command, ErrorText.onlySubscribeCommands(command.fullName))
             return

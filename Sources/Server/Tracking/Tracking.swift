@@ -56,8 +56,8 @@ extension Server {
     }
 
     /// trackingInvalidateKey: `key` changed (in any database).
-    func invalidateTrackedKey(_ key: UnsafeRawBufferPointer, broadcast: Bool) {
-        if broadcast && !tracking.prefixes.isEmpty { rememberKeyToBroadcast(key) }
+    func invalidateTrackedKey(_ key: UnsafeRawBufferPointer, broadcast: Bool, changedBy changer: Client? = nil) {
+        if broadcast && !tracking.prefixes.isEmpty { rememberKeyToBroadcast(key, changedBy: changer) }
         let name = [UInt8](key)
         guard let ids = tracking.keys.removeValue(forKey: name) else { return }
         tracking.items -= ids.count
@@ -75,10 +75,11 @@ extension Server {
         }
     }
 
-    private func rememberKeyToBroadcast(_ key: UnsafeRawBufferPointer) {
-        let changer = currentClient?.id ?? 0
+    /// trackingRememberKeyToBroadcast: the last change of a key in the iteration decides whose
+    /// it was (an expiry belongs to nobody, so NOLOOP does not hide it).
+    private func rememberKeyToBroadcast(_ key: UnsafeRawBufferPointer, changedBy changer: Client?) {
         for (prefix, state) in tracking.prefixes where key.starts(with: prefix) {
-            state.changedKeys[[UInt8](key)] = changer
+            state.changedKeys[[UInt8](key)] = changer?.id ?? 0
             tracking.broadcastPending = true
         }
     }
