@@ -178,9 +178,21 @@ TRANSACTIONS_AND_SERVER = [
     ("FLUSHDB",), ("SET", "c", "3"), ("FLUSHALL",), ("GET", "b"),
 ]
 
+# Lookups that expire what they find, lookups that never notify a miss (OBJECT, MEMORY
+# USAGE), TTLs carried by RENAME/COPY/MOVE, a non-zero database.
+MISC = [
+    ("SET", "rk", "v", "PX", "1"), ("@sleep", 0.005), ("RANDOMKEY",),
+    ("SET", "sc", "v", "PX", "1"), ("@sleep", 0.005), ("KEYS", "*"), ("SCAN", "0"),
+    ("SET", "ex", "v", "PX", "1"), ("@sleep", 0.005), ("EXPIRE", "ex", "10"), ("PERSIST", "ex"),
+    ("OBJECT", "ENCODING", "missing"), ("OBJECT", "FREQ", "missing"), ("MEMORY", "USAGE", "missing"),
+    ("SET", "t", "v", "EX", "100"), ("RENAME", "t", "t2"), ("COPY", "t2", "t3"), ("MOVE", "t3", "3"),
+    ("MSET", "d", "1", "d", "2"), ("SADD", "st", "a"), ("SET", "str", "x"), ("SMOVE", "st", "str", "a"),
+    ("SELECT", "3"), ("LPUSH", "l", "a"), ("RPOP", "l"), ("GET", "t3"), ("SELECT", "0"),
+]
+
 AREAS = {
     "strings": STRINGS, "keys": KEYS, "expires": EXPIRES, "lists": LISTS, "hashes": HASHES,
-    "sets": SETS, "zsets": ZSETS, "sort": SORTS, "multi-server": TRANSACTIONS_AND_SERVER,
+    "sets": SETS, "zsets": ZSETS, "sort": SORTS, "multi-server": TRANSACTIONS_AND_SERVER, "misc": MISC,
 }
 
 SENTINEL_CHANNEL = "__keyspace@0__:~end-of-sequence~"
@@ -283,6 +295,49 @@ def test_notifications(endpoints, flags, area):
     events = compare(apus_side, redis_side, flags, area, AREAS[area])
     if flags == "":
         assert events == []
+
+
+def run_active_expiry(endpoint, flags):
+    """Keys with 1 ms TTLs in two databases, left to active expiry; returns the events."""
+    c = endpoint.c
+    c.command("CONFIG", "SET", "notify-keyspace-events", "")
+    c.command("FLUSHALL")
+    c.command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    for db in ("0", "2"):
+        c.command("SELECT", db)
+        for index in range(20):
+            c.command("SET", "ax:%d" % index, "v", "PX", "1")
+        c.command("HSET", "ah", "f", "v")
+        c.command("PEXPIRE", "ah", "1")
+    c.command("SELECT", "0")
+    c.command("CONFIG", "SET", "notify-keyspace-events", flags)
+    c.command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    deadline = time.monotonic() + TIMEOUT
+    while b"keys=" in c.command("INFO", "keyspace"):
+        assert time.monotonic() < deadline, "%s: active expiry left keys behind" % endpoint.server.name
+        time.sleep(0.01)
+    c.command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    c.command("PUBLISH", SENTINEL_CHANNEL, "end")
+    events = []
+    while True:
+        frame = endpoint.sub.read_frame()
+        if SENTINEL_CHANNEL.encode() in frame:
+            break
+        events.append(frame)
+    c.command("CONFIG", "SET", "notify-keyspace-events", "")
+    return events
+
+
+@pytest.mark.parametrize("flags", ["KEA", "Kx", "Ex", "KEg"])
+def test_active_expiry_notifications(endpoints, flags):
+    """`expired` from active expiry, one per key and database. The order in which the cycle
+    samples keys is random in Redis, so the events are compared as a multiset."""
+    apus_side, redis_side = endpoints
+    apus_events = run_active_expiry(apus_side, flags)
+    redis_events = run_active_expiry(redis_side, flags)
+    assert sorted(describe(apus_events)) == sorted(describe(redis_events))
+    assert sorted(apus_events) == sorted(redis_events)
+    assert len(redis_events) == (0 if flags == "KEg" else 42 * (2 if flags == "KEA" else 1)), describe(redis_events)
 
 
 def test_harness_is_deterministic_on_redis(redis, redis_factory):
