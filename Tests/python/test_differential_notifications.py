@@ -183,7 +183,8 @@ TRANSACTIONS_AND_SERVER = [
 MISC = [
     ("SET", "rk", "v", "PX", "1"), ("@sleep", 0.005), ("RANDOMKEY",),
     ("SET", "sc", "v", "PX", "1"), ("@sleep", 0.005), ("KEYS", "*"), ("SCAN", "0"),
-    ("SET", "ex", "v", "PX", "1"), ("@sleep", 0.005), ("EXPIRE", "ex", "10"), ("PERSIST", "ex"),
+    ("SET", "ex", "v", "PX", "1"), ("SET", "oe", "v", "PX", "1"), ("SET", "mu", "v", "PX", "1"), ("@sleep", 0.005),
+    ("EXPIRE", "ex", "10"), ("PERSIST", "ex"), ("MEMORY", "USAGE", "mu"), ("OBJECT", "ENCODING", "oe"), ("DEL", "mu"),
     ("OBJECT", "ENCODING", "missing"), ("OBJECT", "FREQ", "missing"), ("MEMORY", "USAGE", "missing"),
     ("SET", "t", "v", "EX", "100"), ("RENAME", "t", "t2"), ("COPY", "t2", "t3"), ("MOVE", "t3", "3"),
     ("MSET", "d", "1", "d", "2"), ("SADD", "st", "a"), ("SET", "str", "x"), ("SMOVE", "st", "str", "a"),
