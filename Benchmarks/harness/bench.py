@@ -13,6 +13,9 @@ machine drift hits both.  Per test it records requests/s and p50/p99 latency
 Then (unless BENCH_MEMORY=0) it loads 1,000,000 keys into fresh servers and reports
 used_memory and RSS per key.
 
+Pub/sub (Benchmarks/harness/pubsub_bench.py): one publisher, 50 subscribers on a channel and 50 on a
+matching pattern; messages delivered per second and server CPU per delivered message.
+
 Tests: PING_INLINE PING_MBULK SET GET INCR MSET always; LPUSH RPUSH LPOP RPOP SADD HSET
 SPOP ZADD ZPOPMIN LRANGE_100 LRANGE_600 XADD when Apus answers COMMAND INFO <command>.
 LRANGE_* run as custom commands on a list pre-filled with 600 elements (so the CPU of
@@ -25,7 +28,9 @@ min_latency_ms, p50_latency_ms, p95_latency_ms, p99_latency_ms, max_latency_ms.
 Environment:
     BENCH_QUICK=1      fewer requests, -d 3 only
     BENCH_MEMORY=0     skip the memory part;  BENCH_MEMORY=only  run only the memory part
-    BENCH_TESTS=set,get   only these tests (names as in the table, case-insensitive)
+    BENCH_TESTS=set,get   only these tests (names as in the table, case-insensitive; PUBSUB
+                          for the pub/sub row)
+    BENCH_PUBSUB=0     skip the pub/sub row
     BENCH_N=N          requests per test at -P 1 (x4 at -P 16), overriding the defaults
     BENCH_REPEAT=k     run each test k times per server (still alternating); the table shows
                        the median rps/p99 and CPU over all k runs (k times longer)
@@ -54,6 +59,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (Conn, HarnessError, RespError, Server, apus_binary,  # noqa: E402
                       command_supported, info_field, install_sigterm_handler, log, machine,
                       redis_benchmark_binary, redis_binary, require_executable)
+from pubsub_bench import print_pubsub, run_pubsub  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 CLIENTS = 50
@@ -213,7 +219,7 @@ def supported_tests(apus: Server, redis: Server) -> list:
                 continue
             chosen.append(test)
     if only:
-        unknown = set(only) - {t.name for t in TESTS}
+        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB"}
         if unknown:
             raise HarnessError("unknown BENCH_TESTS entries: %s" % ", ".join(sorted(unknown)))
     if skipped:
@@ -269,6 +275,11 @@ def run_throughput(apus: Server, redis: Server) -> list:
             results.append({"test": test.name, "size": size, "pipeline": pipeline, "requests": n,
                             "apus": a, "redis": r})
     return results
+
+
+def pubsub_selected() -> bool:
+    only = [s.strip().upper() for s in os.environ.get("BENCH_TESTS", "").split(",") if s.strip()]
+    return os.environ.get("BENCH_PUBSUB", "1") not in ("0", "no") and (not only or "PUBSUB" in only)
 
 
 def ratio(a: float, b: float) -> str:
@@ -561,11 +572,17 @@ def main() -> int:
         sys.stdout.flush()
         if mem_mode != "only":
             report["throughput"] = run_throughput(apus, redis)
+            if pubsub_selected():
+                report["pubsub"] = run_pubsub(apus, redis, publishes=20000 if QUICK else 100000,
+                                              repeat=REPEAT, log=log)
     finally:
         apus.stop()
         redis.stop()
     if mem_mode != "only":
-        print_throughput(report["throughput"])
+        if report["throughput"]:
+            print_throughput(report["throughput"])
+        if "pubsub" in report:
+            print_pubsub(report["pubsub"], print_table, ratio)
         sys.stdout.flush()
     if mem_mode not in ("0", "no", "false"):
         report["memory"] = run_memory(apus_bin, redis_bin)

@@ -46,7 +46,7 @@ enum ClientCommand {
                 c.error("ERR Unknown client type '\(c.argString(3))'")
                 return
             }
-            clients = type == "normal" ? clients : []
+            clients = clients.filter { $0.clientClass.name == type }
         } else if c.argumentCount > 3 && c.argIs(2, "id") {
             var ids: [Int64] = []
             for index in 3..<c.argumentCount {
@@ -123,7 +123,7 @@ enum ClientCommand {
         for client in c.server.allClients {
             if let address, client.peerAddress != address { continue }
             if let localAddress, client.localAddress != localAddress { continue }
-            if let typeFilter, typeFilter != "normal" { continue }
+            if let typeFilter, typeFilter != client.clientClass.name { continue }
             if id != 0 && client.id != id { continue }
             if client === c && skipMe { continue }
             if client === c { closeSelf = true } else { c.server.closeClientAsync(client) }
@@ -154,6 +154,7 @@ extension Server {
     /// One CLIENT LIST line, with Redis 7.0's fields in its order.
     func describe(_ client: Client) -> String {
         var flags = ""
+        if client.isSubscribed { flags += "P" }
         if client.blocked != nil { flags += "b" }
         if client.flags.contains(.closeAfterReply) { flags += "c" }
         if client.flags.contains(.noEvict) { flags += "e" }
@@ -168,7 +169,9 @@ extension Server {
         let totalMemory = client.query.capacity + ReplyBuffer.chunkSize + outputMemory
         return "id=\(client.id) addr=\(client.peerAddress) laddr=\(client.localAddress) fd=\(client.fd) "
             + "name=\(client.name.map { String(decoding: $0, as: UTF8.self) } ?? "") age=\(age) idle=\(idle) "
-            + "flags=\(flags) db=\(client.databaseIndex) sub=0 psub=0 ssub=0 multi=-1 qbuf=\(queryBytes) "
+            + "flags=\(flags) db=\(client.databaseIndex) sub=\(client.subscriptions.channels.count) "
+            + "psub=\(client.subscriptions.patterns.count) ssub=\(client.subscriptions.shardChannels.count) "
+            + "multi=-1 qbuf=\(queryBytes) "
             + "qbuf-free=\(queryFree) argv-mem=0 multi-mem=0 rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
             + "omem=\(outputMemory) tot-mem=\(totalMemory) events=\(events) cmd=\(command) user=default "
             + "redir=-1 resp=\(client.protocolVersion)"

@@ -105,6 +105,7 @@ enum ConnectionCommands {
 
     static func reset(_ c: Client) {
         c.server.discardTransaction(c)
+        c.server.unsubscribeEverything(c)
         if c.tracking.enabled { c.server.disableTracking(c) }
         c.select(0)
         c.reply.resp3 = false

@@ -208,7 +208,10 @@ extension Server {
             add("current_eviction_exceeded_time", 0)
             add("keyspace_hits", stats.keyspaceHits)
             add("keyspace_misses", stats.keyspaceMisses)
-            for field in ["pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
+            add("pubsub_channels", pubsub.channels.count)
+            add("pubsub_patterns", pubsub.patterns.count)
+            add("pubsubshard_channels", pubsub.shardChannels.count)
+            for field in ["latest_fork_usec",
                           "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys"] {
                 add(field, 0)
             }

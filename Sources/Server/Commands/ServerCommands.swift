@@ -17,6 +17,7 @@ enum ServerCommands {
             c.error(ErrorText.wrongArity("ping"))
             return
         }
+        if c.isInRESP2SubscribedMode { return c.replySubscribedPong() }
         if c.argumentCount == 1 { c.reply.simple("PONG" as StaticString) } else { c.reply.bulk(c.arg(1)) }
     }
 

@@ -25,6 +25,7 @@ extension Server {
         if activeExpireEnabled { activeExpireCycle() }
         activeDefragCron()
         closeTimedOutClients()
+        checkOutputBufferLimitsFromCron()
         // Also here, so a CONFIG SET of tracking-table-max-keys applies on an idle server.
         if tracking.isActive { limitTrackingTable() }
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)
@@ -57,8 +58,10 @@ extension Server {
     private func closeTimedOutClients() {
         guard settings.timeoutSeconds > 0 else { return }
         let limit = Int64(settings.timeoutSeconds) * 1000
-        // Blocked clients wait on their own timeout, as in Redis (clientsCronHandleTimeout).
-        for client in clientsByFD.compactMap({ $0 }) where client.blocked == nil && now - client.lastInteraction > limit {
+        // Blocked clients wait on their own timeout, and subscribers only listen, as in Redis
+        // (clientsCronHandleTimeout).
+        for client in clientsByFD.compactMap({ $0 }) where client.blocked == nil && !client.isSubscribed
+            && now - client.lastInteraction > limit {
             logger.info("Closing idle client")
             closeClient(client)
         }

@@ -21,6 +21,7 @@ enum ErrorText {
     static let discardWithoutMulti: StaticString = "ERR DISCARD without MULTI"
     static let nestedMulti: StaticString = "ERR MULTI calls can not be nested"
     static let watchInsideMulti: StaticString = "ERR WATCH inside MULTI is not allowed"
+    static let ssubscribeDenyBlocking: StaticString = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"
 
     static func onlySubscribeCommands(_ fullName: String) -> String {
         "ERR Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
@@ -36,6 +37,11 @@ enum ErrorText {
 
     static func unknownSubcommand(_ subcommand: String, container: String) -> String {
         "ERR unknown subcommand '\(truncated(subcommand))'. Try \(container.uppercased()) HELP."
+    }
+
+    /// addReplySubcommandSyntaxError: the subcommand as sent, the container uppercased.
+    static func subcommandSyntax(_ subcommand: String, container: String) -> String {
+        "ERR unknown subcommand or wrong number of arguments for '\(truncated(subcommand))'. Try \(container.uppercased()) HELP."
     }
 
     /// Redis formats user text with "%.128s".

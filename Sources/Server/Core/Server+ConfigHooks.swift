@@ -15,6 +15,7 @@ extension Server {
         "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
         "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
         "active-defrag-cycle-min", "active-defrag-cycle-max", "notify-keyspace-events",
+        "client-output-buffer-limit",
     ]
 
     func installConfigHooks() {
@@ -30,6 +31,11 @@ extension Server {
                 self.reloadSettings()
                 return nil
             }
+        }
+        reloadOutputBufferLimits()
+        config.onChange("client-output-buffer-limit") { [unowned self] _ in
+            self.reloadOutputBufferLimits()
+            return nil
         }
         config.onChange("loglevel") { [unowned self] value in
             self.logger.logLevel = RedisLogHandler.level(for: value)

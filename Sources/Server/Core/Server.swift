@@ -64,6 +64,10 @@ public final class Server {
     var monitors: [Client] = []
     /// CLIENT PAUSE state (ClientControls/).
     var pause = ClientPause()
+    /// Channels, patterns and shard channels with their subscribers (PubSub/).
+    let pubsub = PubSubRegistry()
+    /// client-output-buffer-limit per client class (Networking/OutputBufferLimits.swift).
+    var outputBufferLimits = OutputBufferLimits()
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config

@@ -10,6 +10,7 @@ extension Server {
     /// Runs the client's parsed command (its arguments are loaded).
     func processCommand(_ client: Client) {
         guard let found = commandTable.lookupForDispatch(client.arg(0)) else {
+            client.lastCommand = nil
             rejectUnknownCommand(client)
             return
         }
@@ -20,6 +21,7 @@ extension Server {
     private func processCommand(_ base: Command, _ client: Client) {
         if base.isContainer && client.argumentCount >= 2 {
             guard let sub = subcommand(of: base, client.arg(1)) else {
+                client.lastCommand = nil
                 reject(client, nil, ErrorText.unknownSubcommand(client.argString(1), container: client.argString(0)))
                 return
             }
@@ -32,6 +34,8 @@ extension Server {
 
     @inline(__always)
     private func check(_ command: Command, _ client: Client) {
+        // c->lastcmd is set on lookup: CLIENT LIST shows a queued or refused command too.
+        client.lastCommand = command
         guard command.acceptsArgumentCount(client.argumentCount), command.handler != nil else {
             reject(client, command, ErrorText.wrongArity(command.fullName))
             return
@@ -69,10 +73,20 @@ extension Server {
     }
 
     /// rejectCommand: the error reply, the command's rejected_calls, and a flagged transaction.
+    /// A refused EXEC (execCommandAbort) ends the transaction — with or without MULTI, and with
+    /// its watched keys — and says why after EXECABORT, without the "ERR " of Redis's formatted
+    /// errors.
     private func reject(_ client: Client, _ command: Command?, _ text: String) {
         command?.stats.rejectedCalls += 1
         client.flagTransactionOnError()
-        client.error(text)
+        guard let command, command.isExec else {
+            client.error(text)
+            return
+        }
+        discardTransaction(client)
+        let reason = text.hasPrefix("ERR ") ? text.dropFirst(4) : Substring(text)
+        client.error("EXECABORT Transaction discarded because of: \(reason)")
+        if !monitors.isEmpty { feedMonitors(client) }
     }
 
     private func subcommand(of container: Command, _ name: UnsafeRawBufferPointer) -> Command? {

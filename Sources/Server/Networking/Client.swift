@@ -60,6 +60,10 @@ public final class Client {
     /// The keys this client WATCHes, and whether one was touched (CLIENT_DIRTY_CAS).
     var watched: [WatchedKey] = []
     var watchedKeyTouched = false
+    /// Channels, patterns and shard channels subscribed to (PubSub/).
+    var subscriptions = ClientSubscriptions()
+    /// Seconds (Unix) since the output has been over its soft limit, 0 if it is not (OutputBufferLimits.swift).
+    var outputLimitSoftSince: Int64 = 0
     /// CLIENT TRACKING settings (Tracking/).
     var tracking = ClientTracking()
     /// False until AUTH succeeds when the default user has a password (`requirepass`).

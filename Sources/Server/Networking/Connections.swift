@@ -123,6 +123,7 @@ extension Server {
                     client.withDatabase { $0.prefetch(next) }
                 }
                 processCommand(client)
+                enforceOutputBufferLimits(client)
                 // CLIENT CACHING applies to the next command only (but across a MULTI).
                 if client.tracking.caching && client.transaction == nil && !client.argIs(0, "client") {
                     client.tracking.caching = false
@@ -237,6 +238,7 @@ extension Server {
         guard self.client(fd: client.fd) === client else { return }
         if client.blocked != nil { forgetBlockedClient(client) }
         discardTransaction(client)
+        unsubscribeEverything(client)
         if client.tracking.enabled { disableTracking(client) }
         loop.unwatch(client.fd)
         Socket.close(client.fd)

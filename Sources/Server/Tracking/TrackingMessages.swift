@@ -52,6 +52,6 @@ extension Server {
         case .flush(let resp3):
             if resp3 { reply.append("_\r\n" as StaticString) } else { reply.append("$-1\r\n" as StaticString) }
         }
-        queueWrite(target)
+        afterRepliesAppended(target)
     }
 }

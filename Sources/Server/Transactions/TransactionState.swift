@@ -11,6 +11,9 @@ final class TransactionState {
     }
 
     var commands: [Queued] = []
+    /// The union of the queued commands' flags (mstate.cmd_flags): a paused server holds back an
+    /// EXEC that would write.
+    var queuedFlags: CommandFlags = []
     /// A command was refused while queueing (unknown, wrong arity, not allowed in MULTI...).
     var refused = false
 }
@@ -27,6 +30,7 @@ extension Client {
             ends.append(bytes.count)
         }
         transaction.commands.append(.init(command: command, bytes: bytes, ends: ends))
+        transaction.queuedFlags.formUnion(command.flags)
     }
 
     /// flagTransaction: an error before a command could be queued dooms the transaction.
