@@ -7,6 +7,10 @@ Layout
     * test_notifications[<flags>-<area>-resp<n>]  one sequence per command
       family, under every notify-keyspace-events class on its own (with K, with
       E), the usual combinations (KEA, A without K/E, KEAmn, ...) and off
+    * test_notifications_random[<seed>]             seeded random sequences of
+      deterministic commands over a small keyspace, under KEAmn
+    * test_active_expiry_notifications[<flags>]     `expired` from active expiry,
+      compared as a multiset (the cycle samples keys at random)
     * test_harness_is_deterministic_on_redis       the harness itself: two
       redis-servers must agree with each other, or the comparison means nothing
 
@@ -23,6 +27,7 @@ Nothing is normalised: event names, key names and database numbers are exact;
 SPOP/SRANDMEMBER pick members at random but events do not carry members.
 """
 
+import random
 import time
 
 import pytest
@@ -296,6 +301,62 @@ def test_notifications(endpoints, flags, area):
     events = compare(apus_side, redis_side, flags, area, AREAS[area])
     if flags == "":
         assert events == []
+
+
+FAMILY_KEYS = {family: [family + str(i) for i in range(3)] for family in "slhtz"}
+MEMBERS = ["x", "y", "z", "1", "2"]
+
+
+def random_command(rng):
+    """One deterministic command (no random picks, no short TTLs) over a small keyspace: each
+    family mostly uses its own keys, so collections grow, empty and get stored over, and now and
+    then another family's, so types collide."""
+    def key(family):
+        pool = FAMILY_KEYS[family] if rng.random() < 0.9 else FAMILY_KEYS[rng.choice("slhtz")]
+        return rng.choice(pool)
+    s, l, h, t, z = (lambda f=f: key(f) for f in "slhtz")
+    anykey = lambda: key(rng.choice("slhtz"))
+    m = lambda: rng.choice(MEMBERS)
+    n = lambda: str(rng.randint(-3, 5))
+    side = lambda: rng.choice(["LEFT", "RIGHT"])
+    choices = [
+        lambda: ("SET", s(), m()), lambda: ("SET", s(), m(), rng.choice(["NX", "XX", "GET", "KEEPTTL"])),
+        lambda: ("SET", s(), m(), "EX", "1000"), lambda: ("GETDEL", s()), lambda: ("GETEX", s(), "PERSIST"),
+        lambda: ("APPEND", s(), m()), lambda: ("INCR", s()), lambda: ("INCRBYFLOAT", s(), "1.5"),
+        lambda: ("SETRANGE", s(), str(rng.randint(0, 3)), rng.choice(["", "ab"])), lambda: ("GET", s()),
+        lambda: ("MSET", s(), m(), s(), m()), lambda: ("MSETNX", s(), m(), s(), m()),
+        lambda: ("DEL", anykey(), anykey()), lambda: ("EXISTS", anykey()), lambda: ("TYPE", anykey()),
+        lambda: ("RENAME", anykey(), anykey()), lambda: ("RENAMENX", anykey(), anykey()),
+        lambda: ("COPY", anykey(), anykey()), lambda: ("COPY", anykey(), anykey(), "REPLACE"),
+        lambda: ("EXPIRE", anykey(), "1000"), lambda: ("EXPIRE", anykey(), "-1"), lambda: ("PERSIST", anykey()),
+        lambda: ("TTL", anykey()), lambda: ("MOVE", anykey(), "1"),
+        lambda: ("LPUSH", l(), m(), m()), lambda: ("RPUSH", l(), m()), lambda: ("RPUSHX", l(), m()),
+        lambda: ("LPOP", l()), lambda: ("RPOP", l(), str(rng.randint(0, 3))), lambda: ("LREM", l(), n(), m()),
+        lambda: ("LTRIM", l(), n(), n()), lambda: ("LSET", l(), n(), m()), lambda: ("LINSERT", l(), "BEFORE", m(), m()),
+        lambda: ("LMOVE", l(), l(), side(), side()), lambda: ("LMPOP", "2", l(), l(), side(), "COUNT", "2"),
+        lambda: ("BLPOP", l(), l(), "0.01"), lambda: ("LRANGE", l(), "0", "-1"),
+        lambda: ("SORT", l(), "ALPHA", "STORE", l()),
+        lambda: ("HSET", h(), m(), m()), lambda: ("HSETNX", h(), m(), m()), lambda: ("HDEL", h(), m(), m()),
+        lambda: ("HINCRBY", h(), m(), "2"), lambda: ("HINCRBYFLOAT", h(), m(), "0.5"), lambda: ("HGET", h(), m()),
+        lambda: ("SADD", t(), m(), m()), lambda: ("SREM", t(), m()), lambda: ("SMOVE", t(), t(), m()),
+        lambda: ("SINTERSTORE", t(), t(), t()), lambda: ("SUNIONSTORE", t(), t(), t()),
+        lambda: ("SDIFFSTORE", t(), t(), t()), lambda: ("SISMEMBER", t(), m()),
+        lambda: ("ZADD", z(), n(), m()), lambda: ("ZADD", z(), rng.choice(["NX", "XX", "GT", "LT", "INCR"]), n(), m()),
+        lambda: ("ZINCRBY", z(), n(), m()), lambda: ("ZREM", z(), m(), m()), lambda: ("ZPOPMIN", z()),
+        lambda: ("ZPOPMAX", z(), "2"), lambda: ("ZREMRANGEBYSCORE", z(), n(), n()), lambda: ("ZREMRANGEBYRANK", z(), n(), n()),
+        lambda: ("ZUNIONSTORE", z(), "2", z(), z()), lambda: ("ZINTERSTORE", z(), "2", z(), z()),
+        lambda: ("ZDIFFSTORE", z(), "2", z(), z()), lambda: ("ZRANGESTORE", z(), z(), n(), n()),
+        lambda: ("ZMPOP", "1", z(), "MIN"), lambda: ("BZPOPMAX", z(), "0.01"), lambda: ("ZSCORE", z(), m()),
+    ]
+    return rng.choice(choices)()
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_notifications_random(endpoints, seed):
+    """Seeded random sequences under every class (KEAmn): interactions the scripted areas miss."""
+    rng = random.Random(seed)
+    steps = [random_command(rng) for _ in range(600)]
+    compare(*endpoints, "KEAmn", "random seed %d" % seed, steps)
 
 
 def run_active_expiry(endpoint, flags):
