@@ -57,8 +57,16 @@ class Scene:
             self.log.append(self.norm(frame))
 
     def close(self):
-        for c in self.clients:
-            c.close()
+        # Leave the shared server as found, even after a failure half-way through.
+        try:
+            cleanup = RespClient(port=self.server.port, timeout=10)
+            cleanup.command("FLUSHALL")
+            cleanup.command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+            cleanup.command("CONFIG", "SET", "tracking-table-max-keys", "0")
+            cleanup.close()
+        finally:
+            for c in self.clients:
+                c.close()
 
 
 def both(apus, redis, scenario):
