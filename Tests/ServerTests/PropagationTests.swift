@@ -218,6 +218,21 @@ import Testing
         #expect(h.takePropagated() == ["*1\r\n$5\r\nMULTI\r\n", resp("DEL", "k"), resp("INCR", "k"), "*1\r\n$4\r\nEXEC\r\n"])
     }
 
+    @Test func storesOverExpiredKeys() throws {
+        let h = try ServerHarness()
+        h.run("SET", "m", "1", "PX", "10")
+        h.run("SET", "z", "1", "PX", "10")
+        _ = h.takePropagated()
+        h.server.now += 1000
+        h.run("MSET", "m", "2")
+        // An empty result deletes the destination as it is, past its TTL or not (dbDelete).
+        h.run("ZUNIONSTORE", "z", "1", "missing")
+        #expect(h.takePropagated() == [
+            "*1\r\n$5\r\nMULTI\r\n", resp("DEL", "m"), resp("MSET", "m", "2"), "*1\r\n$4\r\nEXEC\r\n",
+            resp("ZUNIONSTORE", "z", "1", "missing"),
+        ])
+    }
+
     @Test func storesOfEmptyResultsDeleteOnlyWhatExisted() throws {
         let h = try ServerHarness()
         h.run("SET", "dest", "x")

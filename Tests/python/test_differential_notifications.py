@@ -188,7 +188,18 @@ TRANSACTIONS_AND_SERVER = [
 MISC = [
     ("SET", "rk", "v", "PX", "1"), ("@sleep", 0.005), ("RANDOMKEY",),
     ("SET", "sc", "v", "PX", "1"), ("@sleep", 0.005), ("KEYS", "*"), ("SCAN", "0"),
-    ("SET", "ex", "v", "PX", "1"), ("SET", "oe", "v", "PX", "1"), ("SET", "mu", "v", "PX", "1"), ("@sleep", 0.005),
+    ("SET", "ex", "v", "PX", "1"), ("SET", "oe", "v", "PX", "1"), ("SET", "mu", "v", "PX", "1"),
+    ("SET", "d1", "x", "PX", "1"), ("SET", "d2", "x", "PX", "1"), ("SET", "d3", "x", "PX", "1"),
+    ("SET", "d4", "x", "PX", "1"), ("SET", "d5", "x", "PX", "1"), ("SET", "d6", "x", "PX", "1"), ("@sleep", 0.005),
+    # Empty results delete their destination without looking it up: past its TTL, it goes with `del`.
+    ("ZUNIONSTORE", "d1", "1", "missing"), ("SORT", "missing", "STORE", "d2"), ("ZRANGESTORE", "d3", "missing", "0", "1"),
+    ("SINTERSTORE", "d4", "missing"), ("SUNIONSTORE", "d5", "missing"), ("SORT", "missing", "LIMIT", "0", "0", "STORE", "d6"),
+    # Stores over a key past its TTL expire it first (setKey's lookup), then create it anew.
+    ("SADD", "src", "a"), ("RPUSH", "sl", "b"),
+    ("SET", "o1", "x", "PX", "1"), ("SET", "o2", "x", "PX", "1"), ("SET", "o3", "x", "PX", "1"),
+    ("SET", "o4", "x", "PX", "1"), ("SET", "o5", "x", "PX", "1"), ("SET", "o6", "x", "PX", "1"), ("@sleep", 0.005),
+    ("MSET", "o1", "y"), ("SINTERSTORE", "o2", "src"), ("SORT", "sl", "ALPHA", "STORE", "o3"),
+    ("ZUNIONSTORE", "o4", "1", "src"), ("MSETNX", "o5", "z"), ("ZRANGESTORE", "o6", "src", "0", "-1"),
     ("EXPIRE", "ex", "10"), ("PERSIST", "ex"), ("MEMORY", "USAGE", "mu"), ("OBJECT", "ENCODING", "oe"), ("DEL", "mu"),
     ("OBJECT", "ENCODING", "missing"), ("OBJECT", "FREQ", "missing"), ("MEMORY", "USAGE", "missing"),
     ("SET", "t", "v", "EX", "100"), ("RENAME", "t", "t2"), ("COPY", "t2", "t3"), ("MOVE", "t3", "3"),

@@ -64,6 +64,14 @@ extension Client {
         return (count, false)
     }
 
+    /// setKey's lookupKeyWrite before a command stores over `key` without reading it (MSET, the
+    /// *STORE commands): a value past its TTL is expired first, with its `expired` event and
+    /// propagated DEL, so the store then creates the key anew. Free while no key has a TTL.
+    @inline(__always)
+    func expireIfNeeded(_ key: UnsafeRawBufferPointer) {
+        if db.expiresCount != 0 { _ = lookupWrite(key) }
+    }
+
     /// A new collection object about to be stored: its clock starts as Redis's would.
     func stored(_ object: RedisObject) -> RedisObject {
         initializeClock(object)

@@ -82,6 +82,7 @@ enum SetAlgebraCommands {
         let key = c.arg(destination)
         let size = SetType.size(result)
         if size > 0 {
+            c.expireIfNeeded(key)
             c.db.set(key, c.stored(result))
             c.reply.integer(size)
             c.notify(KeyspaceEventFlags.set, event, key)

@@ -146,7 +146,8 @@ enum SortCommand {
                               getPatterns: [[UInt8]], outputCount: Int) {
         key.withUnsafeBytes { keyBytes in
             if outputCount == 0 {
-                if c.lookupWrite(keyBytes) != nil && c.db.delete(keyBytes) {
+                // dbDelete: a destination past its TTL goes with a `del` too.
+                if c.db.delete(keyBytes) {
                     c.notify(KeyspaceEventFlags.generic, "del", keyBytes)
                     c.markDirty()
                 }
@@ -164,6 +165,7 @@ enum SortCommand {
                     value.withUnsafeBytes { quicklist.push($0, atHead: false) }
                 }
             }
+            c.expireIfNeeded(keyBytes)
             c.db.set(keyBytes, list)
             c.notify(KeyspaceEventFlags.list, "sortstore", keyBytes)
             c.markDirty(Int64(outputCount))

@@ -82,10 +82,10 @@ extension SortedSetCommands {
         c.markDirty()
     }
 
-    /// An empty result removes the destination: a change only if it existed.
+    /// An empty result removes the destination: a change only if it existed. Redis's dbDelete
+    /// looks no further, so a destination past its TTL goes with a `del` too, not `expired`.
     static func deleteDestination(_ c: Client, _ key: UnsafeRawBufferPointer) {
-        if c.lookupWrite(key) != nil {
-            c.db.delete(key)
+        if c.db.delete(key) {
             c.notify(KeyspaceEventFlags.generic, "del", key)
             c.markDirty()
         }

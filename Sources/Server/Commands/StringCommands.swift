@@ -217,6 +217,7 @@ enum StringCommands {
 
     private static func storePairs(_ c: Client) {
         for index in stride(from: 1, to: c.argumentCount, by: 2) {
+            c.expireIfNeeded(c.arg(index))
             c.storeString(c.arg(index), c.arg(index + 1))
             c.notify(KeyspaceEventFlags.string, "set", c.arg(index))
             c.markDirty()
