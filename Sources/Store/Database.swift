@@ -29,6 +29,10 @@ public final class Database {
     /// Called (instead of `keyChanged`) when a key is deleted because its TTL passed, lazily or by
     /// active expiry: where the `expired` event, the propagated DEL and the change signal attach.
     public var keyExpired: ((UnsafeRawBufferPointer) -> Void)?
+    /// Called when a key is created (Redis's dbAdd: SET of a new key, a pushed-to new list, a
+    /// RENAME/MOVE/COPY destination), before the command's own event: where the `new` keyspace
+    /// event attaches. Nil unless that event is enabled, so a write pays one test.
+    public var keyAdded: ((UnsafeRawBufferPointer) -> Void)?
 
     public init(id: Int) { self.id = id }
 
@@ -119,6 +123,7 @@ public final class Database {
                                                 expireSlot: expireAt != nil, slab: slab)
             table.insertNew(created, hash: hash)
             if let expireAt { attachExpire(created, expireAt) }
+            if let keyAdded { keyAdded(key) }
             return RedisObject(record: created)
         }
         if let expireAt {
@@ -181,6 +186,7 @@ public final class Database {
         KeyRecord.freeBlock(value.record, slab: slab)
         table.insertNew(record, hash: ByteHash.hash(key))
         signalModified(key)
+        if let keyAdded { keyAdded(key) }
         return RedisObject(record: record)
     }
 
@@ -266,6 +272,7 @@ public final class Database {
         let moved = KeyRecord.relocate(record, key: newKey, expireSlot: when != nil, slab: slab)
         KeyRecord.freeBlock(record, slab: slab)
         destination.table.insertNew(moved, hash: ByteHash.hash(newKey))
+        if let keyAdded = destination.keyAdded { keyAdded(newKey) }
         if let when { destination.attachExpire(moved, when) }
         signalModified(key)
         destination.signalModified(newKey)

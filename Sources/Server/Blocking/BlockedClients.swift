@@ -1,3 +1,4 @@
+import Config
 import Reactor
 import Store
 import Util
@@ -100,36 +101,52 @@ extension Server {
     }
 
     /// serveClientBlockedOnList / the sorted set equivalent: runs the blocked command against
-    /// the now-ready key for `receiver`. Returns whether the value was emptied (and deleted).
+    /// the now-ready key for `receiver`, with the events and the propagation of its
+    /// non-blocking form (outside a call, so propagated directly). Returns whether the value
+    /// was emptied (and deleted).
     private func serve(_ receiver: Client, _ operation: BlockedOperation, key: UnsafeRawBufferPointer,
                        object: RedisObject) -> Bool {
         switch operation {
         case .listPop(let head, let count):
             if count == -1 {
+                receiver.alsoPropagate(count: 2) { ListCommands.popArguments(&$0, key, head: head, count: nil) }
                 let value = ListType.quicklist(object).pop(fromHead: head)!
                 receiver.reply.arrayHeader(2)
                 receiver.reply.bulk(key)
                 receiver.reply.bulk(value)
-                receiver.server.dirty += 1
+                receiver.notify(KeyspaceEventFlags.list, head ? "lpop" : "rpop", key)
                 ListCommands.deleteIfEmpty(receiver, key, object)
             } else {
+                let popped = min(count, ListType.length(object))
+                receiver.alsoPropagate(count: 3) { ListCommands.popArguments(&$0, key, head: head, count: popped) }
                 ListCommands.popWithKey(receiver, key, object, head: head, count: count)
             }
             // An emptied value is deleted with its record: ask the keyspace, not the handle.
             return receiver.db.find(key) == nil
-        case .listMove(let fromHead, let toHead, let destination):
+        case .listMove(let fromHead, let toHead, let destination, let sides):
             destination.withUnsafeBytes { destinationKey in
                 let target = receiver.lookupWrite(destinationKey)
                 if receiver.wrongType(target, .list) { return }
                 let value = ListType.quicklist(object).pop(fromHead: fromHead)!
                 value.withUnsafeBytes { ListCommands.pushMoved(receiver, destinationKey, target, $0, toHead: toHead) }
+                // As LMOVE with the sides as the client spelled them, or RPOPLPUSH.
+                receiver.alsoPropagate(count: 3 + sides.count) { arguments in
+                    arguments.append(sides.isEmpty ? "RPOPLPUSH" : "LMOVE")
+                    arguments.append(key)
+                    arguments.append(destinationKey)
+                    for side in sides { arguments.append(side) }
+                }
+                receiver.notify(KeyspaceEventFlags.list, fromHead ? "lpop" : "rpop", key)
                 ListCommands.deleteIfEmpty(receiver, key, object)
-                receiver.server.dirty += 1
             }
             return receiver.db.find(key) == nil
         case .zsetPop(let max, let count):
+            let length = ZSetType.length(object)
             SortedSetCommands.popFrom(receiver, key: key, object: object, max: max, count: count,
                                       shape: count == -1 ? .withKey : .keyAndPairs)
+            receiver.alsoPropagate(count: count == -1 ? 2 : 3) { arguments in
+                SortedSetCommands.popArguments(&arguments, key, max: max, count: count == -1 ? nil : Swift.min(count, length))
+            }
             return receiver.db.find(key) == nil
         }
     }

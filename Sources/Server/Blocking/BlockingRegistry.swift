@@ -12,8 +12,9 @@ import Store
 enum BlockedOperation {
     /// BLPOP/BRPOP (`count` -1: reply [key, element]) and BLMPOP (reply [key, [elements]]).
     case listPop(head: Bool, count: Int)
-    /// BLMOVE/BRPOPLPUSH.
-    case listMove(fromHead: Bool, toHead: Bool, destination: [UInt8])
+    /// BLMOVE/BRPOPLPUSH; `sides` are BLMOVE's LEFT|RIGHT words as given (none for
+    /// BRPOPLPUSH), which its propagated LMOVE repeats.
+    case listMove(fromHead: Bool, toHead: Bool, destination: [UInt8], sides: [[UInt8]])
     /// BZPOPMIN/BZPOPMAX (`count` -1: reply [key, member, score]) and BZMPOP.
     case zsetPop(max: Bool, count: Int)
 

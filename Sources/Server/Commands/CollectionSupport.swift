@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -63,6 +64,14 @@ extension Client {
         return (count, false)
     }
 
+    /// setKey's lookupKeyWrite before a command stores over `key` without reading it (MSET, the
+    /// *STORE commands): a value past its TTL is expired first, with its `expired` event and
+    /// propagated DEL, so the store then creates the key anew. Free while no key has a TTL.
+    @inline(__always)
+    func expireIfNeeded(_ key: UnsafeRawBufferPointer) {
+        if db.expiresCount != 0 { _ = lookupWrite(key) }
+    }
+
     /// A new collection object about to be stored: its clock starts as Redis's would.
     func stored(_ object: RedisObject) -> RedisObject {
         initializeClock(object)
@@ -92,20 +101,27 @@ extension Client {
 
     /// HDEL and SREM: removes arguments 2... from the collection at argument 1, deletes the key
     /// as soon as it is empty (ignoring the remaining arguments, as Redis does), counts one
-    /// change per removal and replies how many went.
-    func removeMembers(type: ObjectType, remove: (RedisObject, UnsafeRawBufferPointer) -> Bool,
-                       size: (RedisObject) -> Int) {
+    /// change per removal and replies how many went; `event` (then `del`) when any went.
+    func removeMembers(type: ObjectType, event: StaticString, eventType: Int,
+                       remove: (RedisObject, UnsafeRawBufferPointer) -> Bool, size: (RedisObject) -> Int) {
         let key = arg(1)
         guard let object = lookupWriteOrReply(key, type: type, missing: { $0.reply.integer(0) }) else { return }
         var removed = 0
+        var keyRemoved = false
         for index in 2..<argumentCount where remove(object, arg(index)) {
             removed += 1
             if size(object) == 0 {
                 db.delete(key)
+                keyRemoved = true
                 break
             }
         }
-        server.dirty += Int64(removed)
+        if removed > 0 {
+            if !keyRemoved { signalModified(key) }
+            notify(eventType, event, key)
+            if keyRemoved { notify(KeyspaceEventFlags.generic, "del", key) }
+            markDirty(Int64(removed))
+        }
         reply.integer(removed)
     }
 }

@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -72,13 +73,35 @@ enum ExpireCommands {
         if conditions.xx && current == nil { c.reply.integer(0); return }
         if conditions.gt && (current == nil || when <= current!) { c.reply.integer(0); return }
         if conditions.lt, let current, when >= current { c.reply.integer(0); return }
+        c.markDirty()
         if when <= c.server.now {
             c.db.delete(key)
-        } else {
-            c.db.setExpire(key, at: when)
+            propagateDeletion(c, key)
+            c.notify(KeyspaceEventFlags.generic, "del", key)
+            c.reply.integer(1)
+            return
         }
-        c.server.dirty += 1
+        c.db.setExpire(key, at: when)
         c.reply.integer(1)
+        // As PEXPIREAT with the absolute time; the NX/XX/GT/LT options stay.
+        let asGiven = absolute && !seconds
+        c.propagateAs(count: c.argumentCount) { arguments in
+            if asGiven { arguments.append(c.arg(0)) } else { arguments.append("PEXPIREAT") }
+            arguments.append(key)
+            if asGiven { arguments.append(c.arg(2)) } else { arguments.append(when) }
+            for index in 3..<c.argumentCount { arguments.append(c.arg(index)) }
+        }
+        c.notify(KeyspaceEventFlags.generic, "expire", key)
+    }
+
+    /// A key deleted because the TTL it was given has already passed propagates as its
+    /// deletion: UNLINK with lazyfree-lazy-expire, else DEL.
+    static func propagateDeletion(_ c: Client, _ key: UnsafeRawBufferPointer) {
+        let lazy = c.server.config.bool("lazyfree-lazy-expire")
+        c.propagateAs(count: 2) { arguments in
+            arguments.append(lazy ? "UNLINK" : "DEL")
+            arguments.append(key)
+        }
     }
 
     static func ttlGeneric(_ c: Client, milliseconds: Bool, absolute: Bool) {
@@ -105,7 +128,8 @@ enum ExpireCommands {
             return
         }
         if c.db.removeExpire(key) {
-            c.server.dirty += 1
+            c.notify(KeyspaceEventFlags.generic, "persist", key)
+            c.markDirty()
             c.reply.integer(1)
         } else {
             c.reply.integer(0)

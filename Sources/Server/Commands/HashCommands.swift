@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -61,7 +62,9 @@ enum HashCommands {
                 created += 1
             }
         }
-        c.server.dirty += Int64((c.argumentCount - 2) / 2)
+        c.signalModified(c.arg(1))
+        c.notify(KeyspaceEventFlags.hash, "hset", c.arg(1))
+        c.markDirty(Int64((c.argumentCount - 2) / 2))
         if isHMSet { c.reply.ok() } else { c.reply.integer(created) }
     }
 
@@ -75,12 +78,15 @@ enum HashCommands {
         let limits = c.hashLimits
         convertIfNeeded(c, object, arguments: 2..<4, limits)
         HashType.set(object, field: field, value: .bytes(c.arg(3)), limits: limits)
-        c.server.dirty += 1
+        c.signalModified(c.arg(1))
+        c.notify(KeyspaceEventFlags.hash, "hset", c.arg(1))
+        c.markDirty()
         c.reply.integer(1)
     }
 
     static func hdel(_ c: Client) {
-        c.removeMembers(type: .hash, remove: HashType.delete, size: HashType.length)
+        c.removeMembers(type: .hash, event: "hdel", eventType: KeyspaceEventFlags.hash,
+                        remove: HashType.delete, size: HashType.length)
     }
 
     /// The number stored at `field` (0 when absent), parsed from text by `parse`; nil when the
@@ -110,7 +116,9 @@ enum HashCommands {
             return
         }
         HashType.set(object, field: field, value: .integer(result), limits: c.hashLimits)
-        c.server.dirty += 1
+        c.signalModified(c.arg(1))
+        c.notify(KeyspaceEventFlags.hash, "hincrby", c.arg(1))
+        c.markDirty()
         c.reply.integer(result)
     }
 
@@ -135,8 +143,17 @@ enum HashCommands {
             return
         }
         text.withUnsafeBytes { _ = HashType.set(object, field: field, value: .bytes($0), limits: c.hashLimits) }
-        c.server.dirty += 1
+        c.signalModified(c.arg(1))
+        c.notify(KeyspaceEventFlags.hash, "hincrbyfloat", c.arg(1))
+        c.markDirty()
         c.reply.bulk(text)
+        // The result, not the increment: float formatting may differ where it is replayed.
+        c.propagateAs(count: 4) { arguments in
+            arguments.append("HSET")
+            arguments.append(c.arg(1))
+            arguments.append(field)
+            arguments.append(text)
+        }
     }
 
     // MARK: reads

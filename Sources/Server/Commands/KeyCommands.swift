@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -18,7 +19,8 @@ enum KeyCommands {
             let key = c.arg(index)
             if c.lookupEntry(key) != nil && c.db.delete(key) {
                 deleted += 1
-                c.server.dirty += 1
+                c.notify(KeyspaceEventFlags.generic, "del", key)
+                c.markDirty()
             }
         }
         c.reply.integer(deleted)
@@ -81,7 +83,8 @@ enum KeyCommands {
                     c.reply.bulk(key)
                     return
                 }
-                key.withUnsafeBytes { _ = db.delete($0) }
+                // expireIfNeeded: the `expired` event and the propagated DEL.
+                key.withUnsafeBytes { db.expire($0) }
                 c.server.stats.expiredKeys += 1
                 continue
             }
@@ -114,7 +117,9 @@ enum KeyCommands {
             c.db.delete(destination)
         }
         c.db.rename(source, to: destination, in: c.db)
-        c.server.dirty += 1
+        c.notify(KeyspaceEventFlags.generic, "rename_from", source)
+        c.notify(KeyspaceEventFlags.generic, "rename_to", destination)
+        c.markDirty()
         if nx { c.reply.integer(1) } else { c.reply.ok() }
     }
 
@@ -168,7 +173,8 @@ enum KeyCommands {
         if existing != nil { destinationDB.delete(newKey) }
         destinationDB.add(newKey, duplicate(object))
         if let expire { destinationDB.setExpire(newKey, at: expire) }
-        c.server.dirty += 1
+        c.server.notifyKeyspaceEvent(KeyspaceEventFlags.generic, "copy_to", key: newKey, db: destinationDB.id)
+        c.markDirty()
         c.reply.integer(1)
     }
 
@@ -210,7 +216,9 @@ enum KeyCommands {
             return
         }
         c.db.rename(key, to: key, in: destinationDB)
-        c.server.dirty += 1
+        c.notify(KeyspaceEventFlags.generic, "move_from", key)
+        c.server.notifyKeyspaceEvent(KeyspaceEventFlags.generic, "move_to", key: key, db: destinationDB.id)
+        c.markDirty()
         c.reply.integer(1)
     }
 }
@@ -220,6 +228,7 @@ extension Client {
     func lookupCounted(_ key: UnsafeRawBufferPointer) -> RedisObject? {
         guard let object = lookupEntry(key) else {
             server.stats.keyspaceMisses += 1
+            notifyKeyMiss(key)
             return nil
         }
         server.stats.keyspaceHits += 1

@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 
@@ -27,15 +28,17 @@ extension ListCommands {
             let key = c.arg(index)
             guard let object = c.lookupWrite(key) else { continue }
             if c.wrongType(object, .list) { return }
+            // Served at once: propagated as the non-blocking pop.
             if count != -1 {
-                popWithKey(c, key, object, head: head, count: count)
+                let popped = popWithKey(c, key, object, head: head, count: count)
+                propagateAsPop(c, key, head: head, count: popped)
                 return
             }
             c.reply.arrayHeader(2)
             c.reply.bulk(key)
             c.reply.bulk(ListType.quicklist(object).pop(fromHead: head)!)
-            c.server.dirty += 1
-            deleteIfEmpty(c, key, object)
+            elementsRemoved(c, key, object, head: head, count: 1)
+            propagateAsPop(c, key, head: head, count: nil)
             return
         }
         if c.denyBlocking {
@@ -61,13 +64,21 @@ extension ListCommands {
         if c.wrongType(source, .list) { return }
         if source != nil {
             move(c, fromHead: fromHead, toHead: toHead)
+            // As LMOVE with the sides as given, or RPOPLPUSH.
+            let rpoplpush = c.argumentCount == 4
+            c.propagateAs(count: rpoplpush ? 3 : 5) { arguments in
+                arguments.append(rpoplpush ? "RPOPLPUSH" : "LMOVE")
+                for index in 1..<(rpoplpush ? 3 : 5) { arguments.append(c.arg(index)) }
+            }
             return
         }
         if c.denyBlocking {
             c.reply.nullBulk()
             return
         }
-        c.server.block(c, keyIndexes: [1], operation: .listMove(fromHead: fromHead, toHead: toHead, destination: c.argBytes(2)),
+        let sides = c.argumentCount == 4 ? [] : [c.argBytes(3), c.argBytes(4)]
+        c.server.block(c, keyIndexes: [1],
+                       operation: .listMove(fromHead: fromHead, toHead: toHead, destination: c.argBytes(2), sides: sides),
                        timeout: timeout)
     }
 }

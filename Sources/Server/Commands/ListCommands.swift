@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -36,12 +37,24 @@ enum ListCommands {
         return object
     }
 
-    /// Deletes `key` once its list is empty; returns whether it did.
+    /// Deletes `key` once its list is empty, with the `del` event; returns whether it did.
+    /// Otherwise the list changed in place, which is signalled.
     @discardableResult
     static func deleteIfEmpty(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject) -> Bool {
-        if ListType.length(object) != 0 { return false }
+        if ListType.length(object) != 0 {
+            c.signalModified(key)
+            return false
+        }
         c.db.delete(key)
+        c.notify(KeyspaceEventFlags.generic, "del", key)
         return true
+    }
+
+    /// listElementsRemoved: the pop event, the emptied key's deletion, `count` changes.
+    static func elementsRemoved(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject, head: Bool, count: Int) {
+        c.notify(KeyspaceEventFlags.list, head ? "lpop" : "rpop", key)
+        deleteIfEmpty(c, key, object)
+        c.markDirty(Int64(count))
     }
 
     /// getListPositionFromObjectOrReply: LEFT or RIGHT; true for LEFT (the head).
@@ -74,8 +87,10 @@ enum ListCommands {
         }
         let list = ListType.quicklist(object)
         for index in 2..<c.argumentCount { list.push(c.arg(index), atHead: head) }
-        c.server.dirty += Int64(c.argumentCount - 2)
+        c.markDirty(Int64(c.argumentCount - 2))
         c.reply.integer(list.count)
+        c.signalModified(key)
+        c.notify(KeyspaceEventFlags.list, head ? "lpush" : "rpush", key)
     }
 
     // MARK: pop
@@ -104,21 +119,22 @@ enum ListCommands {
         let list = ListType.quicklist(object)
         if !hasCount {
             c.reply.bulk(list.pop(fromHead: head)!)
-            c.server.dirty += 1
-            deleteIfEmpty(c, key, object)
+            elementsRemoved(c, key, object, head: head, count: 1)
             return
         }
-        replyPopped(c, list, count: count, head: head)
-        c.server.dirty += 1
-        deleteIfEmpty(c, key, object)
+        let popped = replyPopped(c, list, count: count, head: head)
+        elementsRemoved(c, key, object, head: head, count: popped)
     }
 
-    /// Replies and removes up to `count` elements from one end (in the order they are popped).
-    static func replyPopped(_ c: Client, _ list: QuickList, count requested: Int, head: Bool) {
+    /// Replies and removes up to `count` elements from one end (in the order they are popped);
+    /// returns how many.
+    @discardableResult
+    static func replyPopped(_ c: Client, _ list: QuickList, count requested: Int, head: Bool) -> Int {
         let count = min(requested, list.count)
         c.reply.arrayHeader(count)
         list.forEach(from: 0, count: count, reverse: !head) { c.reply.bulk($0) }
         list.removeRange(from: head ? 0 : -count, length: count)
+        return count
     }
 
     // MARK: reading
@@ -157,8 +173,10 @@ enum ListCommands {
         guard let object = lookupWrite(c, c.arg(1), missing: { $0.error(ErrorText.noSuchKey) }) else { return }
         guard let index = c.integerArgument(2) else { return }
         if ListType.quicklist(object).replace(at: Int(index), with: c.arg(3)) {
-            c.server.dirty += 1
             c.reply.ok()
+            c.signalModified(c.arg(1))
+            c.notify(KeyspaceEventFlags.list, "lset", c.arg(1))
+            c.markDirty()
         } else {
             c.error(indexOutOfRange)
         }
@@ -181,7 +199,9 @@ enum ListCommands {
         while let current = position {
             if list.withElement(at: current, pivot.matches) {
                 list.insert(c.arg(4), at: current, after: after)
-                c.server.dirty += 1
+                c.signalModified(c.arg(1))
+                c.notify(KeyspaceEventFlags.list, "linsert", c.arg(1))
+                c.markDirty()
                 c.reply.integer(list.count)
                 return
             }
@@ -209,7 +229,8 @@ enum ListCommands {
             }
         }
         if removed > 0 {
-            c.server.dirty += Int64(removed)
+            c.markDirty(Int64(removed))
+            c.notify(KeyspaceEventFlags.list, "lrem", key)
             deleteIfEmpty(c, key, object)
         }
         c.reply.integer(removed)
@@ -229,8 +250,9 @@ enum ListCommands {
         }
         list.removeRange(from: 0, length: leftTrim)
         list.removeRange(from: -rightTrim, length: rightTrim)
+        c.notify(KeyspaceEventFlags.list, "ltrim", key)
         deleteIfEmpty(c, key, object)
-        c.server.dirty += Int64(leftTrim + rightTrim)
+        c.markDirty(Int64(leftTrim + rightTrim))
         c.reply.ok()
     }
 
@@ -320,15 +342,17 @@ enum ListCommands {
         if c.wrongType(destination, .list) { return }
         let value = ListType.quicklist(object).pop(fromHead: fromHead)!
         value.withUnsafeBytes { pushMoved(c, destinationKey, destination, $0, toHead: toHead) }
-        deleteIfEmpty(c, source, object)
-        c.server.dirty += 1
+        // The pop's event follows the push's, as in Redis.
+        elementsRemoved(c, source, object, head: fromHead, count: 1)
     }
 
-    /// lmoveHandlePush: pushes onto the destination (creating it) and replies the element.
+    /// lmoveHandlePush: pushes onto the destination (creating it), replies the element.
     static func pushMoved(_ c: Client, _ key: UnsafeRawBufferPointer, _ existing: RedisObject?,
                           _ value: UnsafeRawBufferPointer, toHead: Bool) {
         let object = existing ?? createList(c, key)
+        c.signalModified(key)
         ListType.quicklist(object).push(value, atHead: toHead)
+        c.notify(KeyspaceEventFlags.list, toHead ? "lpush" : "rpush", key)
         c.reply.bulk(value)
     }
 
@@ -338,19 +362,32 @@ enum ListCommands {
             let key = c.arg(index)
             guard let object = c.lookupWrite(key) else { continue }
             if c.wrongType(object, .list) { return }
-            popWithKey(c, key, object, head: arguments.first, count: arguments.count)
+            let popped = popWithKey(c, key, object, head: arguments.first, count: arguments.count)
+            propagateAsPop(c, key, head: arguments.first, count: popped)
             return
         }
         c.reply.nullArray()
     }
 
-    /// listPopRangeAndReplyWithKey: [key, [elements]].
-    static func popWithKey(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject, head: Bool, count: Int) {
+    /// listPopRangeAndReplyWithKey: [key, [elements]]; returns how many were popped.
+    @discardableResult
+    static func popWithKey(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject, head: Bool, count: Int) -> Int {
         c.reply.arrayHeader(2)
         c.reply.bulk(key)
-        replyPopped(c, ListType.quicklist(object), count: count, head: head)
-        c.server.dirty += 1
-        deleteIfEmpty(c, key, object)
+        let popped = replyPopped(c, ListType.quicklist(object), count: count, head: head)
+        elementsRemoved(c, key, object, head: head, count: popped)
+        return popped
+    }
+
+    /// LMPOP and the blocking pops propagate as LPOP/RPOP key [count].
+    static func propagateAsPop(_ c: Client, _ key: UnsafeRawBufferPointer, head: Bool, count: Int?) {
+        c.propagateAs(count: count == nil ? 2 : 3) { arguments in popArguments(&arguments, key, head: head, count: count) }
+    }
+
+    static func popArguments(_ arguments: inout PropagatedArguments, _ key: UnsafeRawBufferPointer, head: Bool, count: Int?) {
+        arguments.append(head ? "LPOP" : "RPOP")
+        arguments.append(key)
+        if let count { arguments.append(Int64(count)) }
     }
 }
 

@@ -46,7 +46,7 @@ enum ServerCommands {
         if first != second {
             c.server.databasesWillSwap(c.server.databases[Int(first)], c.server.databases[Int(second)])
             c.server.databases[Int(first)].swapContents(with: c.server.databases[Int(second)])
-            c.server.dirty += 1
+            c.markDirty()
         }
         c.reply.ok()
     }
@@ -64,15 +64,15 @@ enum ServerCommands {
     static func flushdb(_ c: Client) {
         guard flushModeIsValid(c) else { return }
         c.server.databaseWillFlush(c.db)
-        c.server.dirty += Int64(c.db.removeAll())
+        c.markDirty(Int64(c.db.removeAll()))
         c.reply.ok()
     }
 
     static func flushall(_ c: Client) {
         guard flushModeIsValid(c) else { return }
         c.server.databaseWillFlush(nil)
-        for db in c.server.databases { c.server.dirty += Int64(db.removeAll()) }
-        c.server.dirty += 1
+        for db in c.server.databases { c.markDirty(Int64(db.removeAll())) }
+        c.markDirty()
         c.reply.ok()
     }
 

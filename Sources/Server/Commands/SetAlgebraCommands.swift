@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -75,15 +76,30 @@ enum SetAlgebraCommands {
         return sets
     }
 
-    /// Stores `result` at argument `destination` in place of whatever was there (nothing when
-    /// empty) and replies its size.
-    private static func store(_ c: Client, _ result: RedisObject, at destination: Int) {
+    /// Stores `result` at argument `destination` in place of whatever was there (setKey), or
+    /// deletes the destination when the result is empty, and replies its size.
+    private static func store(_ c: Client, _ result: RedisObject, at destination: Int, event: StaticString) {
         let key = c.arg(destination)
-        c.db.delete(key)
         let size = SetType.size(result)
-        if size > 0 { c.db.add(key, c.stored(result)) } else { result.release() }
-        c.server.dirty += 1
-        c.reply.integer(size)
+        if size > 0 {
+            c.expireIfNeeded(key)
+            c.db.set(key, c.stored(result))
+            c.reply.integer(size)
+            c.notify(KeyspaceEventFlags.set, event, key)
+            c.markDirty()
+            return
+        }
+        result.release()
+        c.reply.integer(0)
+        deleteDestination(c, key)
+    }
+
+    /// An empty result removes the destination: a change only if it existed.
+    private static func deleteDestination(_ c: Client, _ key: UnsafeRawBufferPointer) {
+        if c.db.delete(key) {
+            c.notify(KeyspaceEventFlags.generic, "del", key)
+            c.markDirty()
+        }
     }
 
     // MARK: intersection
@@ -94,7 +110,7 @@ enum SetAlgebraCommands {
         // An intersection with an empty set is empty.
         if found.contains(where: { $0 == nil }) {
             if let destination {
-                if c.db.delete(c.arg(destination)) { c.server.dirty += 1 }
+                deleteDestination(c, c.arg(destination))
                 c.reply.integer(0)
             } else if cardinalityOnly {
                 c.reply.integer(0)
@@ -133,7 +149,7 @@ enum SetAlgebraCommands {
             SetType.forEach(smallest) { element in
                 if inAll(element) { SetType.add(result, element, maxIntsetEntries: limit) }
             }
-            store(c, result, at: destination)
+            store(c, result, at: destination, event: "sinterstore")
             return
         }
         var matches: [ElementValueCopy] = []
@@ -158,7 +174,7 @@ enum SetAlgebraCommands {
         guard let sets = lookupSets(c, keys) else { return }
         let result = difference ? self.difference(of: sets, c.maxIntsetEntries) : union(of: sets, c.maxIntsetEntries)
         if let destination {
-            store(c, result, at: destination)
+            store(c, result, at: destination, event: difference ? "sdiffstore" : "sunionstore")
             return
         }
         reply(c, result)

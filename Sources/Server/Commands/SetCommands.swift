@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -34,12 +35,17 @@ enum SetCommands {
         for index in 2..<c.argumentCount where SetType.add(object, c.arg(index), maxIntsetEntries: limit) {
             added += 1
         }
-        c.server.dirty += Int64(added)
+        if added > 0 {
+            c.signalModified(key)
+            c.notify(KeyspaceEventFlags.set, "sadd", key)
+            c.markDirty(Int64(added))
+        }
         c.reply.integer(added)
     }
 
     static func srem(_ c: Client) {
-        c.removeMembers(type: .set, remove: { SetType.remove($0, $1) }, size: SetType.size)
+        c.removeMembers(type: .set, event: "srem", eventType: KeyspaceEventFlags.set,
+                        remove: { SetType.remove($0, $1) }, size: SetType.size)
     }
 
     static func smove(_ c: Client) {
@@ -61,12 +67,22 @@ enum SetCommands {
             c.reply.integer(0)
             return
         }
-        if SetType.size(source) == 0 { c.db.delete(sourceKey) }
+        c.notify(KeyspaceEventFlags.set, "srem", sourceKey)
+        if SetType.size(source) == 0 {
+            c.db.delete(sourceKey)
+            c.notify(KeyspaceEventFlags.generic, "del", sourceKey)
+        } else {
+            c.signalModified(sourceKey)
+        }
         if destination == nil {
             destination = c.db.add(destinationKey, c.stored(SetType.create(for: member)))
         }
-        c.server.dirty += 1
-        if SetType.add(destination!, member, maxIntsetEntries: c.maxIntsetEntries) { c.server.dirty += 1 }
+        c.markDirty()
+        if SetType.add(destination!, member, maxIntsetEntries: c.maxIntsetEntries) {
+            c.markDirty()
+            c.signalModified(destinationKey)
+            c.notify(KeyspaceEventFlags.set, "sadd", destinationKey)
+        }
         c.reply.integer(1)
     }
 
@@ -127,8 +143,19 @@ enum SetCommands {
             return ElementValueCopy(element)
         }
         member.remove(from: object)
-        if SetType.size(object) == 0 { c.db.delete(key) }
-        c.server.dirty += 1
+        c.notify(KeyspaceEventFlags.set, "spop", key)
+        c.propagateAs(count: 3) { arguments in
+            arguments.append("SREM")
+            arguments.append(key)
+            member.withElement { element in element.withBytes { arguments.append($0) } }
+        }
+        if SetType.size(object) == 0 {
+            c.db.delete(key)
+            c.notify(KeyspaceEventFlags.generic, "del", key)
+        } else {
+            c.signalModified(key)
+        }
+        c.markDirty()
     }
 
     private static func spopWithCount(_ c: Client) {
@@ -146,15 +173,31 @@ enum SetCommands {
             return
         }
         let size = SetType.size(object)
+        c.notify(KeyspaceEventFlags.set, "spop", key)
         // CASE 1: everything, replied by SUNION of the key itself (as Redis does, lookup
-        // included); then the key goes.
+        // included); then the key goes, and that is what propagates.
         if count >= size {
             SetAlgebraCommands.unionOrDifference(c, keys: 1..<2, destination: nil, difference: false)
             c.db.delete(key)
-            c.server.dirty += Int64(size)
+            c.notify(KeyspaceEventFlags.generic, "del", key)
+            c.propagateAs(count: 2) { arguments in
+                arguments.append("DEL")
+                arguments.append(key)
+            }
+            c.markDirty(Int64(size))
             return
         }
-        c.server.dirty += Int64(count)
+        // CASE 2 and 3 propagate one SREM per popped member instead of the command.
+        c.markDirty(Int64(count))
+        c.preventPropagation()
+        c.signalModified(key)
+        func propagateRemoval(_ element: ElementValue) {
+            c.alsoPropagate(count: 3) { arguments in
+                arguments.append("SREM")
+                arguments.append(key)
+                element.withBytes { arguments.append($0) }
+            }
+        }
         c.reply.setHeader(count)
         var generator = PickRandom()
         let remaining = size - count
@@ -163,6 +206,7 @@ enum SetCommands {
             for _ in 0..<count {
                 let member = SetType.withRandomMember(object, using: &generator) { element -> ElementValueCopy in
                     c.reply.bulk(element)
+                    propagateRemoval(element)
                     return ElementValueCopy(element)
                 }
                 member.remove(from: object)
@@ -180,7 +224,10 @@ enum SetCommands {
                     SetType.remove(object, element)
                 }
             }
-            SetType.forEach(object) { c.reply.bulk($0) }
+            SetType.forEach(object) { element in
+                c.reply.bulk(element)
+                propagateRemoval(element)
+            }
             c.db.set(key, c.stored(kept!), keepTTL: true)
         }
     }

@@ -1,3 +1,4 @@
+import Config
 import CStrconv
 import RESP
 import Store
@@ -145,7 +146,11 @@ enum SortCommand {
                               getPatterns: [[UInt8]], outputCount: Int) {
         key.withUnsafeBytes { keyBytes in
             if outputCount == 0 {
-                if c.lookupWrite(keyBytes) != nil && c.db.delete(keyBytes) { c.server.dirty += 1 }
+                // dbDelete: a destination past its TTL goes with a `del` too.
+                if c.db.delete(keyBytes) {
+                    c.notify(KeyspaceEventFlags.generic, "del", keyBytes)
+                    c.markDirty()
+                }
                 return
             }
             let list = ListType.create(fill: c.server.settings.listMaxListpackSize,
@@ -160,8 +165,10 @@ enum SortCommand {
                     value.withUnsafeBytes { quicklist.push($0, atHead: false) }
                 }
             }
+            c.expireIfNeeded(keyBytes)
             c.db.set(keyBytes, list)
-            c.server.dirty += Int64(outputCount)
+            c.notify(KeyspaceEventFlags.list, "sortstore", keyBytes)
+            c.markDirty(Int64(outputCount))
         }
         c.reply.integer(outputCount)
     }

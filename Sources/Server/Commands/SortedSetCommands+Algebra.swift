@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -147,14 +148,12 @@ extension SortedSetCommands {
             if result.count > 0 {
                 let object = RedisObject.collection(.zset, .skiplist, result)
                 ZSetType.convertToListpackIfNeeded(object, maxElementLength: longest, limits: c.zsetLimits)
-                storeSortedSet(c, key, object)
                 c.reply.integer(result.count)
+                storeSortedSet(c, key, object, event: operation == .union ? "zunionstore"
+                               : operation == .inter ? "zinterstore" : "zdiffstore")
             } else {
                 c.reply.integer(0)
-                if c.lookupWrite(key) != nil {
-                    c.db.delete(key)
-                    c.server.dirty += 1
-                }
+                deleteDestination(c, key)
             }
             return
         }

@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 
@@ -27,6 +28,8 @@ extension SortedSetCommands {
             guard let object = c.lookupWrite(key) else { continue }
             if c.wrongType(object, .zset) { return }
             if ZSetType.length(object) == 0 { continue }
+            // Served at once: propagated as the non-blocking pop.
+            propagateAsPop(c, key, max: max, count: count == -1 ? nil : count, length: ZSetType.length(object))
             popFrom(c, key: key, object: object, max: max, count: count, shape: count == -1 ? .withKey : .keyAndPairs)
             return
         }

@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -61,25 +62,33 @@ extension SortedSetCommands {
             let c = client
             let key = c.arg(destination)
             if count > 0, let stored {
-                storeSortedSet(c, key, stored)
+                storeSortedSet(c, key, stored, event: "zrangestore")
                 c.reply.integer(count)
             } else {
                 stored?.release()
                 c.reply.integer(0)
-                if c.lookupWrite(key) != nil {
-                    c.db.delete(key)
-                    c.server.dirty += 1
-                }
+                deleteDestination(c, key)
             }
         }
     }
 
-    /// setKey for a freshly built sorted set: replaces any value (and TTL) at `key`.
-    static func storeSortedSet(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject) {
+    /// setKey for a freshly built sorted set: replaces any value (and TTL) at `key`; `event`
+    /// names the command.
+    static func storeSortedSet(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject, event: StaticString) {
         let existed = c.lookupWrite(key) != nil
         c.db.set(key, c.stored(object))
         if !existed { c.signalKeyAsReady(key) }
-        c.server.dirty += 1
+        c.notify(KeyspaceEventFlags.zset, event, key)
+        c.markDirty()
+    }
+
+    /// An empty result removes the destination: a change only if it existed. Redis's dbDelete
+    /// looks no further, so a destination past its TTL goes with a `del` too, not `expired`.
+    static func deleteDestination(_ c: Client, _ key: UnsafeRawBufferPointer) {
+        if c.db.delete(key) {
+            c.notify(KeyspaceEventFlags.generic, "del", key)
+            c.markDirty()
+        }
     }
 
     static func rangeGeneric(_ c: Client, keyIndex: Int, destination: Int?, kind fixedKind: RangeKind?, reverse fixedReverse: Bool?) {
@@ -227,8 +236,16 @@ extension SortedSetCommands {
             c.reply.integer(0)
             return
         }
-        _ = deleteIfEmpty(c, key, object)
-        c.server.dirty += Int64(removed)
+        if removed > 0 {
+            let deleted = ZSetType.length(object) == 0
+            let event: StaticString = kind == .rank ? "zremrangebyrank" : kind == .score ? "zremrangebyscore" : "zremrangebylex"
+            membersChanged(c, key, event, deleted: deleted)
+            if deleted {
+                c.db.delete(key)
+                c.notify(KeyspaceEventFlags.generic, "del", key)
+            }
+        }
+        c.markDirty(Int64(removed))
         c.reply.integer(removed)
     }
 }

@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -47,12 +48,20 @@ enum SortedSetCommands {
         if withScores { c.reply.double(score) }
     }
 
-    /// Deletes `key` once its sorted set is empty.
+    /// Deletes `key` once its sorted set is empty, with the `del` event.
     @inline(__always)
     static func deleteIfEmpty(_ c: Client, _ key: UnsafeRawBufferPointer, _ object: RedisObject) -> Bool {
         if ZSetType.length(object) != 0 { return false }
         c.db.delete(key)
+        c.notify(KeyspaceEventFlags.generic, "del", key)
         return true
+    }
+
+    /// After members were added or removed in place: WATCH's signal and the event (the key's
+    /// deletion, when `deleted`, signalled by itself).
+    static func membersChanged(_ c: Client, _ key: UnsafeRawBufferPointer, _ event: StaticString, deleted: Bool = false) {
+        if !deleted { c.signalModified(key) }
+        c.notify(KeyspaceEventFlags.zset, event, key)
     }
 
     // MARK: ZADD / ZINCRBY
@@ -120,9 +129,12 @@ enum SortedSetCommands {
             var updated = 0
             var processed = 0
             var result = 0.0
+            // zaddGenericCommand's cleanup: an error part way still reports what changed.
+            defer { if added + updated > 0 { membersChanged(c, key, increment ? "zincr" : "zadd") } }
             for pair in 0..<pairs {
                 switch ZSetType.add(object, c.arg(scoreIndex + pair * 2 + 1), score: scores[pair], flags: flags, limits: limits) {
                 case .nan:
+                    c.markDirty(Int64(added + updated))
                     c.error(nanScoreError)
                     return
                 case .skipped:
@@ -140,7 +152,7 @@ enum SortedSetCommands {
                     result = score
                 }
             }
-            c.server.dirty += Int64(added + updated)
+            c.markDirty(Int64(added + updated))
             if increment {
                 if processed > 0 { c.reply.double(result) } else { c.reply.nullBulk() }
             } else {
@@ -165,11 +177,20 @@ enum SortedSetCommands {
         let key = c.arg(1)
         guard let object = lookupWrite(c, key, missing: { $0.reply.integer(0) }) else { return }
         var deleted = 0
+        var keyRemoved = false
         for index in 2..<c.argumentCount {
             if ZSetType.remove(object, c.arg(index)) { deleted += 1 }
-            if deleteIfEmpty(c, key, object) { break }
+            if ZSetType.length(object) == 0 {
+                c.db.delete(key)
+                keyRemoved = true
+                break
+            }
         }
-        c.server.dirty += Int64(deleted)
+        if deleted > 0 {
+            membersChanged(c, key, "zrem", deleted: keyRemoved)
+            if keyRemoved { c.notify(KeyspaceEventFlags.generic, "del", key) }
+        }
+        c.markDirty(Int64(deleted))
         c.reply.integer(deleted)
     }
 
@@ -253,7 +274,8 @@ enum SortedSetCommands {
 
     /// genericZpopCommand: pops from the first existing key among `keys` (argument indexes).
     /// `count` -1 pops one element.
-    static func pop(_ c: Client, keys: [Int], max: Bool, count requested: Int, shape: PopReply, nullWhenEmpty: Bool) {
+    static func pop(_ c: Client, keys: [Int], max: Bool, count requested: Int, shape: PopReply, nullWhenEmpty: Bool,
+                    rewriteAsPop: Bool = false) {
         var found: (key: UnsafeRawBufferPointer, object: RedisObject)?
         for index in keys {
             let key = c.arg(index)
@@ -266,6 +288,7 @@ enum SortedSetCommands {
             if nullWhenEmpty { c.reply.nullArray() } else { c.reply.emptyArray() }
             return
         }
+        if rewriteAsPop { propagateAsPop(c, key, max: max, count: requested, length: ZSetType.length(object)) }
         popFrom(c, key: key, object: object, max: max, count: requested, shape: shape)
     }
 
@@ -299,9 +322,17 @@ enum SortedSetCommands {
                 replyElement(c, member, score, withScores: true, nested: nested)
             }
             _ = ZSetType.removeRange(object, ranks: rank, rank)
-            c.server.dirty += 1
+            c.markDirty()
         }
+        membersChanged(c, key, max ? "zpopmax" : "zpopmin", deleted: ZSetType.length(object) == 0)
         _ = deleteIfEmpty(c, key, object)
+    }
+
+    /// ZMPOP and the blocking pops propagate as ZPOPMIN/ZPOPMAX key [count].
+    static func popArguments(_ arguments: inout PropagatedArguments, _ key: UnsafeRawBufferPointer, max: Bool, count: Int?) {
+        arguments.append(max ? "ZPOPMAX" : "ZPOPMIN")
+        arguments.append(key)
+        if let count { arguments.append(Int64(count)) }
     }
 
     /// MIN or MAX: true for MIN.
@@ -314,7 +345,15 @@ enum SortedSetCommands {
 
     static func zmpop(_ c: Client) {
         guard let arguments = MultiPopArguments.parse(c, numberOfKeysAt: 1, side: parseEnd) else { return }
-        pop(c, keys: arguments.keys, max: !arguments.first, count: arguments.count, shape: .keyAndPairs, nullWhenEmpty: true)
+        pop(c, keys: arguments.keys, max: !arguments.first, count: arguments.count, shape: .keyAndPairs, nullWhenEmpty: true,
+            rewriteAsPop: true)
+    }
+
+    /// Propagates the running ZMPOP/BZ*POP* as ZPOPMIN/ZPOPMAX of `key`, with the count when
+    /// given (`count` members asked of `length` present).
+    static func propagateAsPop(_ c: Client, _ key: UnsafeRawBufferPointer, max: Bool, count: Int?, length: Int) {
+        let popped = count.map { Swift.min($0, length) }
+        c.propagateAs(count: popped == nil ? 2 : 3) { popArguments(&$0, key, max: max, count: popped) }
     }
 }
 

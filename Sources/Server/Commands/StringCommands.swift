@@ -1,3 +1,4 @@
+import Config
 import RESP
 import Store
 import Util
@@ -61,8 +62,31 @@ enum StringCommands {
         c.storeString(keyBytes, c.arg(value), keepTTL: options.keepTTL,
                       expireAt: options.expireIndex != nil ? when : nil)
         c.markDirty()
+        c.notify(KeyspaceEventFlags.string, "set", keyBytes)
+        if options.expireIndex != nil {
+            // Relative or absolute, the expire propagates as the absolute time it became.
+            c.propagateAs(count: 5) { arguments in
+                arguments.append("SET")
+                arguments.append(keyBytes)
+                arguments.append(c.arg(value))
+                arguments.append("PXAT")
+                arguments.append(when)
+            }
+            c.notify(KeyspaceEventFlags.generic, "expire", keyBytes)
+        } else if options.get {
+            propagateWithoutGet(c)
+        }
         if !options.get {
             if let okReply { okReply() } else { c.reply.ok() }
+        }
+    }
+
+    /// SET ... GET propagates without its GET arguments (any of them from the fourth on).
+    private static func propagateWithoutGet(_ c: Client) {
+        let kept = { (index: Int) in index < 3 || !c.argIs(index, "get") }
+        let count = (0..<c.argumentCount).reduce(0) { $0 + (kept($1) ? 1 : 0) }
+        c.propagateAs(count: count) { arguments in
+            for index in 0..<c.argumentCount where kept(index) { arguments.append(c.arg(index)) }
         }
     }
 
@@ -90,6 +114,12 @@ enum StringCommands {
         guard replyValue(c, c.arg(1)) else { return }
         c.storeString(c.arg(1), c.arg(2))
         c.markDirty()
+        c.notify(KeyspaceEventFlags.string, "set", c.arg(1))
+        c.propagateAs(count: 3) { arguments in
+            arguments.append("SET")
+            arguments.append(c.arg(1))
+            arguments.append(c.arg(2))
+        }
     }
 
     static func getdel(_ c: Client) {
@@ -101,6 +131,11 @@ enum StringCommands {
         if c.wrongType(object, .string) { return }
         replyString(c, object)
         c.db.delete(key)
+        c.propagateAs(count: 2) { arguments in
+            arguments.append("DEL")
+            arguments.append(key)
+        }
+        c.notify(KeyspaceEventFlags.generic, "del", key)
         c.markDirty()
     }
 
@@ -122,12 +157,27 @@ enum StringCommands {
         if options.expireIndex != nil {
             if options.kind == .absolute && when <= c.server.now {
                 c.db.delete(key)
+                ExpireCommands.propagateDeletion(c, key)
+                c.notify(KeyspaceEventFlags.generic, "del", key)
             } else {
                 c.db.setExpire(key, at: when)
+                c.propagateAs(count: 3) { arguments in
+                    arguments.append("PEXPIREAT")
+                    arguments.append(key)
+                    arguments.append(when)
+                }
+                c.notify(KeyspaceEventFlags.generic, "expire", key)
             }
             c.markDirty()
         } else if options.persist {
-            if c.db.removeExpire(key) { c.server.dirty += 1 }
+            if c.db.removeExpire(key) {
+                c.propagateAs(count: 2) { arguments in
+                    arguments.append("PERSIST")
+                    arguments.append(key)
+                }
+                c.notify(KeyspaceEventFlags.generic, "persist", key)
+                c.markDirty()
+            }
         }
     }
 
@@ -167,7 +217,9 @@ enum StringCommands {
 
     private static func storePairs(_ c: Client) {
         for index in stride(from: 1, to: c.argumentCount, by: 2) {
+            c.expireIfNeeded(c.arg(index))
             c.storeString(c.arg(index), c.arg(index + 1))
+            c.notify(KeyspaceEventFlags.string, "set", c.arg(index))
             c.markDirty()
         }
     }
@@ -187,6 +239,7 @@ enum StringCommands {
         let addition = c.arg(2)
         guard let object = c.lookupWrite(key) else {
             c.db.add(key, c.storedString(addition))
+            c.notify(KeyspaceEventFlags.string, "append", key)
             c.markDirty()
             c.reply.integer(addition.count)
             return
@@ -194,6 +247,8 @@ enum StringCommands {
         if c.wrongType(object, .string) { return }
         guard lengthAllowed(c, Int64(object.stringLength), Int64(addition.count)) else { return }
         let length = write(c, key, object, addition, at: object.stringLength)
+        c.signalModified(key)
+        c.notify(KeyspaceEventFlags.string, "append", key)
         c.markDirty()
         c.reply.integer(length)
     }
@@ -263,6 +318,7 @@ enum StringCommands {
             }
             guard lengthAllowed(c, offset, Int64(value.count)) else { return }
             length = write(c, key, object, value, at: Int(offset))
+            c.signalModified(key)
         } else {
             if value.isEmpty {
                 c.reply.integer(0)
@@ -276,6 +332,7 @@ enum StringCommands {
             length = target.write(value, at: Int(offset))!
             c.db.add(key, target)
         }
+        c.notify(KeyspaceEventFlags.string, "setrange", key)
         c.markDirty()
         c.reply.integer(length)
     }
@@ -322,11 +379,13 @@ enum StringCommands {
         let shared = c.withServer { $0.settings.sharedIntegersAllowed } && SharedIntegers.contains(result)
         if let object, object.encoding == .int, !object.isShared, !shared {
             object.integer = result
+            c.signalModified(key)
         } else if let object, object.hasWordRoom {
             // Redis stores a new object here (shared, or with a fresh clock); the record is
             // rewritten as that object would be instead of being replaced.
             object.setInteger(result, shared: shared)
             c.restartClock(object)
+            c.signalModified(key)
         } else if object != nil {
             let value = c.storedInteger(result)
             c.withDatabase { _ = $0.set(key, value, keepTTL: true) }
@@ -334,6 +393,7 @@ enum StringCommands {
             let value = c.storedInteger(result)
             c.withDatabase { _ = $0.add(key, value) }
         }
+        c.notify(KeyspaceEventFlags.string, "incrby", key)
         c.markDirty()
         c.reply.integer(result)
     }
@@ -366,7 +426,15 @@ enum StringCommands {
         let updated = RedisObject.string(text)
         c.initializeClock(updated)
         if object != nil { c.db.set(key, updated, keepTTL: true) } else { c.db.add(key, updated) }
+        c.notify(KeyspaceEventFlags.string, "incrbyfloat", key)
         c.markDirty()
         c.reply.bulk(text)
+        // The result, not the increment: float formatting may differ where it is replayed.
+        c.propagateAs(count: 4) { arguments in
+            arguments.append("SET")
+            arguments.append(key)
+            arguments.append(text)
+            arguments.append("KEEPTTL")
+        }
     }
 }

@@ -22,9 +22,11 @@ extension Client {
     @inline(__always)
     func lookupRead(_ key: UnsafeRawBufferPointer) -> RedisObject? {
         let clock = accessClock
-        return withDatabase { db in
+        let found = withDatabase { db in
             withServer { db.lookupRead(key, clock: clock, counters: &$0.stats.keyspace) }
         }
+        if found == nil { notifyKeyMiss(key) }
+        return found
     }
 
     /// lookupKeyWrite (Database.lookupWrite): lazy expiry and clock touching, no hit/miss counting.

@@ -49,6 +49,7 @@ extension Server {
     func applyProcessWideSettings() {
         LFU.logFactor = settings.lfuLogFactor
         LFU.decayTime = settings.lfuDecayTime
+        updateNewKeyNotification()
     }
 
     /// Copies the request-path settings out of the config store again.

@@ -36,3 +36,40 @@ extension Client {
         }
     }
 }
+
+extension Server {
+    /// The `new` event (n) comes from dbAdd, which is the Database's to call: its hook is set
+    /// only while the class is enabled, so creating a key costs one test otherwise. Called
+    /// whenever the settings are (re)loaded.
+    func updateNewKeyNotification() {
+        let enabled = settings.notifyKeyspaceEvents & KeyspaceEventFlags.new != 0
+        for db in databases {
+            if enabled == (db.keyAdded != nil) { continue }
+            db.keyAdded = enabled ? { [unowned self, unowned db] key in
+                self.notifyKeyspaceEvent(KeyspaceEventFlags.new, "new", key: key, db: db.id)
+            } : nil
+        }
+    }
+
+    /// What follows the deletion of a key by maxmemory eviction (which does not exist yet), as
+    /// Redis's performEvictions: the change signal (made by no client), the `evicted` event (e),
+    /// and the propagated deletion (UNLINK with lazyfree-lazy-eviction).
+    func keyEvicted(_ db: Database, _ key: UnsafeRawBufferPointer) {
+        if db.observesKeyChanges { keyModified(db, key, byClient: false) }
+        notifyKeyspaceEvent(KeyspaceEventFlags.evicted, "evicted", key: key, db: db.id)
+        let lazy = config.bool("lazyfree-lazy-eviction")
+        propagation.append(db: db.id, count: 2) { arguments in
+            arguments.append(lazy ? "UNLINK" : "DEL")
+            arguments.append(key)
+        }
+    }
+}
+
+extension Client {
+    /// The `keymiss` event (m) of a read lookup that found nothing (lookupKey without
+    /// LOOKUP_NONOTIFY or LOOKUP_WRITE).
+    @inline(__always)
+    func notifyKeyMiss(_ key: UnsafeRawBufferPointer) {
+        notify(KeyspaceEventFlags.keyMiss, "keymiss", key)
+    }
+}
