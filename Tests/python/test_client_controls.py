@@ -13,6 +13,7 @@ that is held by CLIENT PAUSE is seen as blocked (INFO blocked_clients, flag
 ``b``) from another connection, polled, never slept on.
 """
 
+import os
 import re
 
 import pytest
@@ -581,6 +582,8 @@ def test_killed_postponed_client_leaves_nothing_behind(apus, redis):
 def test_write_after_a_pause_inside_exec_over_an_expired_key(apus):
     """Apus only: redis-server 7.0.15 aborts here (dbAdd finds the expired key it kept). The
     rest of the transaction runs with expiry as usual, so INCR starts from a deleted key."""
+    if os.path.basename(apus.binary) == "redis-server":
+        pytest.skip("redis-server 7.0.15 aborts on this sequence")
     a = RespClient(port=apus.port, timeout=10)
     try:
         a.command("FLUSHALL")

@@ -139,3 +139,25 @@ def test_closed_monitor_is_forgotten(apus, redis):
             s.run(c, "PING")
         s.log.append(s.ctl.command("CLIENT", "LIST").count(b"flags=O"))
     assert both(apus, redis, scenario)[-1] == 0
+
+
+def test_served_and_postponed_commands_are_fed_once(apus, redis):
+    def scenario(s):
+        m, c, d = s.connect(), s.connect(), s.connect()
+        s.run(m, "MONITOR")
+        s.send(c, "BLPOP", "list", "0")           # fed as it blocks ...
+        s.wait_blocked(1)
+        s.run(d, "RPUSH", "list", "v")            # ... and not again when served
+        s.read(c)
+        s.run(d, "CLIENT", "PAUSE", "100000", "WRITE")
+        s.send(c, "SET", "k", "1")                # held: not fed yet
+        s.wait_blocked(1)
+        s.run(d, "ECHO", "while-paused")
+        s.run(d, "CLIENT", "UNPAUSE")
+        s.read(c)                                 # now it ran, and is fed
+        s.pending(m, marker=("ECHO", "end"), expected=b"$3\r\nend\r\n")
+    log = both(apus, redis, scenario)
+    lines = [l for l in log if l.startswith(b"+<time>") and b'"INFO"' not in l]   # INFO: the polling
+    assert [l.split(b"] ", 1)[1] for l in lines] == [
+        b'"BLPOP" "list" "0"\r\n', b'"RPUSH" "list" "v"\r\n', b'"ECHO" "while-paused"\r\n',
+        b'"SET" "k" "1"\r\n']
