@@ -16,6 +16,8 @@ final class ServerHarness {
         try config.load(arguments: arguments)
         server = try Server(config: config, logger: Logger(label: "ServerTests"))
         client = Client(fakeFor: server)
+        // Reachable by id, as a connection is (tracking redirects, invalidations).
+        server.clientsByID[client.id] = client
         server.propagation.addConsumer { [unowned self] db, command in
             propagated.append((db, String(decoding: command, as: UTF8.self)))
         }
@@ -64,7 +66,11 @@ final class ServerHarness {
     }
 
     /// A second connection.
-    func newClient() -> Client { Client(fakeFor: server) }
+    func newClient() -> Client {
+        let client = Client(fakeFor: server)
+        server.clientsByID[client.id] = client
+        return client
+    }
 }
 
 /// `arguments` as one RESP multibulk, as the propagation stream encodes a command.

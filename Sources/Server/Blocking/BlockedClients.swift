@@ -181,7 +181,7 @@ extension Server {
         }
         guard let id = c.integerArgument(2) else { return }
         let server = c.server
-        guard let target = server.allClients.first(where: { $0.id == id }), target.blocked != nil else {
+        guard let target = server.clientByID(id), target.blocked != nil else {
             c.reply.integer(0)
             return
         }

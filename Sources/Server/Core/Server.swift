@@ -18,8 +18,10 @@ public final class Server {
     var stats = ServerStats()
     var logger: Logger
 
-    /// Clients by fd (fds are small and dense).
+    /// Clients by fd (fds are small and dense), and by id (lookupClientByID: tracking
+    /// redirects, CLIENT UNBLOCK).
     var clientsByFD: [Client?] = []
+    var clientsByID: [Int64: Client] = [:]
     public internal(set) var clientCount = 0
     var pendingWrites: [Client] = []
     /// Clients to close at the next before-sleep (killed, over a limit).

@@ -46,6 +46,7 @@ extension Server {
             clientsByFD.append(contentsOf: repeatElement(nil, count: max(index + 1, clientsByFD.count * 2) - clientsByFD.count))
         }
         clientsByFD[index] = client
+        clientsByID[client.id] = client
         clientCount += 1
     }
 
@@ -53,6 +54,9 @@ extension Server {
         let index = Int(fd)
         return index >= 0 && index < clientsByFD.count ? clientsByFD[index] : nil
     }
+
+    /// lookupClientByID.
+    func clientByID(_ id: Int64) -> Client? { clientsByID[id] }
 
     /// Every connected client, in connection order (CLIENT LIST).
     var allClients: [Client] {
@@ -256,6 +260,7 @@ extension Server {
         loop.unwatch(client.fd)
         Socket.close(client.fd)
         clientsByFD[Int(client.fd)] = nil
+        clientsByID[client.id] = nil
         clientCount -= 1
         client.reply.discardAll()
     }

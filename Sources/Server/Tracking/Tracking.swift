@@ -89,7 +89,7 @@ extension Server {
     func invalidateTrackingOnFlush() {
         if tracking.isActive {
             let current = currentClient
-            for client in allClients where client.tracking.enabled {
+            for client in clientsByID.values.sorted(by: { $0.id < $1.id }) where client.tracking.enabled {
                 if client === current && executionDepth > 0 {
                     tracking.pendingForCurrentClient.append(nil)
                 } else {
@@ -152,7 +152,4 @@ extension Server {
         tracking.overLimitRuns += 1
     }
 
-    func clientByID(_ id: Int64) -> Client? {
-        clientsByFD.first { $0?.id == id } ?? nil
-    }
 }
