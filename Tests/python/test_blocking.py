@@ -15,32 +15,18 @@ import time
 
 import pytest
 
+from support import differential
 from support.resp import RespClient, parse, bulk_payload
 from test_differential import proto  # noqa: F401  (fixture: 2 or 3)
 
-NOTHING = b"<nothing>"
+NOTHING = differential.NOTHING
+nothing_yet = differential.nothing_yet
 
 
-class Scene:
-    """Connections to one server, all speaking `proto`."""
-
+class Scene(differential.Scene):
     def __init__(self, server, proto):
-        self.server = server
-        self.proto = proto
-        self.clients = []
-        self.ctl = self.connect()
+        super().__init__(server, proto)
         self.ctl.command("FLUSHALL")
-
-    def connect(self):
-        c = RespClient(port=self.server.port, timeout=10)
-        if self.proto == 3:
-            c.command("HELLO", "3")
-        self.clients.append(c)
-        return c
-
-    def close(self):
-        for c in self.clients:
-            c.close()
 
     def blocked(self):
         info = self.ctl.command("INFO", "clients")
@@ -61,35 +47,10 @@ class Scene:
         assert self.wait_blocked(before + 1), "client did not block on %r" % (args,)
 
 
-def nothing_yet(c, wait=0.15):
-    """NOTHING when no reply arrives within `wait` seconds, else the reply."""
-    c.sock.settimeout(wait)
-    try:
-        return c.read_reply()
-    except (socket.timeout, TimeoutError):
-        return NOTHING
-    finally:
-        c.sock.settimeout(10)
 
 
 def run_both(apus, redis, proto, scenario):
-    results = []
-    for server in (apus, redis):
-        scene = Scene(server, proto)
-        try:
-            results.append(scenario(scene))
-        finally:
-            scene.close()
-    a, b = results
-    if a != b:
-        lines = ["apus and redis differ (resp%d)" % proto]
-        for i, (x, y) in enumerate(zip(a, b)):
-            mark = "  " if x == y else "!!"
-            lines.append("%s %2d apus %r\n      redis %r" % (mark, i, x, y))
-        if len(a) != len(b):
-            lines.append("lengths %d vs %d" % (len(a), len(b)))
-        raise AssertionError("\n".join(lines))
-    return a
+    return differential.run_both(apus, redis, scenario, lambda server: Scene(server, proto), "resp%d" % proto)
 
 
 # ===========================================================================

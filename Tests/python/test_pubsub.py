@@ -19,33 +19,20 @@ import socket
 import time
 
 
+from support import differential
+from support.integration import wait_until
 from support.resp import RespClient, bulk_payload, parse, serialize
 from test_differential import proto  # noqa: F401  (fixture: 2 or 3)
 
-NOTHING = b"<nothing>"
+NOTHING = differential.NOTHING
+nothing_yet = differential.nothing_yet
 
 
-class Scene:
-    """Connections to one server, all speaking `proto`."""
-
+class Scene(differential.Scene):
     def __init__(self, server, proto):
-        self.server = server
-        self.proto = proto
-        self.clients = []
-        self.ctl = self.connect()
+        super().__init__(server, proto)
         # Subscribers of an earlier scenario may still be on their way out.
-        assert wait_until(lambda: self.pubsub_counts() == (0, 0, 0)), self.pubsub_counts()
-
-    def connect(self):
-        c = RespClient(port=self.server.port, timeout=10)
-        if self.proto == 3:
-            c.command("HELLO", "3")
-        self.clients.append(c)
-        return c
-
-    def close(self):
-        for c in self.clients:
-            c.close()
+        wait_until(lambda: self.pubsub_counts() == (0, 0, 0), timeout=5, what="no subscriptions left")
 
     def pubsub_counts(self):
         info = self.ctl.command("INFO", "stats")
@@ -53,24 +40,8 @@ class Scene:
                      for f in (b"pubsub_channels", b"pubsub_patterns", b"pubsubshard_channels"))
 
 
-def wait_until(predicate, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return predicate()
 
 
-def nothing_yet(c, wait=0.15):
-    """NOTHING when no reply arrives within `wait` seconds, else the reply."""
-    c.sock.settimeout(wait)
-    try:
-        return c.read_reply()
-    except (socket.timeout, TimeoutError):
-        return NOTHING
-    finally:
-        c.sock.settimeout(10)
 
 
 def bare_unsubscribe(frames):
@@ -88,23 +59,7 @@ def sorted_array(raw):
 
 
 def run_both(apus, redis, proto, scenario):
-    results = []
-    for server in (apus, redis):
-        scene = Scene(server, proto)
-        try:
-            results.append(scenario(scene))
-        finally:
-            scene.close()
-    a, b = results
-    if a != b:
-        lines = ["apus and redis differ (resp%d)" % proto]
-        for i, (x, y) in enumerate(zip(a, b)):
-            mark = "  " if x == y else "!!"
-            lines.append("%s %2d apus %r\n      redis %r" % (mark, i, x, y))
-        if len(a) != len(b):
-            lines.append("lengths %d vs %d" % (len(a), len(b)))
-        raise AssertionError("\n".join(lines))
-    return a
+    return differential.run_both(apus, redis, scenario, lambda server: Scene(server, proto), "resp%d" % proto)
 
 
 def send_read(c, args, n):
@@ -341,7 +296,7 @@ def test_disconnect_while_subscribed(apus, redis, proto):
         send_read(stays, ["SUBSCRIBE", "x"], 1)
         out = [s.ctl.command("PUBLISH", "x", "before")]
         gone.close()
-        out.append(wait_until(lambda: s.ctl.command("PUBSUB", "NUMPAT") == b":0\r\n"))
+        wait_until(lambda: s.ctl.command("PUBSUB", "NUMPAT") == b":0\r\n", timeout=5, what="the pattern gone")
         out += [s.ctl.command("PUBSUB", "NUMSUB", "x"), s.ctl.command("PUBSUB", "SHARDNUMSUB", "x"),
                 s.ctl.command("PUBLISH", "x", "after"), s.ctl.command("SPUBLISH", "x", "after"),
                 stays.read_replies(2), s.pubsub_counts()]

@@ -10,6 +10,7 @@ before the PONG.
 
 import pytest
 
+from support import differential
 from support.resp import RespClient
 from support.integration import wait_until, info_field
 
@@ -70,16 +71,10 @@ class Scene:
 
 
 def both(apus, redis, scenario):
-    out = []
-    for server in (apus, redis):
-        scene = Scene(server)
-        try:
-            scenario(scene)
-        finally:
-            scene.close()
-        out.append(scene.log)
-    assert out[0] == out[1]
-    return out[1]
+    def observe(scene):
+        scenario(scene)
+        return scene.log
+    return differential.run_both(apus, redis, observe, Scene)
 
 
 def test_default_mode_invalidates_once_per_read(apus, redis):
