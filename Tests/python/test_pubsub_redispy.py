@@ -8,7 +8,7 @@ import time
 import pytest
 import redis as redispy
 
-from test_pubsub import wait_until
+from support.integration import wait_until
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
@@ -71,7 +71,8 @@ def test_redispy_run_in_thread(apus, resp):
     p.psubscribe(**{"tick*": handler})
     worker = p.run_in_thread(sleep_time=0.01, daemon=True)
     try:
-        assert wait_until(lambda: r.pubsub_numsub("ticks") == [(b"ticks", 1)] and r.pubsub_numpat() == 1)
+        wait_until(lambda: r.pubsub_numsub("ticks") == [(b"ticks", 1)] and r.pubsub_numpat() == 1,
+                   timeout=5, what="the thread's subscriptions")
         for i in range(10):
             assert r.publish("ticks", str(i)) == 2
         assert done.wait(5), received
@@ -81,4 +82,5 @@ def test_redispy_run_in_thread(apus, resp):
         worker.join(5)
         p.close()
         r.close()
-    assert wait_until(lambda: redispy.Redis(host=apus.host, port=apus.port).pubsub_numpat() == 0)
+    wait_until(lambda: redispy.Redis(host=apus.host, port=apus.port).pubsub_numpat() == 0,
+               timeout=5, what="the pattern gone")
