@@ -29,10 +29,12 @@ let package = Package(
         .target(name: "Reactor", dependencies: ["CEpoll"], swiftSettings: optimize),
         .target(name: "RESP", dependencies: ["Util"], swiftSettings: optimize),
         .target(name: "Store", dependencies: ["Util", "CMemory"], swiftSettings: optimize),
+        // Redis's file formats over the keyspace: RDB (and DUMP payloads), CRC64, the digest.
+        .target(name: "Persistence", dependencies: ["Util", "Store"], swiftSettings: optimize),
         .target(
             name: "Server",
             dependencies: [
-                "CEpoll", "CMemory", "Util", "Config", "Reactor", "RESP", "Store",
+                "CEpoll", "CMemory", "Util", "Config", "Reactor", "RESP", "Store", "Persistence",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Store", "TestSupport"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
