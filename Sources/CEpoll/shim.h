@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,6 +198,65 @@ static inline int64_t apus_wall_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/// fork(2); the child of a BGSAVE runs only the snapshot writer and leaves by apus_exit_now.
+static inline int apus_fork(void) { return (int)fork(); }
+
+/// _exit(2): no atexit handlers, no stdio flush, no Swift runtime teardown in a forked child.
+__attribute__((noreturn)) static inline void apus_exit_now(int code) { _exit(code); }
+
+/// waitpid(-1, WNOHANG) unpacked: returns the pid (0 none, -1 error); `exitcode` is the exit
+/// status or -1, `bysignal` the terminating signal or 0 (checkChildrenDone).
+static inline int apus_wait_child(int *exitcode, int *bysignal) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    *exitcode = -1;
+    *bysignal = 0;
+    if (pid > 0) {
+        if (WIFEXITED(status)) *exitcode = WEXITSTATUS(status);
+        if (WIFSIGNALED(status)) *bysignal = WTERMSIG(status);
+    }
+    return (int)pid;
+}
+
+static int apus_child_log_fd = 1;
+
+/// Redis's sigKillChildHandler: SIGUSR1 asks a saving child to leave at once, with the exit code
+/// (255, SERVER_CHILD_NOERROR_RETVAL) that tells the parent the save was cancelled, not failed.
+static void apus_child_sigusr1(int sig) {
+    (void)sig;
+    char line[128];
+    int n = snprintf(line, sizeof(line), "%d:signal-handler (%ld) Received SIGUSR1 in child, exiting now.\n",
+                     (int)getpid(), (long)time(NULL));
+    if (n > 0 && write(apus_child_log_fd, line, (size_t)n) < 0) { /* nothing to do */ }
+    _exit(255);
+}
+
+/// In a forked child: SIGUSR1 ends it (its log lines go to `log_fd`).
+static inline void apus_child_install_signals(int log_fd) {
+    apus_child_log_fd = log_fd;
+    struct sigaction act;
+    memset(&act, 0, sizeof(act));
+    sigemptyset(&act.sa_mask);
+    act.sa_handler = apus_child_sigusr1;
+    sigaction(SIGUSR1, &act, NULL);
+}
+
+static const int APUS_SIGUSR1 = SIGUSR1;
+
+/// Bytes of this process's memory that are private and dirty (copy-on-write copies, in a forked
+/// child), from /proc/self/smaps_rollup; 0 when unreadable (zmalloc_get_private_dirty).
+static inline size_t apus_private_dirty_bytes(void) {
+    FILE *fp = fopen("/proc/self/smaps_rollup", "r");
+    if (!fp) return 0;
+    char line[256];
+    size_t total = 0;
+    while (fgets(line, sizeof(line), fp)) {
+        if (strncmp(line, "Private_Dirty:", 14) == 0) total += strtoul(line + 14, NULL, 10) * 1024;
+    }
+    fclose(fp);
+    return total;
 }
 
 #endif

@@ -155,18 +155,8 @@ extension Server {
             add("lazyfreed_objects", 0)
         case "persistence":
             title = "Persistence"
-            for field in ["loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"] { add(field, 0) }
-            add("current_fork_perc", "0.00")
-            add("current_save_keys_processed", 0)
-            add("current_save_keys_total", 0)
-            add("rdb_changes_since_last_save", dirty)
-            add("rdb_bgsave_in_progress", 0)
-            add("rdb_last_save_time", startedAtMilliseconds / 1000)
-            add("rdb_last_bgsave_status", "ok")
-            add("rdb_last_bgsave_time_sec", -1)
-            add("rdb_current_bgsave_time_sec", -1)
-            add("rdb_saves", 0)
-            add("rdb_last_cow_size", 0)
+            for field in ["loading", "async_loading"] { add(field, 0) }
+            snapshotInfoFields(add)
             add("rdb_last_load_keys_expired", 0)
             add("rdb_last_load_keys_loaded", 0)
             add("aof_enabled", 0)
@@ -211,8 +201,9 @@ extension Server {
             add("pubsub_channels", pubsub.channels.count)
             add("pubsub_patterns", pubsub.patterns.count)
             add("pubsubshard_channels", pubsub.shardChannels.count)
-            for field in ["latest_fork_usec",
-                          "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys"] {
+            add("latest_fork_usec", persistence.lastForkMicroseconds)
+            add("total_forks", persistence.totalForks)
+            for field in ["migrate_cached_sockets", "slave_expires_tracked_keys"] {
                 add(field, 0)
             }
             add("active_defrag_hits", defrag.hits)

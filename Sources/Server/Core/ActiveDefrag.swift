@@ -40,6 +40,8 @@ extension Server {
             return
         }
         if !defrag.running { trimMallocIfWasteful() }
+        // Moving records while a child shares our pages would copy them (activeDefragCycle).
+        guard !persistence.hasActiveChild else { return }
         guard !defrag.running, let cpu = defragCPUPercent() else { return }
         guard RecordSlab.shared.beginCompaction(maxUtilization: 0.5) > 0 else {
             RecordSlab.shared.endCompaction()
@@ -85,6 +87,10 @@ extension Server {
     /// One step: walks buckets for about a millisecond, then waits so the pass keeps its share.
     private func defragStep() {
         guard defrag.running else { return }
+        guard !persistence.hasActiveChild else {
+            scheduleDefragStep(after: 100)
+            return
+        }
         let start = apus_monotonic_us()
         var moved = 0
         var visited = 0

@@ -31,7 +31,9 @@ extension Server {
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)
         stats.inputSamples.record(value: stats.netInputBytes, nowMilliseconds: now)
         stats.outputSamples.record(value: stats.netOutputBytes, nowMilliseconds: now)
-        for db in databases {
+        persistenceCron()
+        // No resize or rehash while a child shares our pages (databasesCron).
+        for db in databases where !persistence.hasActiveChild {
             db.cronMaintenance(rehashBudgetMilliseconds: settings.activeRehashing ? 1 : 0) {
                 apus_monotonic_us() / 1000
             }

@@ -28,6 +28,9 @@ enum ErrorText {
     static let monitorDenyBlocking: StaticString = "ERR MONITOR isn't allowed for DENY BLOCKING client"
     static let pauseMode: StaticString = "ERR CLIENT PAUSE mode must be WRITE or ALL"
     static let timeoutNotInteger: StaticString = "ERR timeout is not an integer or out of range"
+    static let bgsaveInProgress: StaticString = "ERR Background save already in progress"
+    static let bgsaveOtherChild: StaticString = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+    static let bgsaveError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
     static let timeoutNegative: StaticString = "ERR timeout is negative"
 
     static func unknownClientType(_ name: String) -> String { "ERR Unknown client type '\(name)'" }

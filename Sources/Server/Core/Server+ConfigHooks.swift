@@ -15,7 +15,7 @@ extension Server {
         "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
         "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
         "active-defrag-cycle-min", "active-defrag-cycle-max", "notify-keyspace-events",
-        "client-output-buffer-limit",
+        "client-output-buffer-limit", "save", "stop-writes-on-bgsave-error", "shutdown-on-sigterm", "shutdown-on-sigint",
     ]
 
     func installConfigHooks() {

@@ -70,6 +70,8 @@ public final class Server {
     let pubsub = PubSubRegistry()
     /// client-output-buffer-limit per client class (Networking/OutputBufferLimits.swift).
     var outputBufferLimits = OutputBufferLimits()
+    /// Snapshots, save points and the forked child (Persistence/).
+    var persistence = PersistenceState()
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
@@ -89,6 +91,7 @@ public final class Server {
         applyProcessWideSettings()
         installConfigHooks()
         installKeyspaceObservers()
+        installPersistenceHooks()
     }
 
     static func wallMilliseconds() -> Int64 { apus_wall_us() / 1000 }
@@ -155,28 +158,43 @@ public final class Server {
         let signal = signals.take()
         guard signal != 0 else { return }
         let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
-        if shutdownRequested {
-            logger.warning("You insist... exiting now.")
+        // A second Ctrl+C before the shutdown ran means "now, without saving" (sigShutdownHandler).
+        if shutdownRequested && signal == SIGINT {
+            RedisLogHandler.sink.writeFromSignal("You insist... exiting now.")
+            removeTempFile(of: getpid())
             exit(1)
         }
         RedisLogHandler.sink.writeFromSignal("Received \(name) scheduling shutdown...")
         shutdownRequested = true
+        // shutdown-on-sigterm / shutdown-on-sigint: "default", or flags such as "save now".
+        let flags = config.string(signal == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm").split(separator: " ")
+        let save: Bool? = flags.contains("nosave") ? false : (flags.contains("save") ? true : nil)
         // The signal arrives through the loop, so this already runs between commands.
-        _ = finishShutdown(save: nil, force: false, now: false)
+        _ = finishShutdown(save: save, force: flags.contains("force"), now: flags.contains("now"))
     }
 
     /// Closes clients and listeners, removes the pid file and stops the loop. `save` nil means
-    /// "as configured". Returns false when the shutdown can't proceed (e.g. a failed save).
+    /// "as configured" (save points). Returns false when the shutdown can't proceed (a failed
+    /// save without `force`), after logging why (prepareForShutdown and finishShutdown).
     func finishShutdown(save: Bool?, force: Bool, now: Bool) -> Bool {
         logger.warning("User requested shutdown...")
-        // Persistence (RDB) does not exist yet, so configured save points are not in effect (the
-        // start-up log says so) and only an explicit SHUTDOWN SAVE has to fail.
-        if save == true {
-            logger.warning("Saving the final RDB snapshot before exiting.")
-            if !force {
-                logger.warning("Error trying to save the DB, can't exit.")
-                shutdownRequested = false
-                return false
+        // The child could overwrite the snapshot saved below.
+        if persistence.childKind == .rdb {
+            logger.warning("There is a child saving an .rdb. Killing it!")
+            killBackgroundSaveChild()
+            removeTempFile(of: persistence.childPID)
+        }
+        if (!persistence.savePoints.isEmpty && save != false) || save == true {
+            logger.notice("Saving the final RDB snapshot before exiting.")
+            if !saveInForeground() {
+                if force {
+                    logger.warning("Error trying to save the DB. Exit anyway.")
+                } else {
+                    logger.warning("Error trying to save the DB, can't exit.")
+                    logger.warning("Errors trying to shut down the server. Check the logs for more information.")
+                    shutdownRequested = false
+                    return false
+                }
             }
         }
         for fd in listeners { loop.unwatch(fd); Socket.close(fd) }

@@ -55,6 +55,10 @@ extension Server {
         }
         // Keep client-side caching's table within tracking-table-max-keys.
         if tracking.isActive { limitTrackingTable() }
+        if persistence.writesMayBeDenied, let text = diskErrorDenial(command, client) {
+            reject(client, command, text)
+            return
+        }
         if client.isInRESP2SubscribedMode && !command.allowedWhenSubscribed {
             reject(client, command, ErrorText.onlySubscribeCommands(command.fullName))
             return
