@@ -23,6 +23,7 @@ extension Server {
         let filename = config.string("dbfilename")
         let pid = forkChild(.rdb)
         if pid == 0 {
+            delayChildSave()
             let saved = writeSnapshot(to: filename)
             if saved { sendChildInfo(.rdbCOWSize, keys: 0, processName: "RDB") }
             apus_exit_now(saved ? 0 : 1)
@@ -35,6 +36,22 @@ extension Server {
         logger.notice("Background saving started by pid \(pid)")
         persistence.saveStartedAt = Int64(time(nil))
         return true
+    }
+
+    /// rdb-key-save-delay (microseconds per key, a testing directive): Redis sleeps before each
+    /// key it writes; here the child sleeps for all its keys before writing, so tests can hold a
+    /// BGSAVE open. Negative values sleep 1 µs with a chance of 1/-n, as debugDelay.
+    private func delayChildSave() {
+        let delay = config.int("rdb-key-save-delay")
+        guard delay != 0 else { return }
+        let keys = Int64(databases.reduce(0) { $0 + $1.count })
+        let total = delay > 0 ? delay * keys : (0..<keys).reduce(0) { total, _ in total + (Int64.random(in: 0..<(-delay)) == 0 ? 1 : 0) }
+        var remaining = total
+        while remaining > 0 {
+            let step = min(remaining, 500_000)
+            usleep(useconds_t(step))
+            remaining -= step
+        }
     }
 
     /// rdbSave's outcome around the snapshot writer: Redis's log line for success, the writer's
