@@ -200,9 +200,6 @@ static inline int64_t apus_wall_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/// fork(2); the child of a BGSAVE runs only the snapshot writer and leaves by apus_exit_now.
-static inline int apus_fork(void) { return (int)fork(); }
-
 /// _exit(2): no atexit handlers, no stdio flush, no Swift runtime teardown in a forked child.
 __attribute__((noreturn)) static inline void apus_exit_now(int code) { _exit(code); }
 
@@ -233,14 +230,27 @@ static void apus_child_sigusr1(int sig) {
     _exit(255);
 }
 
-/// In a forked child: SIGUSR1 ends it (its log lines go to `log_fd`).
-static inline void apus_child_install_signals(int log_fd) {
-    apus_child_log_fd = log_fd;
-    struct sigaction act;
-    memset(&act, 0, sizeof(act));
-    sigemptyset(&act.sa_mask);
-    act.sa_handler = apus_child_sigusr1;
-    sigaction(SIGUSR1, &act, NULL);
+/// fork(2) for a saving child, in which SIGUSR1 ends the child (its log line goes to `log_fd`).
+/// SIGUSR1 stays blocked across the fork, so one sent to the child before its handler is in
+/// place waits for it instead of killing it silently.
+static inline int apus_fork_child(int log_fd) {
+    sigset_t usr1, previous;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, &previous);
+    pid_t pid = fork();
+    if (pid == 0) {
+        apus_child_log_fd = log_fd;
+        struct sigaction act;
+        memset(&act, 0, sizeof(act));
+        sigemptyset(&act.sa_mask);
+        act.sa_handler = apus_child_sigusr1;
+        sigaction(SIGUSR1, &act, NULL);
+    }
+    int saved = errno;
+    sigprocmask(SIG_SETMASK, &previous, NULL);
+    errno = saved;
+    return (int)pid;
 }
 
 static const int APUS_SIGUSR1 = SIGUSR1;

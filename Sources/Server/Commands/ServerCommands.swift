@@ -72,8 +72,7 @@ enum ServerCommands {
         guard flushModeIsValid(c) else { return }
         c.server.databaseWillFlush(nil)
         for db in c.server.databases { c.markDirty(Int64(db.removeAll())) }
-        c.server.resetSnapshotAfterFlushAll()
-        c.markDirty()
+        c.server.resetSnapshotAfterFlushAll(c)
         c.reply.ok()
     }
 

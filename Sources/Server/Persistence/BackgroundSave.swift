@@ -68,9 +68,9 @@ extension Server {
     }
 
     /// rdbSave in the server process (SAVE, SHUTDOWN, FLUSHALL): on success the dataset counts
-    /// as saved, and a failed BGSAVE no longer stops writes.
+    /// as saved, and a failed BGSAVE no longer stops writes. SAVE itself also counts in rdb_saves
+    /// (`persistence.saves += 1`, as saveCommand); FLUSHALL's and SHUTDOWN's saves do not.
     func saveInForeground() -> Bool {
-        persistence.saves += 1
         guard writeSnapshot(to: config.string("dbfilename")) else { return false }
         dirty = 0
         persistence.lastSave = Int64(time(nil))
@@ -95,9 +95,8 @@ extension Server {
             fds = [-1, -1]
         }
         let start = apus_monotonic_us()
-        let pid = pid_t(apus_fork())
+        let pid = pid_t(apus_fork_child(fileno(RedisLogHandler.sink.file)))
         if pid == 0 {
-            apus_child_install_signals(fileno(RedisLogHandler.sink.file))
             RedisLogHandler.sink.role = "C"
             persistence.inForkChild = true
             persistence.childInfoWriteFD = fds[1]

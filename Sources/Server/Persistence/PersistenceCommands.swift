@@ -62,11 +62,17 @@ extension Server {
         return isWrite || command.fullName == "ping" ? ErrorText.bgsaveError : nil
     }
 
-    /// flushAllDataAndResetRDB's persistence part, after FLUSHALL emptied the databases: a
-    /// running BGSAVE is stopped and, with save points, the empty dataset saved at once.
-    func resetSnapshotAfterFlushAll() {
+    /// FLUSHALL's persistence part (7.0.15), after it emptied the databases and counted the
+    /// removed keys as changes: a running BGSAVE is stopped and, with save points, the empty
+    /// dataset is saved at once, leaving no unsaved changes. FLUSHALL propagates whether or not
+    /// `dirty` moved (forceCommandPropagation).
+    func resetSnapshotAfterFlushAll(_ client: Client) {
         if persistence.childKind == .rdb { killBackgroundSaveChild() }
         if !persistence.savePoints.isEmpty { _ = saveInForeground() }
+        client.preventPropagation()
+        client.alsoPropagate(count: client.argumentCount) { arguments in
+            for index in 0..<client.argumentCount { arguments.append(client.arg(index)) }
+        }
     }
 
     /// serverCron's part: reap a finished child (reading what it reported), or start a BGSAVE
