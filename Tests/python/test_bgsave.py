@@ -27,16 +27,16 @@ MISCONF = (b"-MISCONF Redis is configured to save RDB snapshots, but it's curren
 
 @pytest.fixture
 def servers(tmp_path):
-    """start(kind, *args) -> a server of that kind in a fresh directory under tmp_path that
-    outlives it (so files can be checked after it exits)."""
+    """start(kind, *args, directory=None) -> a server of that kind in `directory` or a fresh
+    one under tmp_path, which outlives it (so files can be checked, or loaded, after it exits)."""
     started = []
 
-    def start(kind, *extra):
+    def start(kind, *extra, directory=None):
         binary = BINARIES[kind]()
         if not os.path.exists(binary) and os.environ.get("APUS_SKIP_MISSING") == "1":
             pytest.skip("%s not built" % binary)
         srv = ServerProcess(binary, extra_args=list(extra), name=kind)
-        srv.dir = tempfile.mkdtemp(prefix=kind + "-", dir=str(tmp_path))
+        srv.dir = directory or tempfile.mkdtemp(prefix=kind + "-", dir=str(tmp_path))
         started.append(srv)
         return srv.start()
 
@@ -302,3 +302,31 @@ def test_flushall_stops_the_child_and_saves_with_save_points(servers):
 
     logs = both(servers, scenario)
     assert logs[1][1] == b"4" and logs[1][4] == b"0" and logs[1][6] == b"ok"
+
+
+def test_bgsave_file_loads_on_restart(servers):
+    for kind in ("apus", "redis"):
+        srv = servers(kind)
+        with srv.client() as c:
+            for i in range(200):
+                c.command("SET", "s:%d" % i, "v" * (i % 50))
+            c.command("RPUSH", "list", *("e%d" % i for i in range(300)))
+            c.command("HSET", "hash", *[a for i in range(20) for a in ("f%d" % i, "x")])
+            c.command("SADD", "set", *range(100))
+            c.command("ZADD", "zset", *[a for i in range(50) for a in (i, "m%d" % i)])
+            c.command("SET", "ttl", "v", "EX", "1000")
+            c.command("SELECT", "3")
+            c.command("SET", "other-db", "1")
+            c.command("SELECT", "0")
+            digest = c.command("DEBUG", "DIGEST")
+            assert c.command("BGSAVE") == b"+Background saving started\r\n"
+            wait_save_done(c)
+            assert info(c)["rdb_last_bgsave_status"] == "ok"
+            c.send_command("SHUTDOWN", "NOSAVE")
+            assert c.is_closed()
+        srv.proc.wait(10)
+        again = servers(kind, directory=srv.dir)
+        with again.client() as c:
+            assert c.command("DBSIZE") == b":205\r\n"
+            assert c.command("DEBUG", "DIGEST") == digest
+            assert 0 < int(c.value("TTL", "ttl")) <= 1000
