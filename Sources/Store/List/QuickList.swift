@@ -33,6 +33,9 @@ public final class QuickListNode {
 
     public var isCompressed: Bool { compressedBytes != nil }
 
+    /// The listpack's size in bytes, also while compressed (an RDB LZF blob records it).
+    public var plainByteCount: Int { compressedBytes == nil ? storage.byteCount : plainSize }
+
     /// Bytes the node holds (its object and its plain or compressed entries), without opening it.
     public var allocatedBytes: Int {
         48 + (compressedBytes?.capacity ?? storage.bytes.capacity) + 32

@@ -1,0 +1,196 @@
+import Store
+
+// rdbLoadObject for every type and encoding Redis has written from RDB version 1 to 12. Values
+// are rebuilt through the types' own operations, so each lands in the encoding Apus (like Redis
+// 7.0) would choose for that content under the current thresholds, and duplicates or
+// malformed blobs are errors rather than broken values. Types Apus lacks are named errors.
+
+public struct RDBLoadLimits {
+    public var hash: HashLimits
+    public var zset: ZSetLimits
+    public var setMaxIntsetEntries: Int
+    public var listFill: Int
+    public var listCompressDepth: Int
+    public var sharedIntegersAllowed: Bool
+
+    public init(hash: HashLimits, zset: ZSetLimits, setMaxIntsetEntries: Int, listFill: Int,
+                listCompressDepth: Int, sharedIntegersAllowed: Bool) {
+        self.hash = hash
+        self.zset = zset
+        self.setMaxIntsetEntries = setMaxIntsetEntries
+        self.listFill = listFill
+        self.listCompressDepth = listCompressDepth
+        self.sharedIntegersAllowed = sharedIntegersAllowed
+    }
+}
+
+public enum RDBDecoder {
+    static func typeName(_ type: UInt8) -> String? {
+        switch type {
+        case RDBFormat.typeStreamListpacks, RDBFormat.typeStreamListpacks2, RDBFormat.typeStreamListpacks3:
+            return "stream"
+        case RDBFormat.typeModule, RDBFormat.typeModule2: return "module"
+        default: return nil
+        }
+    }
+
+    public static func isObjectType(_ type: UInt8) -> Bool {
+        type <= RDBFormat.typeSetListpack + 1 && type != 8
+    }
+
+    /// The value of `type` at the reader's position; nil for an empty collection, which Redis
+    /// skips (RDB_LOAD_ERR_EMPTY_KEY).
+    public static func readValue(type: UInt8, from r: RDBReader, limits: RDBLoadLimits) throws -> RedisObject? {
+        let start = r.offset
+        switch type {
+        case RDBFormat.typeString:
+            let (text, integer) = try r.stringValue("string value")
+            if let integer { return RedisObject.integer(integer, allowShared: limits.sharedIntegersAllowed) }
+            return text.withUnsafeBytes { RedisObject.encodedString($0, allowShared: limits.sharedIntegersAllowed) }
+        case RDBFormat.typeList:
+            let count = try r.length("list length")
+            var items: [[UInt8]] = []
+            for _ in 0..<count { items.append(try r.string("list element")) }
+            return list(items.map { CompactEncodings.Element.bytes($0[...]) }, limits)
+        case RDBFormat.typeListZiplist:
+            let blob = try r.string("list ziplist")
+            return list(try CompactEncodings.ziplist(blob, base: start), limits)
+        case RDBFormat.typeListQuicklist, RDBFormat.typeListQuicklist2:
+            let nodes = try r.length("quicklist node count")
+            var elements: [CompactEncodings.Element] = []
+            for _ in 0..<nodes {
+                var container = RDBFormat.containerPacked
+                if type == RDBFormat.typeListQuicklist2 {
+                    let at = r.offset
+                    container = try r.length("quicklist container", max: 2)
+                    guard container == RDBFormat.containerPacked || container == RDBFormat.containerPlain else {
+                        throw r.fail("Unknown quicklist container \(container)", at: at)
+                    }
+                }
+                let at = r.offset
+                let blob = try r.string("quicklist node")
+                if container == RDBFormat.containerPlain {
+                    elements.append(.bytes(blob[...]))
+                } else if type == RDBFormat.typeListQuicklist {
+                    elements += try CompactEncodings.ziplist(blob, base: at)
+                } else {
+                    elements += try CompactEncodings.listpack(blob, base: at)
+                }
+            }
+            return list(elements, limits)
+        case RDBFormat.typeSet:
+            let count = try r.length("set size")
+            var members: [CompactEncodings.Element] = []
+            for _ in 0..<count { members.append(.bytes(try r.string("set member")[...])) }
+            return try set(members, limits, at: start, forceTable: count > limits.setMaxIntsetEntries)
+        case RDBFormat.typeSetIntset:
+            let blob = try r.string("intset")
+            return try set(try CompactEncodings.intset(blob, base: start).map { .integer($0) }, limits, at: start, forceTable: false)
+        case RDBFormat.typeSetListpack:
+            let blob = try r.string("set listpack")
+            return try set(try CompactEncodings.listpack(blob, base: start), limits, at: start, forceTable: false)
+        case RDBFormat.typeZSet, RDBFormat.typeZSet2:
+            let count = try r.length("zset size")
+            var pairs: [([UInt8], Double)] = []
+            for _ in 0..<count {
+                let member = try r.string("zset member")
+                let score = type == RDBFormat.typeZSet2 ? try r.binaryDouble("zset score") : try r.textDouble("zset score")
+                pairs.append((member, score))
+            }
+            return try zset(pairs, limits, at: start)
+        case RDBFormat.typeZSetZiplist, RDBFormat.typeZSetListpack:
+            let blob = try r.string("zset listpack")
+            let elements = type == RDBFormat.typeZSetZiplist
+                ? try CompactEncodings.ziplist(blob, base: start) : try CompactEncodings.listpack(blob, base: start)
+            guard elements.count % 2 == 0 else { throw r.fail("Corrupt zset: odd number of listpack elements", at: start) }
+            var pairs: [([UInt8], Double)] = []
+            for i in stride(from: 0, to: elements.count, by: 2) {
+                let scoreText = String(decoding: elements[i + 1].text, as: UTF8.self)
+                guard let score = Double(scoreText), !score.isNaN else {
+                    throw r.fail("Corrupt zset: invalid score '\(scoreText)'", at: start)
+                }
+                pairs.append((elements[i].text, score))
+            }
+            return try zset(pairs, limits, at: start)
+        case RDBFormat.typeHash:
+            let count = try r.length("hash size")
+            var elements: [CompactEncodings.Element] = []
+            for _ in 0..<count {
+                elements.append(.bytes(try r.string("hash field")[...]))
+                elements.append(.bytes(try r.string("hash value")[...]))
+            }
+            return try hash(elements, limits, at: start)
+        case RDBFormat.typeHashZipmap:
+            let blob = try r.string("hash zipmap")
+            return try hash(try CompactEncodings.zipmap(blob, base: start), limits, at: start)
+        case RDBFormat.typeHashZiplist, RDBFormat.typeHashListpack:
+            let blob = try r.string("hash listpack")
+            let elements = type == RDBFormat.typeHashZiplist
+                ? try CompactEncodings.ziplist(blob, base: start) : try CompactEncodings.listpack(blob, base: start)
+            guard elements.count % 2 == 0 else { throw r.fail("Corrupt hash: odd number of listpack elements", at: start) }
+            return try hash(elements, limits, at: start)
+        default:
+            if let name = typeName(type) {
+                throw r.fail("Apus does not support \(name) values yet (RDB object type \(type))", at: start - 1)
+            }
+            throw r.fail("Unknown RDB object type \(type)", at: start - 1)
+        }
+    }
+
+    static func list(_ elements: [CompactEncodings.Element], _ limits: RDBLoadLimits) -> RedisObject? {
+        guard !elements.isEmpty else { return nil }
+        let object = ListType.create(fill: limits.listFill, compressDepth: limits.listCompressDepth)
+        let list = ListType.quicklist(object)
+        for element in elements { element.text.withUnsafeBytes { list.push($0, atHead: false) } }
+        return object
+    }
+
+    static func set(_ members: [CompactEncodings.Element], _ limits: RDBLoadLimits, at start: Int,
+                    forceTable: Bool) throws -> RedisObject? {
+        guard !members.isEmpty else { return nil }
+        let object = forceTable ? SetType.createTable() : SetType.createIntset()
+        for member in members {
+            let added = member.text.withUnsafeBytes { SetType.add(object, $0, maxIntsetEntries: limits.setMaxIntsetEntries) }
+            if !added {
+                object.release()
+                throw RDBDecodeError(offset: start, "Corrupt set: duplicate member")
+            }
+        }
+        return object
+    }
+
+    static func zset(_ pairs: [([UInt8], Double)], _ limits: RDBLoadLimits, at start: Int) throws -> RedisObject? {
+        guard !pairs.isEmpty else { return nil }
+        let object = pairs.count > limits.zset.maxListpackEntries ? ZSetType.createSkiplist() : ZSetType.createListpack()
+        for (member, score) in pairs {
+            guard !score.isNaN else {
+                object.release()
+                throw RDBDecodeError(offset: start, "Corrupt zset: NaN score")
+            }
+            let result = member.withUnsafeBytes { ZSetType.add(object, $0, score: score, flags: .nx, limits: limits.zset) }
+            guard case .added = result else {
+                object.release()
+                throw RDBDecodeError(offset: start, "Corrupt zset: duplicate member")
+            }
+        }
+        return object
+    }
+
+    static func hash(_ elements: [CompactEncodings.Element], _ limits: RDBLoadLimits, at start: Int) throws -> RedisObject? {
+        guard !elements.isEmpty else { return nil }
+        let object = HashType.create()
+        if elements.count / 2 > limits.hash.maxListpackEntries { HashType.convertToTable(object) }
+        for i in stride(from: 0, to: elements.count, by: 2) {
+            let field = elements[i].text
+            let value = elements[i + 1].text
+            let updated = field.withUnsafeBytes { f in
+                value.withUnsafeBytes { v in HashType.set(object, field: f, value: .bytes(v), limits: limits.hash) }
+            }
+            if updated {
+                object.release()
+                throw RDBDecodeError(offset: start, "Corrupt hash: duplicate field")
+            }
+        }
+        return object
+    }
+}
