@@ -101,7 +101,7 @@ public final class RDBReader {
         case RDBFormat.encLZF:
             let packedLength = try length("LZF compressed length of \(what)")
             let plainLength = try length("LZF uncompressed length of \(what)", max: Int.max)
-            guard plainLength <= 1 << 32 else { throw fail("Implausible LZF length \(plainLength) in \(what)", at: start) }
+            guard plainLength <= packedLength * 300 + 64 else { throw fail("Implausible LZF length \(plainLength) in \(what)", at: start) }
             let packed = Array(try bytes(packedLength, what))
             guard plainLength > 0, let plain = LZF.decompress(packed, size: plainLength) else {
                 throw fail("Invalid LZF compressed string in \(what)", at: start)
