@@ -111,7 +111,7 @@ public enum RDBDecoder {
                 }
                 pairs.append((elements[i].text, score))
             }
-            return try zset(pairs, limits, at: start)
+            return try zset(pairs, limits, at: start, keepPacked: pairs.count <= limits.zset.maxListpackEntries)
         case RDBFormat.typeHash:
             let count = try r.length("hash size")
             var elements: [CompactEncodings.Element] = []
@@ -128,6 +128,7 @@ public enum RDBDecoder {
             let elements = type == RDBFormat.typeHashZiplist
                 ? try CompactEncodings.ziplist(blob, base: start) : try CompactEncodings.listpack(blob, base: start)
             guard elements.count % 2 == 0 else { throw r.fail("Corrupt hash: odd number of listpack elements", at: start) }
+            if elements.count / 2 <= limits.hash.maxListpackEntries { return try packedHash(elements, at: start) }
             return try hash(elements, limits, at: start)
         default:
             if let name = typeName(type) {
@@ -159,8 +160,24 @@ public enum RDBDecoder {
         return object
     }
 
-    static func zset(_ pairs: [([UInt8], Double)], _ limits: RDBLoadLimits, at start: Int) throws -> RedisObject? {
+    static func zset(_ pairs: [([UInt8], Double)], _ limits: RDBLoadLimits, at start: Int,
+                     keepPacked: Bool = false) throws -> RedisObject? {
         guard !pairs.isEmpty else { return nil }
+        if keepPacked {
+            // A listpack or ziplist zset stays packed whatever its members' lengths, as in 7.0.
+            let object = ZSetType.createSkiplist()
+            let zset = ZSetType.skiplist(object)
+            for (member, score) in pairs {
+                let duplicate = member.withUnsafeBytes { zset.find($0) != nil }
+                if duplicate || score.isNaN {
+                    object.release()
+                    throw RDBDecodeError(offset: start, duplicate ? "Corrupt zset: duplicate member" : "Corrupt zset: NaN score")
+                }
+                member.withUnsafeBytes { zset.insertNew($0, score: score) }
+            }
+            ZSetType.convertToListpack(object)
+            return object
+        }
         let object = pairs.count > limits.zset.maxListpackEntries ? ZSetType.createSkiplist() : ZSetType.createListpack()
         for (member, score) in pairs {
             guard !score.isNaN else {
@@ -172,6 +189,25 @@ public enum RDBDecoder {
                 object.release()
                 throw RDBDecodeError(offset: start, "Corrupt zset: duplicate member")
             }
+        }
+        return object
+    }
+
+    /// A listpack, ziplist or zipmap hash within the entry limit stays packed whatever its
+    /// values' lengths: Redis 7.0 converts these only on the number of entries.
+    static func packedHash(_ elements: [CompactEncodings.Element], at start: Int) throws -> RedisObject? {
+        guard !elements.isEmpty else { return nil }
+        let object = HashType.create()
+        let pack = HashType.listpack(object)
+        for i in stride(from: 0, to: elements.count, by: 2) {
+            let field = elements[i].text
+            let duplicate = field.withUnsafeBytes { pack.find($0, from: pack.firstOffset, skip: 1) != nil }
+            if duplicate {
+                object.release()
+                throw RDBDecodeError(offset: start, "Corrupt hash: duplicate field")
+            }
+            field.withUnsafeBytes { pack.append(.bytes($0)) }
+            elements[i + 1].text.withUnsafeBytes { pack.append(.bytes($0)) }
         }
         return object
     }
