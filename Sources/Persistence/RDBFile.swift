@@ -143,8 +143,10 @@ public enum RDBFileLoader {
                 db = databases[id]
                 continue
             case RDBFormat.opResizeDB:
-                _ = try r.length("a database size", max: Int.max)
+                let size = try r.length("a database size", max: Int.max)
                 _ = try r.length("an expires size", max: Int.max)
+                // Every key takes at least 3 bytes, so a corrupt size cannot reserve much.
+                if size <= r.remaining / 3 { db.reserve(size) }
                 continue
             case RDBFormat.opAux:
                 let key = String(decoding: try r.string("an AUX field name"), as: UTF8.self)
@@ -159,22 +161,39 @@ public enum RDBFileLoader {
                 guard RDBDecoder.isObjectType(type) || RDBDecoder.typeName(type) != nil else {
                     throw RDBDecodeError(offset: at, "Unknown RDB opcode or object type \(type)")
                 }
-                let key = try r.string("a key")
-                let value = try RDBDecoder.readValue(type: type, from: r, limits: options.limits)
+                let keyStart = r.offset
+                let keyLength = try r.withString("a key") { $0.count }
+                let keyEnd = r.offset
                 defer { expireAt = -1; idle = -1; frequency = -1 }
+                let expired = options.dropExpired && expireAt != -1 && expireAt < options.nowMilliseconds
+                let before = db.count
+                if type == RDBFormat.typeString && !expired {
+                    // Strings go straight into their record, as SET stores them (tryObjectEncoding).
+                    let stored = try r.withString("a string value") { value in
+                        try withKey(r, keyStart, keyEnd, keyLength) { key in
+                            db.storeString(key, value, allowSharedIntegers: options.limits.sharedIntegersAllowed)
+                        }
+                    }
+                    if db.count == before { throw duplicate(r, keyStart, keyEnd, keyLength, db, at) }
+                    setClock(stored, idle: idle, frequency: frequency, options: options)
+                    if expireAt != -1 { db.setExpire(stored, at: expireAt) }
+                    report.keysLoaded += 1
+                    continue
+                }
+                let value = try RDBDecoder.readValue(type: type, from: r, limits: options.limits)
                 guard let value else { continue }  // an empty collection: skipped, as Redis does
-                if options.dropExpired && expireAt != -1 && expireAt < options.nowMilliseconds {
+                if expired {
                     value.release()
                     report.keysExpired += 1
                     continue
                 }
-                let exists = key.withUnsafeBytes { db.find($0) != nil }
+                let exists = try withKey(r, keyStart, keyEnd, keyLength) { db.find($0) != nil }
                 if exists {
                     value.release()
-                    throw RDBDecodeError(offset: at, "RDB has duplicated key '\(String(decoding: key, as: UTF8.self))' in DB \(db.id)")
+                    throw duplicate(r, keyStart, keyEnd, keyLength, db, at)
                 }
                 setClock(value, idle: idle, frequency: frequency, options: options)
-                let stored = key.withUnsafeBytes { db.add($0, value) }
+                let stored = try withKey(r, keyStart, keyEnd, keyLength) { db.add($0, value) }
                 if expireAt != -1 { db.setExpire(stored, at: expireAt) }
                 report.keysLoaded += 1
                 continue
@@ -192,6 +211,19 @@ public enum RDBFileLoader {
             }
         }
         return report
+    }
+
+    /// The key read at keyStart..<keyEnd again (decoded anew when it was integer or LZF encoded).
+    static func withKey<R>(_ r: RDBReader, _ keyStart: Int, _ keyEnd: Int, _ keyLength: Int,
+                           _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let again = RDBReader(r.data, offset: keyStart, end: keyEnd)
+        return try again.withString("a key", body)
+    }
+
+    static func duplicate(_ r: RDBReader, _ keyStart: Int, _ keyEnd: Int, _ keyLength: Int, _ db: Database,
+                          _ at: Int) -> RDBDecodeError {
+        let key = (try? withKey(r, keyStart, keyEnd, keyLength) { String(decoding: $0, as: UTF8.self) }) ?? "?"
+        return RDBDecodeError(offset: at, "RDB has duplicated key '\(key)' in DB \(db.id)")
     }
 
     /// objectSetLRUOrLFU.

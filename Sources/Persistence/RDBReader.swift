@@ -112,6 +112,23 @@ public final class RDBReader {
         }
     }
 
+    /// The string at the reader's position, without copying it when it is stored raw (the
+    /// common case for keys and values while loading a file).
+    public func withString<R>(_ what: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let start = offset
+        let first = try byte(what)
+        if first >> 6 == 0 {
+            let count = Int(first & 0x3F)
+            guard count <= remaining else {
+                throw fail("String length \(count) of \(what) exceeds the \(remaining) bytes left", at: start)
+            }
+            offset += count
+            return try data.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(start + 1)..<(start + 1 + count)])) }
+        }
+        offset = start
+        return try string(what).withUnsafeBytes { try body($0) }
+    }
+
     /// A string that is an integer (rdbLoadIntegerObject kept as a number).
     public func stringValue(_ what: String) throws -> (bytes: [UInt8], integer: Int64?) {
         let start = offset
