@@ -134,3 +134,24 @@ def test_corrupt_values_without_checksum_never_crash(redis_file, tmp_path):
         assert code in (None, 1), (at, code)
         failed += code == 1
     assert failed > 0
+
+
+@pytest.mark.parametrize("policy,opcode", [("allkeys-lfu", 0xF9), ("volatile-lru", 0xF8)])
+def test_idle_and_freq_saved_per_policy(apus_factory, redis_factory, tmp_path, policy, opcode):
+    args = ["--dir", str(tmp_path), "--dbfilename", "p.rdb", "--maxmemory-policy", policy]
+    srv = apus_factory(extra_args=args)
+    c = client(srv)
+    c.set("k", "v")
+    c.set("idle", "w")
+    c.execute_command("RESTORE", "idle", 0, c.dump("idle"), "REPLACE",
+                      *(["FREQ", 100] if "lfu" in policy else ["IDLETIME", 5000]))
+    assert c.save()
+    data = (tmp_path / "p.rdb").read_bytes()
+    assert bytes([opcode]) in data[data.index(b"\xfe\x00"):]
+    ref = redis_factory(extra_args=args)
+    r = client(ref)
+    assert digest(ref) == digest(srv)
+    if "lfu" in policy:
+        assert r.object("freq", "idle") == c.object("freq", "idle") == 100
+    else:
+        assert r.object("idletime", "idle") >= 5000
