@@ -80,9 +80,14 @@ public enum RDBDecoder {
             return list(elements, limits)
         case RDBFormat.typeSet:
             let count = try r.length("set size")
-            var members: [CompactEncodings.Element] = []
-            for _ in 0..<count { members.append(.bytes(try r.string("set member")[...])) }
-            return try set(members, limits, at: start, forceTable: count > limits.setMaxIntsetEntries)
+            guard count > 0 else { return nil }
+            let object = count > limits.setMaxIntsetEntries ? SetType.createTable() : SetType.createIntset()
+            return try building(object) {
+                for _ in 0..<count {
+                    let added = try r.withString("set member") { SetType.add(object, $0, maxIntsetEntries: limits.setMaxIntsetEntries) }
+                    if !added { throw RDBDecodeError(offset: start, "Corrupt set: duplicate member") }
+                }
+            }
         case RDBFormat.typeSetIntset:
             let blob = try r.string("intset")
             return try set(try CompactEncodings.intset(blob, base: start).map { .integer($0) }, limits, at: start, forceTable: false)
@@ -91,13 +96,19 @@ public enum RDBDecoder {
             return try set(try CompactEncodings.listpack(blob, base: start), limits, at: start, forceTable: false)
         case RDBFormat.typeZSet, RDBFormat.typeZSet2:
             let count = try r.length("zset size")
-            var pairs: [([UInt8], Double)] = []
-            for _ in 0..<count {
-                let member = try r.string("zset member")
-                let score = type == RDBFormat.typeZSet2 ? try r.binaryDouble("zset score") : try r.textDouble("zset score")
-                pairs.append((member, score))
+            guard count > 0 else { return nil }
+            let object = count > limits.zset.maxListpackEntries ? ZSetType.createSkiplist() : ZSetType.createListpack()
+            return try building(object) {
+                for _ in 0..<count {
+                    try r.withString("zset member") { member in
+                        let score = type == RDBFormat.typeZSet2 ? try r.binaryDouble("zset score") : try r.textDouble("zset score")
+                        if score.isNaN { throw RDBDecodeError(offset: start, "Corrupt zset: NaN score") }
+                        guard case .added = ZSetType.add(object, member, score: score, flags: .nx, limits: limits.zset) else {
+                            throw RDBDecodeError(offset: start, "Corrupt zset: duplicate member")
+                        }
+                    }
+                }
             }
-            return try zset(pairs, limits, at: start)
         case RDBFormat.typeZSetZiplist, RDBFormat.typeZSetListpack:
             let blob = try r.string("zset listpack")
             let elements = type == RDBFormat.typeZSetZiplist
@@ -114,12 +125,19 @@ public enum RDBDecoder {
             return try zset(pairs, limits, at: start, keepPacked: pairs.count <= limits.zset.maxListpackEntries)
         case RDBFormat.typeHash:
             let count = try r.length("hash size")
-            var elements: [CompactEncodings.Element] = []
-            for _ in 0..<count {
-                elements.append(.bytes(try r.string("hash field")[...]))
-                elements.append(.bytes(try r.string("hash value")[...]))
+            guard count > 0 else { return nil }
+            let object = HashType.create()
+            if count > limits.hash.maxListpackEntries { HashType.convertToTable(object) }
+            return try building(object) {
+                for _ in 0..<count {
+                    let updated = try r.withString("hash field") { field in
+                        try r.withString("hash value") { value in
+                            HashType.set(object, field: field, value: .bytes(value), limits: limits.hash)
+                        }
+                    }
+                    if updated { throw RDBDecodeError(offset: start, "Corrupt hash: duplicate field") }
+                }
             }
-            return try hash(elements, limits, at: start)
         case RDBFormat.typeHashZipmap:
             let blob = try r.string("hash zipmap")
             return try hash(try CompactEncodings.zipmap(blob, base: start), limits, at: start)
@@ -138,11 +156,27 @@ public enum RDBDecoder {
         }
     }
 
+    /// Runs `fill` on a new value, freeing the value if it throws.
+    static func building(_ object: RedisObject, _ fill: () throws -> Void) throws -> RedisObject {
+        do {
+            try fill()
+        } catch {
+            object.release()
+            throw error
+        }
+        return object
+    }
+
     static func list(_ elements: [CompactEncodings.Element], _ limits: RDBLoadLimits) -> RedisObject? {
         guard !elements.isEmpty else { return nil }
         let object = ListType.create(fill: limits.listFill, compressDepth: limits.listCompressDepth)
         let list = ListType.quicklist(object)
-        for element in elements { element.text.withUnsafeBytes { list.push($0, atHead: false) } }
+        for element in elements {
+            switch element {
+            case .bytes(let raw): raw.withUnsafeBytes { list.push($0, atHead: false) }
+            case .integer(let value): decimalBytes(value).withUnsafeBytes { list.push($0, atHead: false) }
+            }
+        }
         return object
     }
 
