@@ -16,6 +16,7 @@ extension Server {
         "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
         "active-defrag-cycle-min", "active-defrag-cycle-max", "notify-keyspace-events",
         "client-output-buffer-limit",
+        "dbfilename", "rdbcompression", "rdbchecksum", "sanitize-dump-payload",
     ]
 
     func installConfigHooks() {
