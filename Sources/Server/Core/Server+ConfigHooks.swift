@@ -16,7 +16,7 @@ extension Server {
         "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
         "active-defrag-cycle-min", "active-defrag-cycle-max", "notify-keyspace-events",
         "client-output-buffer-limit", "save", "stop-writes-on-bgsave-error", "shutdown-on-sigterm", "shutdown-on-sigint",
-        "rdb-key-save-delay",
+        "rdb-key-save-delay", "dbfilename", "rdbcompression", "rdbchecksum", "sanitize-dump-payload",
     ]
 
     func installConfigHooks() {

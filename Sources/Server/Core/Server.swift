@@ -124,6 +124,7 @@ public final class Server {
         startCron()
         startupMemory = MemoryFigures.current().used
         logger.notice("Server initialized")
+        if !loadDataAtStartup() { return 1 }
         logger.notice("Ready to accept connections")
         loop.run()
         return shutdownExitCode
