@@ -5,15 +5,11 @@ import Store
 enum SaveCommand {
     static let handlers: [String: CommandHandler] = ["save": save]
 
+    /// saveCommand: refused while a BGSAVE runs; rdbSave's bookkeeping (dirty, lastsave, the
+    /// bgsave status) is saveInForeground's.
     static func save(_ c: Client) {
-        do {
-            try c.server.writeRDB(to: c.server.config.string("dbfilename"))
-            c.server.logger.notice("DB saved on disk")
-            c.server.dirty = 0
-            c.reply.ok()
-        } catch {
-            c.server.logger.warning("\(error)")
-            c.error("ERR")
-        }
+        if c.server.refuseSaveDuringBackgroundSave(c) { return }
+        c.server.persistence.saves += 1
+        if c.server.saveInForeground() { c.reply.ok() } else { c.error("ERR") }
     }
 }
