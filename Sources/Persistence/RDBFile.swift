@@ -81,6 +81,8 @@ public struct RDBLoadOptions {
     /// A master drops keys already expired; a replica keeps them for its master to expire.
     public var dropExpired: Bool
     public var usesLFU: Bool
+    /// RDBFLAGS_ALLOW_DUP (DEBUG RELOAD MERGE): a key already present is replaced, not an error.
+    public var replaceExisting = false
 
     public init(limits: RDBLoadLimits, verifyChecksum: Bool, nowMilliseconds: Int64, dropExpired: Bool = true,
                 usesLFU: Bool) {
@@ -174,7 +176,7 @@ public enum RDBFileLoader {
                             db.storeString(key, value, allowSharedIntegers: options.limits.sharedIntegersAllowed)
                         }
                     }
-                    if db.count == before { throw duplicate(r, keyStart, keyEnd, keyLength, db, at) }
+                    if db.count == before && !options.replaceExisting { throw duplicate(r, keyStart, keyEnd, keyLength, db, at) }
                     setClock(stored, idle: idle, frequency: frequency, options: options)
                     if expireAt != -1 { db.setExpire(stored, at: expireAt) }
                     report.keysLoaded += 1
@@ -188,7 +190,9 @@ public enum RDBFileLoader {
                     continue
                 }
                 let exists = try withKey(r, keyStart, keyEnd, keyLength) { db.find($0) != nil }
-                if exists {
+                if exists && options.replaceExisting {
+                    _ = try withKey(r, keyStart, keyEnd, keyLength) { db.delete($0) }
+                } else if exists {
                     value.release()
                     throw duplicate(r, keyStart, keyEnd, keyLength, db, at)
                 }

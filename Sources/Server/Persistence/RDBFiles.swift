@@ -68,16 +68,20 @@ extension Server {
 
     /// rdbLoad: replaces the dataset with the RDB file at `path`.
     func loadRDB(from path: String) throws {
-        try loadRDB(from: path, merging: false)
+        try loadRDB(from: path, flush: true, replaceExisting: false)
     }
 
-    /// With `merging`, the file's keys join the current ones (DEBUG RELOAD MERGE); a key in
-    /// both is an error, as Redis's duplicated-key check.
-    func loadRDB(from path: String, merging: Bool) throws {
+    /// Without `flush` the file's keys join the current ones (DEBUG RELOAD NOFLUSH); with
+    /// `replaceExisting` a key of the same name is replaced rather than an error (MERGE).
+    func loadRDB(from path: String, flush: Bool, replaceExisting: Bool) throws {
         let data = try readWholeFile(path)
-        if !merging { for db in databases { _ = db.removeAll() } }
-        let options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
+        if flush {
+            databaseWillFlush(nil)  // WATCH and tracking see the old keys go, as emptyData signals
+            for db in databases { _ = db.removeAll() }
+        }
+        var options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
                                      nowMilliseconds: now, usesLFU: settings.usesLFU)
+        options.replaceExisting = replaceExisting
         let report: RDBLoadReport
         do {
             report = try RDBFileLoader.load(data, into: databases, options: options)
