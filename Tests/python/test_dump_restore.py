@@ -5,7 +5,7 @@ equal DEBUG DIGEST-VALUE, and RESTORE's errors byte for byte."""
 import pytest
 import redis as redispy
 
-from support import rdb_scene
+from support import rdb_craft, rdb_scene
 
 # Hash-table-encoded sets and hashes are written in table order, which differs between the
 # two servers; their payloads are compared through a RESTORE on the other side instead.
@@ -92,6 +92,11 @@ def test_restore_errors_identical(apus, redis):
                     payload[:-10] + b"\x0b\x00" + payload[-8:],  # version 11 with the old CRC
                     b"\x00\xc0" + payload[2:]):  # the value changed under its CRC
         assert raw(apus, "RESTORE", "k2", "0", mutated) == raw(redis, "RESTORE", "k2", "0", mutated)
+    # Version 11 (Redis 7.2) with a valid CRC: 7.0 refuses it.
+    body = payload[:-10] + b"\x0b\x00"
+    newer = body + rdb_craft.crc64(body).to_bytes(8, "little")
+    assert raw(apus, "RESTORE", "k3", "0", newer) == raw(redis, "RESTORE", "k3", "0", newer)
+    assert raw(apus, "RESTORE", "k3", "0", newer).startswith(b"-ERR DUMP payload version")
     for srv in (apus, redis):
         raw(srv, "FLUSHALL")
 
