@@ -99,6 +99,8 @@ public struct RDBLoadReport {
     public var aux: [(String, [UInt8])] = []
     public var keysLoaded = 0
     public var keysExpired = 0
+    /// Bytes the RDB took, trailer included (an AOF's RDB preamble is followed by commands).
+    public var length = 0
 }
 
 public enum RDBFileLoader {
@@ -214,6 +216,7 @@ public enum RDBFileLoader {
                 }
             }
         }
+        report.length = r.offset
         return report
     }
 

@@ -28,7 +28,8 @@ extension Server {
 
     /// rdbSave: the whole dataset as an RDB file at `path`, written to a temp file, fsynced,
     /// renamed over `path`, and the directory fsynced.
-    func writeRDB(to path: String) throws {
+    /// `aofBase` marks the file as an AOF's RDB base (the aof-base AUX field).
+    func writeRDB(to path: String, aofBase: Bool = false) throws {
         let temp = directoryOf(path) + "temp-\(getpid()).rdb"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -48,7 +49,9 @@ extension Server {
             }
         }
         do {
-            try RDBFileWriter.write(databases, options: rdbSaveOptions, to: writer)
+            var options = rdbSaveOptions
+            options.aofBase = aofBase
+            try RDBFileWriter.write(databases, options: options, to: writer)
             guard fsync(fd) == 0 else { throw RDBError(description: "Write error saving DB on disk: \(errnoText())") }
             closed = true
             guard close(fd) == 0 else { throw RDBError(description: "Write error saving DB on disk: \(errnoText())") }
@@ -71,9 +74,16 @@ extension Server {
         try loadRDB(from: path, flush: true, replaceExisting: false)
     }
 
+    /// An AOF whose file starts with an RDB preamble: loads that RDB and returns its length in
+    /// bytes, where the AOF's commands begin.
+    func loadRDBPreamble(from path: String) throws -> Int {
+        try loadRDB(from: path, flush: true, replaceExisting: false)
+    }
+
     /// Without `flush` the file's keys join the current ones (DEBUG RELOAD NOFLUSH); with
     /// `replaceExisting` a key of the same name is replaced rather than an error (MERGE).
-    func loadRDB(from path: String, flush: Bool, replaceExisting: Bool) throws {
+    @discardableResult
+    func loadRDB(from path: String, flush: Bool, replaceExisting: Bool) throws -> Int {
         let data = try readWholeFile(path)
         if flush {
             databaseWillFlush(nil)  // WATCH and tracking see the old keys go, as emptyData signals
@@ -104,6 +114,7 @@ extension Server {
             }
         }
         logger.notice("Done loading RDB, keys loaded: \(report.keysLoaded), keys expired: \(report.keysExpired).")
+        return report.length
     }
 
     /// Start-up: the RDB file at dir/dbfilename, if there is one. A corrupt file stops the server.
