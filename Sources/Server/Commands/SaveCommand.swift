@@ -10,6 +10,6 @@ enum SaveCommand {
     static func save(_ c: Client) {
         if c.server.refuseSaveDuringBackgroundSave(c) { return }
         c.server.persistence.saves += 1
-        if c.server.saveInForeground() { c.reply.ok() } else { c.error("ERR") }
+        if c.server.saveInForeground() { c.reply.ok() } else { c.error(ErrorText.genericError) }
     }
 }

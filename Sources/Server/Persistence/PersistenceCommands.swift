@@ -34,7 +34,7 @@ enum PersistenceCommands {
         } else if server.startBackgroundSave() {
             c.reply.simple("Background saving started" as StaticString)
         } else {
-            c.error("ERR")
+            c.error(ErrorText.genericError)
         }
     }
 
