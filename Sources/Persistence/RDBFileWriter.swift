@@ -14,6 +14,9 @@ public struct RDBSaveOptions {
     public var nowMilliseconds: Int64
     /// aof-base: 1 when the file is an AOF's RDB preamble.
     public var aofBase: Bool
+    /// Called after each key with the number written so far (rdb-key-save-delay, a BGSAVE
+    /// child's progress reports); nil costs nothing.
+    public var keySaved: ((Int) -> Void)?
 
     public init(compression: Bool, checksum: Bool, savesIdle: Bool, savesFrequency: Bool, usedMemory: Int64,
                 nowMilliseconds: Int64, aofBase: Bool = false) {
@@ -35,6 +38,7 @@ public enum RDBFileWriter {
         w.aux("ctime", options.nowMilliseconds / 1000)
         w.aux("used-mem", options.usedMemory)
         w.aux("aof-base", options.aofBase ? 1 : 0)
+        var saved = 0
         for db in databases where db.count > 0 {
             w.byte(RDBFormat.opSelectDB)
             w.length(db.id)
@@ -60,6 +64,10 @@ public enum RDBFileWriter {
                 w.string(object.key)
                 RDBEncoder.writeValue(object, to: w)
                 do { try w.flushIfNeeded() } catch { failure = error }
+                if let keySaved = options.keySaved {
+                    saved += 1
+                    keySaved(saved)
+                }
             }
             if let failure { throw failure }
         }

@@ -23,7 +23,6 @@ extension Server {
         let filename = config.string("dbfilename")
         let pid = forkChild(.rdb)
         if pid == 0 {
-            delayChildSave()
             let saved = writeSnapshot(to: filename)
             if saved { sendChildInfo(.rdbCOWSize, keys: 0, processName: "RDB") }
             apus_exit_now(saved ? 0 : 1)
@@ -38,19 +37,21 @@ extension Server {
         return true
     }
 
-    /// rdb-key-save-delay (microseconds per key, a testing directive): Redis sleeps before each
-    /// key it writes; here the child sleeps for all its keys before writing, so tests can hold a
-    /// BGSAVE open. Negative values sleep 1 µs with a chance of 1/-n, as debugDelay.
-    private func delayChildSave() {
+    /// What the RDB writer calls after each key (rdbSaveKeyValuePair's end and rdbSaveRio's
+    /// every-1024-keys check): rdb-key-save-delay, a testing directive, sleeps that many
+    /// microseconds per key (negative: 1 µs with a chance of 1/-n, as debugDelay); in a BGSAVE
+    /// child, progress goes to the parent about once a second. Nil when neither applies.
+    func keySavedHook() -> ((Int) -> Void)? {
         let delay = config.int("rdb-key-save-delay")
-        guard delay != 0 else { return }
-        let keys = Int64(databases.reduce(0) { $0 + $1.count })
-        let total = delay > 0 ? delay * keys : (0..<keys).reduce(0) { total, _ in total + (Int64.random(in: 0..<(-delay)) == 0 ? 1 : 0) }
-        var remaining = total
-        while remaining > 0 {
-            let step = min(remaining, 500_000)
-            usleep(useconds_t(step))
-            remaining -= step
+        let inChild = persistence.inForkChild
+        guard delay != 0 || inChild else { return nil }
+        return { [unowned self] saved in
+            if delay > 0 {
+                usleep(useconds_t(min(delay, Int64(UInt32.max))))
+            } else if delay < 0 && Int64.random(in: 0..<(-delay)) == 0 {
+                usleep(1)
+            }
+            if inChild && saved & 1023 == 1 { self.reportSaveProgress(keysProcessed: saved) }
         }
     }
 

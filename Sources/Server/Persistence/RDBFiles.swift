@@ -21,9 +21,11 @@ extension Server {
 
     var rdbSaveOptions: RDBSaveOptions {
         let policy = settings.maxMemoryPolicy
-        return RDBSaveOptions(compression: config.bool("rdbcompression"), checksum: config.bool("rdbchecksum"),
-                              savesIdle: policy.contains("lru"), savesFrequency: policy.contains("lfu"),
-                              usedMemory: MemoryFigures.current().used, nowMilliseconds: now)
+        var options = RDBSaveOptions(compression: config.bool("rdbcompression"), checksum: config.bool("rdbchecksum"),
+                                     savesIdle: policy.contains("lru"), savesFrequency: policy.contains("lfu"),
+                                     usedMemory: MemoryFigures.current().used, nowMilliseconds: now)
+        options.keySaved = keySavedHook()
+        return options
     }
 
     /// rdbSave: the whole dataset as an RDB file at `path`, written to a temp file, fsynced,
