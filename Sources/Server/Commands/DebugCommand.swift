@@ -24,6 +24,8 @@ enum DebugCommand {
             object(c)
         } else if c.argIs(1, "protocol") && c.argumentCount == 3 {
             protocolSample(c)
+        } else if c.argIs(1, "loadaof") {
+            if c.server.debugLoadAOF() { c.reply.ok() }
         } else if c.argIs(1, "reload") {
             c.error("ERR DEBUG RELOAD needs RDB persistence, which this Apus build does not have yet")
         } else {

@@ -15,7 +15,9 @@ extension Server {
         "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
         "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
         "active-defrag-cycle-min", "active-defrag-cycle-max", "notify-keyspace-events",
-        "client-output-buffer-limit",
+        "client-output-buffer-limit", "appendonly", "appendfsync", "appenddirname", "appendfilename",
+        "aof-use-rdb-preamble", "aof-load-truncated", "aof-timestamp-enabled", "auto-aof-rewrite-percentage",
+        "auto-aof-rewrite-min-size",
     ]
 
     func installConfigHooks() {
@@ -37,6 +39,7 @@ extension Server {
             self.reloadOutputBufferLimits()
             return nil
         }
+        installAOFConfigHooks()
         config.onChange("loglevel") { [unowned self] value in
             self.logger.logLevel = RedisLogHandler.level(for: value)
             return nil

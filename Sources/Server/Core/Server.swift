@@ -70,6 +70,8 @@ public final class Server {
     let pubsub = PubSubRegistry()
     /// client-output-buffer-limit per client class (Networking/OutputBufferLimits.swift).
     var outputBufferLimits = OutputBufferLimits()
+    /// The append-only file (Persistence/AOF*.swift).
+    let aof = AppendOnlyFile()
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
@@ -121,6 +123,7 @@ public final class Server {
         startCron()
         startupMemory = MemoryFigures.current().used
         logger.notice("Server initialized")
+        guard startAOFOnServerStart() else { return 1 }
         logger.notice("Ready to accept connections")
         loop.run()
         return shutdownExitCode
@@ -179,6 +182,7 @@ public final class Server {
                 return false
             }
         }
+        flushAOFForShutdown()
         for fd in listeners { loop.unwatch(fd); Socket.close(fd) }
         listeners.removeAll()
         for client in clientsByFD.compactMap({ $0 }) { closeClient(client) }
