@@ -317,3 +317,46 @@ def test_interop_with_redis_server(datadir, writer, reader):
         assert snapshot(client(srv)) == before
     finally:
         srv.stop()
+
+
+def _incr_on_dev_full(datadir, binary, name):
+    srv = start_in(datadir, AOF_ON, binary=binary, name=name)
+    srv.stop()
+    path = os.path.join(aof_dir(datadir), incr_name(datadir))
+    os.unlink(path)
+    os.symlink("/dev/full", path)
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_write_error_refuses_writes_with_misconf(tmp_path, name):
+    datadir = str(tmp_path)
+    binary = None if name == "apus" else redis_binary()
+    _incr_on_dev_full(datadir, binary, name)
+    srv = start_in(datadir, AOF_ON, binary=binary, name=name)
+    try:
+        r = client(srv)
+        assert r.set("a", "1")
+        with pytest.raises(Exception) as refused:
+            r.set("b", "2")
+        assert str(refused.value) == "MISCONF Errors writing to the AOF file: No space left on device"
+        assert r.get("a") == b"1"
+        info = r.info("persistence")
+        assert info["aof_last_write_status"] == "err"
+        assert "Error writing to the AOF file: No space left on device" in log_text(srv)
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_write_error_with_always_exits(tmp_path, name):
+    datadir = str(tmp_path)
+    binary = None if name == "apus" else redis_binary()
+    _incr_on_dev_full(datadir, binary, name)
+    srv = start_in(datadir, AOF_ON + ["--appendfsync", "always"], binary=binary, name=name)
+    r = client(srv)
+    with pytest.raises(Exception):
+        r.set("a", "1")
+    srv.proc.wait(10)
+    assert srv.proc.returncode == 1
+    assert "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..." in log_text(srv)
+    srv.stop()

@@ -55,6 +55,11 @@ extension Server {
         }
         // Keep client-side caching's table within tracking-table-max-keys.
         if tracking.isActive { limitTrackingTable() }
+        // writeCommandsDeniedByDiskError: a failing AOF refuses writes (and PING) with MISCONF.
+        if !aof.lastWriteOK, let refusal = aofWriteRefusal(command) {
+            reject(client, command, refusal)
+            return
+        }
         if client.isInRESP2SubscribedMode && !command.allowedWhenSubscribed {
             reject(client, command, ErrorText.onlySubscribeCommands(command.fullName))
             return

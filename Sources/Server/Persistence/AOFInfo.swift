@@ -1,3 +1,5 @@
+import Glibc
+
 // INFO persistence's aof_* fields, in 7.0.15's order and spelling.
 
 extension Server {
@@ -23,5 +25,13 @@ extension Server {
                 ("aof_buffer_length", aof.buffer.count),
                 ("aof_pending_bio_fsync", aof.jobs.pendingFsyncs),
                 ("aof_delayed_fsync", aof.delayedFsyncs)]
+    }
+}
+
+extension Server {
+    /// The MISCONF error while the last AOF write failed, for writes and PING.
+    func aofWriteRefusal(_ command: Command) -> String? {
+        guard aof.status != .off, command.flags.contains(.write) || command.fullName == "ping" else { return nil }
+        return "MISCONF Errors writing to the AOF file: \(String(cString: strerror(aof.lastWriteErrno)))"
     }
 }

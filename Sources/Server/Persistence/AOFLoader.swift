@@ -20,9 +20,18 @@ extension Server {
         let manifest = aof.manifest
         guard manifest.base != nil || !manifest.incrs.isEmpty else { return .notExist }
         let started = apus_monotonic_us()
+        // Redis runs loaded commands through their proc, uncounted: no commandstats, no
+        // total_commands_processed, no dirty.
         let dirtyBefore = dirty
+        let processedBefore = stats.commandsProcessed
+        let statsBefore = commandTable.allCommands.map { ($0, $0.stats) }
         aof.loading = true
-        defer { aof.loading = false; dirty = dirtyBefore }
+        defer {
+            aof.loading = false
+            dirty = dirtyBefore
+            stats.commandsProcessed = processedBefore
+            for (command, saved) in statsBefore { command.stats = saved }
+        }
         var files: [(AOFFileInfo, Bool)] = []
         if let base = manifest.base { files.append((base, true)) }
         for incr in manifest.incrs { files.append((incr, false)) }
