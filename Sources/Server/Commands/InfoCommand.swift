@@ -148,7 +148,7 @@ extension Server {
             add("mem_clients_slaves", 0)
             add("mem_clients_normal", overhead.clientsNormal)
             add("mem_cluster_links", 0)
-            add("mem_aof_buffer", aof.buffer.capacity)
+            add("mem_aof_buffer", aof.status == .off ? 0 : aof.buffer.capacity)
             add("mem_allocator", "libc+slab")
             add("active_defrag_running", defrag.cpuPercent)
             add("lazyfree_pending_objects", 0)
