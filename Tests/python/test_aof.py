@@ -360,3 +360,26 @@ def test_write_error_with_always_exits(tmp_path, name):
     assert srv.proc.returncode == 1
     assert "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..." in log_text(srv)
     srv.stop()
+
+
+def test_turning_on_gathers_writes_in_a_temp_incr_until_the_base_exists(datadir):
+    """As Redis's AOF_WAIT_REWRITE: after CONFIG SET appendonly yes, the manifest lists the new
+    base and the incr file renamed from temp-appendonly.aof.incr, and an earlier AOF's files
+    become history and are deleted."""
+    srv = start_in(datadir, AOF_ON)
+    try:
+        r = client(srv)
+        r.set("first", "1")
+        r.config_set("appendonly", "no")
+        r.set("while-off", "2")
+        r.config_set("appendonly", "yes")
+        assert manifest(datadir) == ("file appendonly.aof.2.base.aof seq 2 type b\n"
+                                     "file appendonly.aof.2.incr.aof seq 2 type i\n")
+        assert sorted(os.listdir(aof_dir(datadir))) == [
+            "appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
+        assert "Successfully renamed the temporary AOF incr file temp-appendonly.aof.incr into appendonly.aof.2.incr.aof" in log_text(srv)
+        r.set("after", "3")
+        srv = restart(srv)
+        assert client(srv).mget("first", "while-off", "after") == [b"1", b"2", b"3"]
+    finally:
+        srv.stop()

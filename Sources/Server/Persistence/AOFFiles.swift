@@ -47,9 +47,9 @@ extension Server {
         close(fd)
     }
 
-    /// Opens an incr file for appending, creating it.
-    func openAOFIncr(_ name: String) throws -> Int32 {
-        let fd = open(aofPath(name), O_WRONLY | O_APPEND | O_CREAT, 0o644)
+    /// Opens an incr file for appending, creating it; a rewrite's new file starts empty.
+    func openAOFIncr(_ name: String, truncating: Bool = false) throws -> Int32 {
+        let fd = open(aofPath(name), O_WRONLY | O_APPEND | O_CREAT | (truncating ? O_TRUNC : 0), 0o644)
         guard fd >= 0 else {
             throw AOFError("Can't open the append-only file \(name): \(String(cString: strerror(errno)))")
         }

@@ -26,6 +26,11 @@ extension Server {
         } catch {
             logger.warning("\(error)")
             logger.warning("Background AOF rewrite terminated with error")
+            if aof.status == .waitRewrite && aof.fd >= 0 {
+                close(aof.fd)
+                aof.fd = -1
+                unlink(aofPath(temporaryIncrName))
+            }
             aof.lastRewriteOK = false
             aof.consecutiveRewriteFailures += 1
             aof.lastRewriteSeconds = (apus_wall_us() - started) / 1_000_000
@@ -40,10 +45,17 @@ extension Server {
         if aof.status != .off { try openNewAOFIncr(&manifest) }
         logger.notice("Background append only file rewriting started by pid \(getpid())")
 
-        // With the AOF off no incr file was opened: every incr file is history.
-        manifest.markRewrittenIncrsAsHistory(keepingNewest: aof.status != .off)
+        // Only the incr file just opened stays; with the AOF off or being turned on, none does.
+        manifest.markRewrittenIncrsAsHistory(keepingNewest: aof.status == .on)
         let baseName = manifest.newBaseName(prefix: aofPrefix, rdb: config.bool("aof-use-rdb-preamble"))
         try writeAOFBase(named: baseName)
+        if aof.status == .waitRewrite {
+            let incrName = manifest.newIncrName(prefix: aofPrefix)
+            if rename(aofPath(temporaryIncrName), aofPath(incrName)) == -1 {
+                throw AOFError("Error trying to rename the temporary AOF incr file \(temporaryIncrName) into \(incrName): \(String(cString: strerror(errno)))")
+            }
+            logger.notice("Successfully renamed the temporary AOF incr file \(temporaryIncrName) into \(incrName)")
+        }
         try persistAOFManifest(manifest)
         aof.manifest = manifest
         let sizes = aofFilesSize(manifest)
@@ -57,23 +69,31 @@ extension Server {
     }
 
     /// openNewIncrAofForAppend: from here on, new writes go to the new incr file.
+    /// While the AOF is being turned on, writes gather in a temporary incr file that the manifest
+    /// names only once the base exists, so a failed rewrite leaves no AOF without its base.
     private func openNewAOFIncr(_ manifest: inout AOFManifest) throws {
-        let incrName = manifest.newIncrName(prefix: aofPrefix)
-        let newFD = try openAOFIncr(incrName)
-        do {
-            try persistAOFManifest(manifest)
-        } catch {
-            close(newFD)
-            unlink(aofPath(incrName))
-            throw error
+        let waiting = aof.status == .waitRewrite
+        let incrName = waiting ? temporaryIncrName : manifest.newIncrName(prefix: aofPrefix)
+        let newFD = try openAOFIncr(incrName, truncating: true)
+        if !waiting {
+            do {
+                try persistAOFManifest(manifest)
+            } catch {
+                close(newFD)
+                unlink(aofPath(incrName))
+                throw error
+            }
+            aof.manifest = manifest
         }
         logger.notice("Creating AOF incr file \(incrName) on background rewrite")
         if aof.fd >= 0 { aof.jobs.close(aof.fd) }
         aof.fd = newFD
-        aof.manifest = manifest
         aof.selectedDB = -1
         aof.lastIncrSize = 0
     }
+
+    /// getTempIncrAofName.
+    var temporaryIncrName: String { "temp-\(aofPrefix).incr" }
 
     /// The base file `name` in the AOF directory, from the current dataset.
     func writeAOFBase(named name: String) throws {
