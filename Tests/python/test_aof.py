@@ -383,3 +383,31 @@ def test_turning_on_gathers_writes_in_a_temp_incr_until_the_base_exists(datadir)
         assert client(srv).mget("first", "while-off", "after") == [b"1", b"2", b"3"]
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_debug_loadaof_without_an_aof_exits_as_redis(tmp_path, name):
+    srv = start_in(str(tmp_path), COMMAND_BASE, binary=None if name == "apus" else redis_binary(), name=name)
+    r = client(srv)
+    r.set("a", "1")
+    with pytest.raises(Exception):
+        r.execute_command("DEBUG", "LOADAOF")
+    srv.proc.wait(10)
+    assert srv.proc.returncode == 1
+    srv.stop()
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_bgrewriteaof_inside_exec_is_scheduled(tmp_path, name):
+    srv = start_in(str(tmp_path), AOF_ON, binary=None if name == "apus" else redis_binary(), name=name)
+    try:
+        r = client(srv)
+        with srv.client() as raw:
+            for command in (("MULTI",), ("BGREWRITEAOF",), ("EXEC",)):
+                raw.send_command(*command)
+            assert raw.read_replies(3) == [b"+OK\r\n", b"+QUEUED\r\n",
+                                           b"*1\r\n+Background append only file rewriting scheduled\r\n"]
+        wait_until(lambda: r.info("persistence")["aof_rewrites"] == 1)
+        assert r.info("persistence")["aof_rewrite_scheduled"] == 0
+    finally:
+        srv.stop()

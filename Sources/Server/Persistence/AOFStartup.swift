@@ -95,7 +95,9 @@ extension Server {
         do {
             try loadAOFManifestFromDisk()
             deleteAOFHistoryFiles()
-            _ = try loadAppendOnlyFiles()
+            // As 7.0.15: anything but a clean or empty load ends the process (no AOF at all too).
+            let result = try loadAppendOnlyFiles()
+            if result != .ok && result != .empty { exit(1) }
         } catch {
             logger.warning("\(error)")
             exit(1)
