@@ -411,3 +411,28 @@ def test_bgrewriteaof_inside_exec_is_scheduled(tmp_path, name):
         assert r.info("persistence")["aof_rewrite_scheduled"] == 0
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_loaded_commands_count_as_changes_but_not_as_calls(tmp_path, name):
+    binary = None if name == "apus" else redis_binary()
+    srv = start_in(str(tmp_path), AOF_ON, binary=binary, name=name)
+    r = client(srv)
+    r.set("a", "1")
+    r.rpush("l", "x", "y")
+    r.execute_command("INCR", "n")
+    srv.stop()
+    srv = start_in(str(tmp_path), AOF_ON, binary=binary, name=name)
+    try:
+        with srv.client() as raw:
+            # Only the readiness PING has been processed; nothing the file ran is counted.
+            raw.send_command("INFO", "stats")
+            assert b"\r\ntotal_commands_processed:1\r\n" in raw.read_reply()
+            raw.send_command("INFO", "commandstats")
+            stats = raw.read_reply()
+            assert b"cmdstat_ping:calls=1," in stats
+            assert b"cmdstat_set" not in stats and b"cmdstat_rpush" not in stats and b"cmdstat_incr" not in stats
+            raw.send_command("INFO", "persistence")
+            assert b"\r\nrdb_changes_since_last_save:4\r\n" in raw.read_reply()
+    finally:
+        srv.stop()

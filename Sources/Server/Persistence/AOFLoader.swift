@@ -21,14 +21,12 @@ extension Server {
         guard manifest.base != nil || !manifest.incrs.isEmpty else { return .notExist }
         let started = apus_monotonic_us()
         // Redis runs loaded commands through their proc, uncounted: no commandstats, no
-        // total_commands_processed, no dirty.
-        let dirtyBefore = dirty
+        // total_commands_processed (but their dirty counts, rdb_changes_since_last_save).
         let processedBefore = stats.commandsProcessed
         let statsBefore = commandTable.allCommands.map { ($0, $0.stats) }
         aof.loading = true
         defer {
             aof.loading = false
-            dirty = dirtyBefore
             stats.commandsProcessed = processedBefore
             for (command, saved) in statsBefore { command.stats = saved }
         }
@@ -45,7 +43,7 @@ extension Server {
             let seconds = Double(apus_monotonic_us() - fileStart) / 1_000_000
             logger.notice("DB loaded from \(isBase ? "base" : "incr") file \(info.name): \(String(format3: seconds)) seconds")
         }
-        if result != .empty {
+        do {
             let seconds = Double(apus_monotonic_us() - started) / 1_000_000
             logger.notice("DB loaded from append only file: \(String(format3: seconds)) seconds")
         }
