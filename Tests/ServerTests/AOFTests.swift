@@ -35,6 +35,9 @@ import Testing
         #expect(throws: AOFError.self) { try AOFManifest.parse("file a seq 1\n") }
         #expect(throws: AOFError.self) { try AOFManifest.parse("file a seq 1 type b\nfile b seq 2 type b\n") }
         #expect(throws: AOFError.self) { try AOFManifest.parse("file a seq 2 type i\nfile b seq 1 type i\n") }
+        #expect(throws: AOFError.self) { try AOFManifest.parse("file a seq 1 type b\n\nfile b seq 1 type i\n") }
+        #expect(throws: AOFError.self) { try AOFManifest.parse("# only a comment\n") }
+        #expect(throws: Never.self) { try AOFManifest.parse("# comment\nfile a seq 1 type b\n") }
     }
 }
 

@@ -436,3 +436,18 @@ def test_loaded_commands_count_as_changes_but_not_as_calls(tmp_path, name):
             assert b"\r\nrdb_changes_since_last_save:4\r\n" in raw.read_reply()
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_bad_manifest_stops_start_up_quoting_the_line(tmp_path, name):
+    datadir = str(tmp_path)
+    os.mkdir(aof_dir(datadir))
+    with open(os.path.join(aof_dir(datadir), "appendonly.aof.manifest"), "w") as f:
+        f.write("file appendonly.aof.1.base.aof seq 1 type b\nfile x seq 1\n")
+    code, log = start_in(datadir, AOF_ON, binary=None if name == "apus" else redis_binary(), name=name,
+                         expect_failure=True)
+    assert code == 1
+    assert "*** FATAL AOF MANIFEST FILE ERROR ***" in log
+    assert "Reading the manifest file, at line 2" in log
+    assert ">>> 'file x seq 1'" in log
+    assert "Invalid AOF manifest file format" in log

@@ -56,17 +56,15 @@ struct AOFManifest: Equatable {
     /// aofLoadManifestFromFile, with its error texts.
     static func parse(_ text: String) throws -> AOFManifest {
         var manifest = AOFManifest()
-        var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        for (index, rawLine) in lines.enumerated() {
             let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
+            func fail(_ message: String) -> AOFError { AOFError(message, line: index + 1, text: line) }
             if line.hasPrefix("#") { continue }
-            if line.trimmingSpaces.isEmpty {
-                if lineNumber == 1 { throw AOFError("Invalid AOF manifest file format") }
-                continue
-            }
+            if line.trimmingSpaces.isEmpty { throw fail("Invalid AOF manifest file format") }
             guard let words = splitArgs(line), words.count % 2 == 0 else {
-                throw AOFError("Invalid AOF manifest file format")
+                throw fail("Invalid AOF manifest file format")
             }
             var name: String?
             var seq: Int64?
@@ -82,21 +80,22 @@ struct AOFManifest: Equatable {
                 }
                 index += 2
             }
-            guard let name, let seq, let kind else { throw AOFError("Invalid AOF manifest file format") }
+            guard let name, let seq, let kind else { throw fail("Invalid AOF manifest file format") }
             let info = AOFFileInfo(name: name, seq: seq, kind: kind)
             switch kind {
             case .base:
-                if manifest.base != nil { throw AOFError("Found duplicate base file information") }
+                if manifest.base != nil { throw fail("Found duplicate base file information") }
                 manifest.base = info
                 manifest.currentBaseSeq = seq
             case .history:
                 manifest.history.append(info)
             case .incr:
-                if seq <= manifest.currentIncrSeq { throw AOFError("Found a non-monotonic sequence number") }
+                if seq <= manifest.currentIncrSeq { throw fail("Found a non-monotonic sequence number") }
                 manifest.incrs.append(info)
                 manifest.currentIncrSeq = seq
             }
         }
+        if manifest.base == nil && manifest.incrs.isEmpty { throw AOFError("Found an empty AOF manifest") }
         return manifest
     }
 
@@ -171,7 +170,14 @@ struct AOFManifest: Equatable {
 
 struct AOFError: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    /// For a manifest error: the line (1-based) and its text, which Redis's log quotes.
+    var line = 0
+    var text = ""
+    init(_ description: String, line: Int = 0, text: String = "") {
+        self.description = description
+        self.line = line
+        self.text = text
+    }
 }
 
 extension String {

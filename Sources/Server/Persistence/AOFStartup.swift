@@ -36,8 +36,15 @@ extension Server {
         }
         do {
             aof.manifest = try AOFManifest.parse(String(decoding: bytes, as: UTF8.self))
-        } catch {
-            throw AOFError("*** FATAL AOF MANIFEST FILE ERROR *** \(aofManifestName): \(error)")
+        } catch let error as AOFError {
+            // As aofLoadManifestFromFile's loaderr: the block, then exit.
+            logger.warning("\n*** FATAL AOF MANIFEST FILE ERROR ***\n")
+            if error.line > 0 {
+                logger.warning("Reading the manifest file, at line \(error.line)\n")
+                logger.warning(">>> '\(error.text)'\n")
+            }
+            logger.warning("\(error.description)\n")
+            exit(1)
         }
     }
 
