@@ -451,3 +451,31 @@ def test_bad_manifest_stops_start_up_quoting_the_line(tmp_path, name):
     assert "Reading the manifest file, at line 2" in log
     assert ">>> 'file x seq 1'" in log
     assert "Invalid AOF manifest file format" in log
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_expired_keys_reach_the_file_as_del(tmp_path, name):
+    datadir = str(tmp_path)
+    srv = start_in(datadir, AOF_ON + ["--hz", "100"], binary=None if name == "apus" else redis_binary(), name=name)
+    try:
+        r = client(srv)
+        r.set("gone", "v", px=30)
+        wait_until(lambda: r.info("stats")["expired_keys"] == 1)
+        r.set("after", "1")
+        data = read_aof_file(datadir, incr_name(datadir))
+        assert data.endswith(b"*2\r\n$3\r\nDEL\r\n$4\r\ngone\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n")
+    finally:
+        srv.stop()
+
+
+def test_appendfsync_changes_at_run_time(datadir):
+    srv = start_in(datadir, AOF_ON)
+    try:
+        r = client(srv)
+        for policy in ("always", "no", "everysec"):
+            assert r.config_set("appendfsync", policy)
+            r.set("k-" + policy, policy)
+        srv = restart(srv)
+        assert client(srv).mget("k-always", "k-no", "k-everysec") == [b"always", b"no", b"everysec"]
+    finally:
+        srv.stop()
