@@ -188,7 +188,9 @@ def test_bad_format_names_the_file_and_offset(datadir):
         f.write(b"garbage\r\n")
     code, log = start_in(datadir, AOF_ON, expect_failure=True)
     assert code == 1
-    assert ("Bad file format reading the append only file appendonly.aof.1.incr.aof (at offset %d)" % offset) in log
+    assert ("Unexpected bytes at offset %d of the append only file appendonly.aof.1.incr.aof" % offset) in log
+    assert ("Bad file format reading the append only file appendonly.aof.1.incr.aof: make a backup of your AOF file, "
+            "then use ./redis-check-aof --fix <filename.manifest>") in log
 
 
 def test_unknown_command_stops_start_up(datadir):

@@ -82,32 +82,33 @@ extension Server {
         var validBeforeMulti = 0
         var truncated = false
         try contents.withUnsafeBytes { all in
-        while true {
-            let start = reader.offset
-            switch reader.next() {
-            case .end:
-                break
-            case .annotation:
-                validUpTo = reader.offset
-                continue
-            case .truncated:
-                truncated = true
-            case .badFormat(let at):
-                discardTransaction(client)
-                throw AOFLoadFailure(description: "Bad file format reading the append only file \(name) (at offset \(at)): make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>")
-            case .command(let ranges):
-                let spans = ranges.map { UnsafeRawBufferPointer(rebasing: all[$0]) }
-                if client.transaction == nil && spans[0].count == 5 && Server.equalsIgnoringCase(spans[0], "multi") {
-                    validBeforeMulti = start
+            while true {
+                let start = reader.offset
+                switch reader.next() {
+                case .end:
+                    break
+                case .annotation:
+                    validUpTo = reader.offset
+                    continue
+                case .truncated:
+                    truncated = true
+                case .badFormat(let at):
+                    discardTransaction(client)
+                    logger.warning("Unexpected bytes at offset \(at) of the append only file \(name)")
+                    throw AOFLoadFailure(description: "Bad file format reading the append only file \(name): make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>")
+                case .command(let ranges):
+                    let spans = ranges.map { UnsafeRawBufferPointer(rebasing: all[$0]) }
+                    if client.transaction == nil && spans[0].count == 5 && Server.equalsIgnoringCase(spans[0], "multi") {
+                        validBeforeMulti = start
+                    }
+                    client.loadArguments(spans)
+                    try runLoadedCommand(client, name: name)
+                    client.reply.discardAll()
+                    validUpTo = reader.offset
+                    continue
                 }
-                client.loadArguments(spans)
-                try runLoadedCommand(client, name: name)
-                client.reply.discardAll()
-                validUpTo = reader.offset
-                continue
+                break
             }
-            break
-        }
         }
         if client.transaction != nil {
             logger.warning("Revert incomplete MULTI/EXEC transaction in AOF file \(name)")
