@@ -45,6 +45,9 @@ public final class Database {
     deinit { removeAll() }
 
     @inlinable public var count: Int { table.count }
+
+    /// Pre-sizes an empty keyspace for `count` keys (loading an RDB file's RESIZEDB).
+    public func reserve(_ count: Int) { table.reserve(count) }
     /// Keys with a TTL (INFO keyspace's expires=).
     @inlinable public var expiresCount: Int { expires.count }
     /// Bytes of the keyspace table's buckets and of the expires index (MEMORY STATS overheads).

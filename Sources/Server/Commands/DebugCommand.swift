@@ -1,10 +1,11 @@
 import Glibc
+import Persistence
 import RESP
 import Store
 import Util
 
 // DEBUG: the subcommands tests and tools rely on — SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL
-// (one sample of every RESP3 type) and HELP. Gated by enable-debug-command, as in Redis.
+// (one sample of every RESP3 type), DIGEST, DIGEST-VALUE, RELOAD and HELP. Gated by enable-debug-command, as in Redis.
 
 enum DebugCommand {
     static let handlers: [String: CommandHandler] = ["debug": debug]
@@ -27,10 +28,47 @@ enum DebugCommand {
         } else if c.argIs(1, "loadaof") {
             if c.server.debugLoadAOF() { c.reply.ok() }
         } else if c.argIs(1, "reload") {
-            c.error("ERR DEBUG RELOAD needs RDB persistence, which this Apus build does not have yet")
+            reload(c)
+        } else if c.argIs(1, "digest") && c.argumentCount == 2 {
+            c.reply.simple(DatasetDigest.hex(DatasetDigest.dataset(c.server.databases)))
+        } else if c.argIs(1, "digest-value") && c.argumentCount >= 2 {
+            c.reply.arrayHeader(c.argumentCount - 2)
+            for index in 2..<c.argumentCount {
+                var digest = [UInt8](repeating: 0, count: 20)
+                if let object = c.db.find(c.arg(index)) { DatasetDigest.value(object, into: &digest) }
+                c.reply.simple(DatasetDigest.hex(digest))
+            }
         } else {
             c.error("ERR unknown subcommand or wrong number of arguments for '\(ErrorText.truncated(c.argString(1)))'. Try DEBUG HELP.")
         }
+    }
+
+    /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset, load the file again.
+    static func reload(_ c: Client) {
+        var flush = true
+        var save = true
+        for index in 2..<max(2, c.argumentCount) {
+            if c.argIs(index, "merge") || c.argIs(index, "noflush") {
+                flush = false
+            } else if c.argIs(index, "nosave") {
+                save = false
+            } else {
+                c.error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+                return
+            }
+        }
+        let path = c.server.config.string("dbfilename")
+        do {
+            if save { try c.server.writeRDB(to: path) }
+            if flush { for db in c.server.databases { _ = db.removeAll() } }
+            try c.server.loadRDB(from: path, merging: !flush)
+        } catch {
+            c.error("ERR Error trying to load the RDB dump, check server logs.")
+            c.server.logger.warning("\(error)")
+            return
+        }
+        c.server.logger.notice("DB reloaded by DEBUG RELOAD")
+        c.reply.ok()
     }
 
     static func object(_ c: Client) {
@@ -40,23 +78,7 @@ enum DebugCommand {
         }
         let address = String(UInt(bitPattern: object.record), radix: 16)
         let idle = LRUClock.idleMilliseconds(object.lru) / 1000
-        c.reply.simple("Value at:0x\(address) refcount:\(object.refcount) encoding:\(object.encoding.name) serializedlength:\(serializedLength(object)) lru:\(object.lru) lru_seconds_idle:\(idle)")
-    }
-
-    /// The length an RDB dump of a string would take (length prefix plus payload, or the
-    /// integer encodings), without LZF compression.
-    static func serializedLength(_ object: RedisObject) -> Int {
-        guard object.type == .string else { return 0 }
-        var value: Int64? = object.encoding == .int ? object.integer : nil
-        if value == nil && object.stringLength <= 11 { value = object.withStringBytes { parseInt64($0) } }
-        if let value {
-            if value >= -(1 << 7) && value < (1 << 7) { return 2 }
-            if value >= -(1 << 15) && value < (1 << 15) { return 3 }
-            if value >= -(1 << 31) && value < (1 << 31) { return 5 }
-        }
-        let length = object.stringLength
-        let prefix = length < 64 ? 1 : (length < 16384 ? 2 : (length <= Int(UInt32.max) ? 5 : 9))
-        return prefix + length
+        c.reply.simple("Value at:0x\(address) refcount:\(object.refcount) encoding:\(object.encoding.name) serializedlength:\(RDBEncoder.serializedLength(object, compression: c.server.config.bool("rdbcompression"))) lru:\(object.lru) lru_seconds_idle:\(idle)")
     }
 
     static func protocolSample(_ c: Client) {

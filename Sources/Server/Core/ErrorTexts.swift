@@ -62,3 +62,13 @@ enum ErrorText {
         return String(decoding: bytes.prefix(128), as: UTF8.self)
     }
 }
+
+extension ErrorText {
+    // DUMP / RESTORE / SAVE (cluster.c, rdb.c).
+    static let busyKey: StaticString = "BUSYKEY Target key name already exists."
+    static let dumpPayloadInvalid: StaticString = "ERR DUMP payload version or checksum are wrong"
+    static let badDataFormat: StaticString = "ERR Bad data format"
+    static let invalidTTL: StaticString = "ERR Invalid TTL value, must be >= 0"
+    static let invalidIdleTime: StaticString = "ERR Invalid IDLETIME value, must be >= 0"
+    static let invalidFreq: StaticString = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+}

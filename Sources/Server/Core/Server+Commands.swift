@@ -9,7 +9,7 @@ extension Server {
                        CommandCommand.handlers, DebugCommand.handlers, HashCommands.handlers, SetCommands.handlers,
                        SortedSetCommands.handlers, ListCommands.handlers, SortCommand.handlers,
                        MemoryCommand.handlers, TransactionCommands.handlers,
-                       TrackingCommands.handlers, PubSubCommands.handlers,
+                       TrackingCommands.handlers, PubSubCommands.handlers, DumpRestoreCommands.handlers, SaveCommand.handlers,
                        AOFCommands.handlers] {
             all.merge(family) { first, _ in first }
         }

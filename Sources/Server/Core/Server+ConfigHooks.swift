@@ -15,9 +15,10 @@ extension Server {
         "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size", "list-compress-depth",
         "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
         "active-defrag-cycle-min", "active-defrag-cycle-max", "notify-keyspace-events",
-        "client-output-buffer-limit", "appendonly", "appendfsync", "appenddirname", "appendfilename",
-        "aof-use-rdb-preamble", "aof-load-truncated", "aof-timestamp-enabled", "auto-aof-rewrite-percentage",
-        "auto-aof-rewrite-min-size",
+        "client-output-buffer-limit",
+        "dbfilename", "rdbcompression", "rdbchecksum", "sanitize-dump-payload",
+        "appendonly", "appendfsync", "appenddirname", "appendfilename", "aof-use-rdb-preamble", "aof-load-truncated",
+        "aof-timestamp-enabled", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
     ]
 
     func installConfigHooks() {

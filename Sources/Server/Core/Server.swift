@@ -123,7 +123,8 @@ public final class Server {
         startCron()
         startupMemory = MemoryFigures.current().used
         logger.notice("Server initialized")
-        guard startAOFOnServerStart() else { return 1 }
+        // The AOF, when on, is what the dataset is loaded from (loadDataFromDisk).
+        guard config.bool("appendonly") ? startAOFOnServerStart() : loadDataAtStartup() else { return 1 }
         logger.notice("Ready to accept connections")
         loop.run()
         return shutdownExitCode

@@ -176,12 +176,3 @@ extension Server {
         return bytes
     }
 }
-
-extension String {
-    /// "%.3f".
-    init(format3 value: Double) {
-        let thousandths = Int64((value * 1000).rounded())
-        let fraction = String(thousandths % 1000)
-        self = "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
-    }
-}

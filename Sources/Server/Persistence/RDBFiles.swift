@@ -1,21 +1,166 @@
+import Glibc
 import Persistence
+import Store
 
-// Placeholder until the RDB encoder lands: the file-level entry points that SAVE, BGSAVE, the
-// AOF's RDB base and start-up use.
+// The file-level entry points that SAVE, BGSAVE, the AOF's RDB base, DEBUG RELOAD and start-up
+// use: rdbSave's temp file + fsync + rename + fsync of the directory, and rdbLoad.
 
 struct RDBError: Error, CustomStringConvertible {
     let description: String
 }
 
 extension Server {
+    /// The current thresholds, for values decoded from a file or a DUMP payload.
+    var rdbLoadLimits: RDBLoadLimits {
+        RDBLoadLimits(
+            hash: HashLimits(maxListpackEntries: settings.hashMaxListpackEntries, maxListpackValue: settings.hashMaxListpackValue),
+            zset: ZSetLimits(maxListpackEntries: settings.zsetMaxListpackEntries, maxListpackValue: settings.zsetMaxListpackValue),
+            setMaxIntsetEntries: settings.setMaxIntsetEntries, listFill: settings.listMaxListpackSize,
+            listCompressDepth: settings.listCompressDepth, sharedIntegersAllowed: settings.sharedIntegersAllowed)
+    }
+
+    var rdbSaveOptions: RDBSaveOptions {
+        let policy = settings.maxMemoryPolicy
+        return RDBSaveOptions(compression: config.bool("rdbcompression"), checksum: config.bool("rdbchecksum"),
+                              savesIdle: policy.contains("lru"), savesFrequency: policy.contains("lfu"),
+                              usedMemory: MemoryFigures.current().used, nowMilliseconds: now)
+    }
+
     /// rdbSave: the whole dataset as an RDB file at `path`, written to a temp file, fsynced,
     /// renamed over `path`, and the directory fsynced.
     func writeRDB(to path: String) throws {
-        throw RDBError(description: "RDB writing is not implemented yet")
+        let temp = directoryOf(path) + "temp-\(getpid()).rdb"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw RDBError(description: "Failed opening the temp RDB file \(temp) (in server root dir \(currentDirectory())) for saving: \(errnoText())")
+        }
+        var closed = false
+        defer { if !closed { close(fd) } }
+        let writer = RDBWriter(compression: config.bool("rdbcompression"), checksum: config.bool("rdbchecksum")) { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw RDBError(description: "Write error saving DB on disk: \(errnoText())")
+                }
+                offset += n
+            }
+        }
+        do {
+            try RDBFileWriter.write(databases, options: rdbSaveOptions, to: writer)
+            guard fsync(fd) == 0 else { throw RDBError(description: "Write error saving DB on disk: \(errnoText())") }
+            closed = true
+            guard close(fd) == 0 else { throw RDBError(description: "Write error saving DB on disk: \(errnoText())") }
+            guard rename(temp, path) == 0 else {
+                throw RDBError(description: "Error moving temp DB file \(temp) on the final destination \(path) (in server root dir \(currentDirectory())): \(errnoText())")
+            }
+        } catch {
+            unlink(temp)
+            throw error
+        }
+        let dirFD = open(directoryOf(path).isEmpty ? "." : directoryOf(path), O_RDONLY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
     }
 
     /// rdbLoad: replaces the dataset with the RDB file at `path`.
     func loadRDB(from path: String) throws {
-        throw RDBError(description: "RDB loading is not implemented yet")
+        try loadRDB(from: path, merging: false)
     }
+
+    /// With `merging`, the file's keys join the current ones (DEBUG RELOAD MERGE); a key in
+    /// both is an error, as Redis's duplicated-key check.
+    func loadRDB(from path: String, merging: Bool) throws {
+        let data = try readWholeFile(path)
+        if !merging { for db in databases { _ = db.removeAll() } }
+        let options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
+                                     nowMilliseconds: now, usesLFU: settings.usesLFU)
+        let report: RDBLoadReport
+        do {
+            report = try RDBFileLoader.load(data, into: databases, options: options)
+        } catch let error as RDBDecodeError {
+            throw RDBError(description: "Corrupt RDB file \(path): \(error)")
+        }
+        for (key, value) in report.aux {
+            let text = String(decoding: value, as: UTF8.self)
+            switch key {
+            case "redis-ver": logger.notice("Loading RDB produced by version \(text)")
+            case "ctime":
+                if let ctime = Int64(text) {
+                    logger.notice("RDB age \(max(0, now / 1000 - ctime)) seconds")
+                }
+            case "used-mem":
+                if let used = Int64(text) {
+                    logger.notice("RDB memory usage when created \(String(format2: Double(used) / 1024 / 1024)) Mb")
+                }
+            default: break
+            }
+        }
+        logger.notice("Done loading RDB, keys loaded: \(report.keysLoaded), keys expired: \(report.keysExpired).")
+    }
+
+    /// Start-up: the RDB file at dir/dbfilename, if there is one. A corrupt file stops the server.
+    func loadDataAtStartup() -> Bool {
+        let path = config.string("dbfilename")
+        guard access(path, F_OK) == 0 else { return true }
+        let started = monotonicMicroseconds()
+        do {
+            try loadRDB(from: path)
+        } catch {
+            logger.warning("Fatal error loading the DB: \(error). Exiting.")
+            return false
+        }
+        let seconds = Double(monotonicMicroseconds() - started) / 1_000_000
+        logger.notice("DB loaded from disk: \(String(format3: seconds)) seconds")
+        return true
+    }
+
+    private func readWholeFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RDBError(description: "Fatal error: can't open the RDB file \(path) for reading: \(errnoText())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw RDBError(description: "Can't stat \(path): \(errnoText())") }
+        var data = [UInt8](repeating: 0, count: Int(info.st_size))
+        var offset = 0
+        while offset < data.count {
+            let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw RDBError(description: "Short read loading \(path): \(errnoText())") }
+            offset += n
+        }
+        return data
+    }
+}
+
+private func directoryOf(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    return String(path[...slash])
+}
+
+private func currentDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    return getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "?"
+}
+
+private func errnoText() -> String { String(cString: strerror(errno)) }
+
+private func monotonicMicroseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+}
+
+extension String {
+    init(format2 value: Double) { self = fixedText(value, 2) }
+    init(format3 value: Double) { self = fixedText(value, 3) }
+}
+
+private func fixedText(_ value: Double, _ digits: Int) -> String {
+    var buffer = [CChar](repeating: 0, count: 64)
+    _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.\(digits)f", $0) }
+    return String(cString: buffer)
 }

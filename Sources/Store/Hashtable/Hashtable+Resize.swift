@@ -89,3 +89,11 @@ extension Hashtable {
         updateThresholds()
     }
 }
+
+extension Hashtable {
+    /// Sizes an empty table for `count` entries up front, as dictExpand on an RDB's RESIZEDB.
+    public func reserve(_ count: Int) {
+        guard main.used == 0, !isRehashing, count > main.size * HashtableBucket.slotCount else { return }
+        resize(minimumCapacity: count)
+    }
+}

@@ -33,6 +33,9 @@ public final class QuickListNode {
 
     public var isCompressed: Bool { compressedBytes != nil }
 
+    /// The listpack's size in bytes, also while compressed (an RDB LZF blob records it).
+    public var plainByteCount: Int { compressedBytes == nil ? storage.byteCount : plainSize }
+
     /// Bytes the node holds (its object and its plain or compressed entries), without opening it.
     public var allocatedBytes: Int {
         48 + (compressedBytes?.capacity ?? storage.bytes.capacity) + 32
@@ -120,20 +123,16 @@ public final class QuickList {
 
     // MARK: node policy
 
-    /// _quicklistNodeAllowInsert: whether `node` may take an element of `size` bytes.
+    /// _quicklistNodeAllowInsert (7.0.15): the element's size plus an 8-byte overestimate of
+    /// its listpack overhead must stay within the fill's byte limit, or for a positive fill
+    /// within the 8 KiB safety limit and the element count (quicklistNodeExceedsLimit).
     func allows(_ node: QuickListNode, adding size: Int) -> Bool {
-        var overhead = size < 254 ? 1 : 5
-        overhead += size < 64 ? 1 : (size < 16384 ? 2 : 5)
-        let newSize = node.entries.byteCount + size + overhead
-        if meetsSizeLimit(newSize) { return true }
+        let newSize = node.entries.byteCount + size + 8
+        if fill < 0 {
+            return newSize <= QuickList.sizeLimits[min(-fill - 1, QuickList.sizeLimits.count - 1)]
+        }
         if newSize > QuickList.safetyLimit { return false }
-        return node.count < fill
-    }
-
-    private func meetsSizeLimit(_ size: Int) -> Bool {
-        guard fill < 0 else { return false }
-        let index = -fill - 1
-        return index < QuickList.sizeLimits.count && size <= QuickList.sizeLimits[index]
+        return node.count + 1 <= (fill == 0 ? 1 : fill)
     }
 
     /// Whether a node has grown past what the fill allows (after an insert or replace in the middle).

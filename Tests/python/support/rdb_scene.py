@@ -1,0 +1,41 @@
+"""A dataset with every type and encoding Redis 7.0 writes, at and around the thresholds
+(default config: hash/zset listpack 512/128 entries, 64-byte values; intset 512), with TTLs
+and several databases, for the RDB and DUMP/RESTORE tests."""
+
+
+def fill(r):
+    """Fill through a redis-py client (any server). Returns the keys of db 0."""
+    r.flushall()
+    p = r.pipeline(transaction=False)
+    p.set("str:short", "hello")
+    p.set("str:int8", "-100")
+    p.set("str:int16", "30000")
+    p.set("str:int32", "-2000000000")
+    p.set("str:int64", "9000000000000000000")
+    p.set("str:notcanonical", "007")
+    p.set("str:lzf", "abcdefgh" * 20)
+    p.set("str:21", "x" * 21)
+    p.set("str:random", bytes(range(256)) * 3)
+    p.set("str:empty", "")
+    p.rpush("list:small", "a", "b", 1, 2, -3, 1 << 40)
+    p.rpush("list:big", *["element-%d" % i for i in range(3000)])
+    p.rpush("list:longelem", "y" * 10000, "z")
+    p.sadd("set:intset", *range(512))
+    p.sadd("set:intset513", *range(513))
+    p.sadd("set:strings", "a", "b", "c")
+    p.sadd("set:wide", -(1 << 62), 1 << 62)
+    p.zadd("zset:lp", {"m%d" % i: i * 1.5 for i in range(128)})
+    p.zadd("zset:sl", {"m%d" % i: i / 3 for i in range(129)})
+    p.zadd("zset:longmember", {"q" * 65: 1, "r": float("inf"), "s": float("-inf")})
+    p.hset("hash:lp", mapping={"f%d" % i: "v%d" % i for i in range(512)})
+    p.hset("hash:ht", mapping={"f%d" % i: i for i in range(513)})
+    p.hset("hash:longvalue", mapping={"f": "v" * 65, "n": 12})
+    p.set("ttl:str", "v", px=10_000_000)
+    p.rpush("ttl:list", "a")
+    p.pexpire("ttl:list", 20_000_000)
+    p.execute()
+    r.execute_command("SELECT", 5)
+    r.set("db5:key", "five")
+    r.hset("db5:hash", "a", "b")
+    r.execute_command("SELECT", 0)
+    return sorted(k.decode() if isinstance(k, bytes) else k for k in r.keys("*"))
