@@ -2,6 +2,7 @@
 acknowledgements are recorded, the server is killed with SIGKILL under that load, and the
 restarted server must hold every acknowledged write with `appendfsync always`, and all but at
 most the last ~1 s (Redis's everysec bound, up to 2 s when an fsync is slow) with `everysec`.
+A BGREWRITEAOF halfway through moves the writes to a new base and incr file under the load.
 The counts are printed. AOF_CRASH_SECONDS sets the load's length (`make crash-test` runs a
 longer one)."""
 
@@ -49,12 +50,15 @@ class Writer(threading.Thread):
 
 
 def run_crash(datadir, policy):
-    args = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no", "--appendfsync", policy]
+    args = ["--appendonly", "yes", "--appendfsync", policy]
     srv = start_in(datadir, args)
     writers = [Writer(srv.port, i) for i in range(CLIENTS)]
     for w in writers:
         w.start()
-    time.sleep(LOAD_SECONDS)
+    # Halfway, a rewrite switches base and incr files under the load.
+    time.sleep(LOAD_SECONDS / 2)
+    client(srv).bgrewriteaof()
+    time.sleep(LOAD_SECONDS / 2)
     srv.proc.kill()
     killed_at = time.monotonic()
     srv._kill()
