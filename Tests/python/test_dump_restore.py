@@ -5,7 +5,7 @@ equal DEBUG DIGEST-VALUE, and RESTORE's errors byte for byte."""
 import pytest
 import redis as redispy
 
-from support import rdb_scene
+from support import rdb_craft, rdb_scene
 
 # Hash-table-encoded sets and hashes are written in table order, which differs between the
 # two servers; their payloads are compared through a RESTORE on the other side instead.
@@ -92,6 +92,11 @@ def test_restore_errors_identical(apus, redis):
                     payload[:-10] + b"\x0b\x00" + payload[-8:],  # version 11 with the old CRC
                     b"\x00\xc0" + payload[2:]):  # the value changed under its CRC
         assert raw(apus, "RESTORE", "k2", "0", mutated) == raw(redis, "RESTORE", "k2", "0", mutated)
+    # Version 11 (Redis 7.2) with a valid CRC: 7.0 refuses it.
+    body = payload[:-10] + b"\x0b\x00"
+    newer = body + rdb_craft.crc64(body).to_bytes(8, "little")
+    assert raw(apus, "RESTORE", "k3", "0", newer) == raw(redis, "RESTORE", "k3", "0", newer)
+    assert raw(apus, "RESTORE", "k3", "0", newer).startswith(b"-ERR DUMP payload version")
     for srv in (apus, redis):
         raw(srv, "FLUSHALL")
 
@@ -110,3 +115,27 @@ def test_restore_options(apus, redis):
         assert c.restore("idle", 0, payload, idletime=1000) == b"OK"
         assert c.object("idletime", "idle") >= 1000
         c.flushall()
+
+
+def test_compressed_lists_and_long_text_identical(apus, redis):
+    """Compressed quicklist nodes go out as their LZF blobs and long strings are LZF-compressed
+    by liblzf's algorithm: both must match redis-server byte for byte."""
+    import random
+    clients = (client(apus), client(redis))
+    for c in clients:
+        c.flushall()
+        c.config_set("list-compress-depth", 1)
+        rng = random.Random(5)
+        c.rpush("cl", *["elem-%d-%s" % (i, "x" * rng.randint(0, 40)) for i in range(5000)])
+        c.rpush("cl2", *[rng.randbytes(rng.randint(1, 30)) for _ in range(3000)])
+        c.set("txt", " ".join(rng.choice(["alpha", "beta", "gamma", "x%d" % rng.randint(0, 99)]) for _ in range(3000)))
+    try:
+        a, r = clients
+        for key in ("cl", "cl2", "txt"):
+            assert a.dump(key) == r.dump(key), key
+        assert a.execute_command("DEBUG", "OBJECT", "cl").split(b"serializedlength:")[1].split()[0] == \
+            r.execute_command("DEBUG", "OBJECT", "cl").split(b"serializedlength:")[1].split()[0]
+    finally:
+        for c in clients:
+            c.config_set("list-compress-depth", 0)
+            c.flushall()

@@ -155,3 +155,30 @@ def test_idle_and_freq_saved_per_policy(apus_factory, redis_factory, tmp_path, p
         assert r.object("freq", "idle") == c.object("freq", "idle") == 100
     else:
         assert r.object("idletime", "idle") >= 5000
+
+
+def test_debug_reload_options_like_redis(apus_factory, redis_factory, tmp_path):
+    results = []
+    for i, factory in enumerate((apus_factory, redis_factory)):
+        d = tmp_path / str(i)
+        d.mkdir()
+        c = client(factory(extra_args=["--dir", str(d)]))
+        c.set("a", "saved")
+        c.rpush("l", 1, 2)
+        assert c.save()
+        c.set("a", "changed")
+        c.set("b", "new")
+        steps = [c.execute_command("DEBUG", "RELOAD", "MERGE", "NOFLUSH", "NOSAVE"), c.mget("a", "b"),
+                 c.execute_command("DEBUG", "RELOAD", "MERGE", "NOSAVE"), c.mget("a", "b"), c.lrange("l", 0, -1)]
+        try:
+            c.execute_command("DEBUG", "RELOAD", "BOGUS")
+        except redispy.ResponseError as e:
+            steps.append(str(e))
+        (d / "dump.rdb").unlink()
+        try:
+            c.execute_command("DEBUG", "RELOAD", "NOSAVE")
+        except redispy.ResponseError as e:
+            steps.append(str(e))
+        results.append(steps)
+    assert results[0] == results[1]
+    assert results[0][1] == [b"saved", b"new"] and results[0][3] == [b"saved", None]

@@ -57,3 +57,16 @@ def test_unsupported_types_are_named(tmp_path):
     out = (result.stdout + result.stderr).decode(errors="replace")
     assert result.returncode == 1
     assert "Apus does not support stream values yet (RDB object type 21)" in out
+
+
+def test_expired_keys_are_skipped_at_load(apus_factory, tmp_path):
+    data = rdb_craft.rdb(9, [
+        (0, 0, "gone", rdb_craft.string("x"), 1),
+        (0, 13, "gone:hash", rdb_craft.string(rdb_craft.ziplist(["f", "v"])), 2),
+        (0, 0, "kept", rdb_craft.string("y"), 2_100_000_000),
+    ])
+    (tmp_path / "e.rdb").write_bytes(data)
+    srv = apus_factory(extra_args=["--dir", str(tmp_path), "--dbfilename", "e.rdb"])
+    a = client(srv)
+    assert a.keys("*") == [b"kept"]
+    assert "Done loading RDB, keys loaded: 1, keys expired: 2." in open(srv.log_path).read()

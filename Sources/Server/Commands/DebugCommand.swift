@@ -44,26 +44,38 @@ enum DebugCommand {
     }
 
     /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset, load the file again.
+    /// MERGE lets the file's keys replace existing ones; NOFLUSH keeps the dataset first (a key
+    /// in both is then an error; Redis panics there).
     static func reload(_ c: Client) {
         var flush = true
         var save = true
+        var merge = false
         for index in 2..<max(2, c.argumentCount) {
-            if c.argIs(index, "merge") || c.argIs(index, "noflush") {
+            if c.argIs(index, "merge") {
+                merge = true
+            } else if c.argIs(index, "noflush") {
                 flush = false
             } else if c.argIs(index, "nosave") {
                 save = false
             } else {
-                c.error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+                c.error(ErrorText.debugReloadOptions)
                 return
             }
         }
         let path = c.server.config.string("dbfilename")
+        if save {
+            do {
+                try c.server.writeRDB(to: path)
+            } catch {
+                c.server.logger.warning("\(error)")
+                c.error(ErrorText.genericError)
+                return
+            }
+        }
         do {
-            if save { try c.server.writeRDB(to: path) }
-            if flush { for db in c.server.databases { _ = db.removeAll() } }
-            try c.server.loadRDB(from: path, merging: !flush)
+            try c.server.loadRDB(from: path, flush: flush, replaceExisting: merge)
         } catch {
-            c.error("ERR Error trying to load the RDB dump, check server logs.")
+            c.error(ErrorText.rdbLoadFailed)
             c.server.logger.warning("\(error)")
             return
         }

@@ -13,7 +13,7 @@ enum SaveCommand {
             c.reply.ok()
         } catch {
             c.server.logger.warning("\(error)")
-            c.error("ERR")
+            c.error(ErrorText.genericError)
         }
     }
 }

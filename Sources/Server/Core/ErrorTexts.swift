@@ -71,4 +71,8 @@ extension ErrorText {
     static let invalidTTL: StaticString = "ERR Invalid TTL value, must be >= 0"
     static let invalidIdleTime: StaticString = "ERR Invalid IDLETIME value, must be >= 0"
     static let invalidFreq: StaticString = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+    /// shared.err: SAVE or DEBUG RELOAD could not write the file (the log says why).
+    static let genericError: StaticString = "ERR"
+    static let debugReloadOptions: StaticString = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
+    static let rdbLoadFailed: StaticString = "ERR Error trying to load the RDB dump"
 }

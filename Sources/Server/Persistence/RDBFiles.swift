@@ -28,7 +28,8 @@ extension Server {
 
     /// rdbSave: the whole dataset as an RDB file at `path`, written to a temp file, fsynced,
     /// renamed over `path`, and the directory fsynced.
-    func writeRDB(to path: String) throws {
+    /// `aofBase` marks the file as an AOF's RDB base (the aof-base AUX field).
+    func writeRDB(to path: String, aofBase: Bool = false) throws {
         let temp = directoryOf(path) + "temp-\(getpid()).rdb"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -48,7 +49,9 @@ extension Server {
             }
         }
         do {
-            try RDBFileWriter.write(databases, options: rdbSaveOptions, to: writer)
+            var options = rdbSaveOptions
+            options.aofBase = aofBase
+            try RDBFileWriter.write(databases, options: options, to: writer)
             guard fsync(fd) == 0 else { throw RDBError(description: "Write error saving DB on disk: \(errnoText())") }
             closed = true
             guard close(fd) == 0 else { throw RDBError(description: "Write error saving DB on disk: \(errnoText())") }
@@ -68,16 +71,27 @@ extension Server {
 
     /// rdbLoad: replaces the dataset with the RDB file at `path`.
     func loadRDB(from path: String) throws {
-        try loadRDB(from: path, merging: false)
+        try loadRDB(from: path, flush: true, replaceExisting: false)
     }
 
-    /// With `merging`, the file's keys join the current ones (DEBUG RELOAD MERGE); a key in
-    /// both is an error, as Redis's duplicated-key check.
-    func loadRDB(from path: String, merging: Bool) throws {
+    /// An AOF whose file starts with an RDB preamble: loads that RDB and returns its length in
+    /// bytes, where the AOF's commands begin.
+    func loadRDBPreamble(from path: String) throws -> Int {
+        try loadRDB(from: path, flush: true, replaceExisting: false)
+    }
+
+    /// Without `flush` the file's keys join the current ones (DEBUG RELOAD NOFLUSH); with
+    /// `replaceExisting` a key of the same name is replaced rather than an error (MERGE).
+    @discardableResult
+    func loadRDB(from path: String, flush: Bool, replaceExisting: Bool) throws -> Int {
         let data = try readWholeFile(path)
-        if !merging { for db in databases { _ = db.removeAll() } }
-        let options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
+        if flush {
+            databaseWillFlush(nil)  // WATCH and tracking see the old keys go, as emptyData signals
+            for db in databases { _ = db.removeAll() }
+        }
+        var options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
                                      nowMilliseconds: now, usesLFU: settings.usesLFU)
+        options.replaceExisting = replaceExisting
         let report: RDBLoadReport
         do {
             report = try RDBFileLoader.load(data, into: databases, options: options)
@@ -100,6 +114,7 @@ extension Server {
             }
         }
         logger.notice("Done loading RDB, keys loaded: \(report.keysLoaded), keys expired: \(report.keysExpired).")
+        return report.length
     }
 
     /// Start-up: the RDB file at dir/dbfilename, if there is one. A corrupt file stops the server.

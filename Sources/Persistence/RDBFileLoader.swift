@@ -1,78 +1,8 @@
 import Store
 
-// A whole RDB file (rdbSaveRio / rdbLoadRio, Redis 7.0): header, AUX fields, each non-empty
-// database as SELECTDB + RESIZEDB + its keys (EXPIRETIME_MS, IDLE or FREQ per the eviction
-// policy, type, key, value), EOF, the CRC64.
-
-public struct RDBSaveOptions {
-    public var compression: Bool
-    public var checksum: Bool
-    /// maxmemory-policy is an LRU one: IDLE is saved; an LFU one: FREQ.
-    public var savesIdle: Bool
-    public var savesFrequency: Bool
-    public var usedMemory: Int64
-    public var nowMilliseconds: Int64
-    /// aof-base: 1 when the file is an AOF's RDB preamble.
-    public var aofBase: Bool
-
-    public init(compression: Bool, checksum: Bool, savesIdle: Bool, savesFrequency: Bool, usedMemory: Int64,
-                nowMilliseconds: Int64, aofBase: Bool = false) {
-        self.compression = compression
-        self.checksum = checksum
-        self.savesIdle = savesIdle
-        self.savesFrequency = savesFrequency
-        self.usedMemory = usedMemory
-        self.nowMilliseconds = nowMilliseconds
-        self.aofBase = aofBase
-    }
-}
-
-public enum RDBFileWriter {
-    public static func write(_ databases: [Database], options: RDBSaveOptions, to w: RDBWriter) throws {
-        w.bytes(Array("REDIS\(fourDigits(RDBFormat.writtenVersion))".utf8))
-        w.aux("redis-ver", RDBFormat.redisVersion)
-        w.aux("redis-bits", 64)
-        w.aux("ctime", options.nowMilliseconds / 1000)
-        w.aux("used-mem", options.usedMemory)
-        w.aux("aof-base", options.aofBase ? 1 : 0)
-        for db in databases where db.count > 0 {
-            w.byte(RDBFormat.opSelectDB)
-            w.length(db.id)
-            w.byte(RDBFormat.opResizeDB)
-            w.length(db.count)
-            w.length(db.expiresCount)
-            var failure: Error?
-            db.forEach { object in
-                guard failure == nil else { return }
-                if let when = object.expireTime {
-                    w.byte(RDBFormat.opExpireTimeMS)
-                    w.littleEndian64(UInt64(bitPattern: when))
-                }
-                if options.savesIdle {
-                    w.byte(RDBFormat.opIdle)
-                    w.length(Int(LRUClock.idleMilliseconds(object.lru) / 1000))
-                }
-                if options.savesFrequency {
-                    w.byte(RDBFormat.opFreq)
-                    w.byte(UInt8(truncatingIfNeeded: LFU.decayedCounter(object.lru, nowMilliseconds: options.nowMilliseconds)))
-                }
-                w.byte(RDBEncoder.typeByte(object))
-                w.string(object.key)
-                RDBEncoder.writeValue(object, to: w)
-                do { try w.flushIfNeeded() } catch { failure = error }
-            }
-            if let failure { throw failure }
-        }
-        w.byte(RDBFormat.opEOF)
-        w.littleEndian64(w.finishChecksum())
-        try w.flush()
-    }
-}
-
-func fourDigits(_ value: Int) -> String {
-    let digits = String(value)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-}
+// Loading a whole RDB file (rdbLoadRio, versions 1 to 12): opcodes, AUX fields, expiries,
+// LRU/LFU hints, keys and values; already expired keys are dropped (as on a master), and every
+// error names the offset where the input stopped making sense.
 
 public struct RDBLoadOptions {
     public var limits: RDBLoadLimits
@@ -81,6 +11,8 @@ public struct RDBLoadOptions {
     /// A master drops keys already expired; a replica keeps them for its master to expire.
     public var dropExpired: Bool
     public var usesLFU: Bool
+    /// RDBFLAGS_ALLOW_DUP (DEBUG RELOAD MERGE): a key already present is replaced, not an error.
+    public var replaceExisting = false
 
     public init(limits: RDBLoadLimits, verifyChecksum: Bool, nowMilliseconds: Int64, dropExpired: Bool = true,
                 usesLFU: Bool) {
@@ -97,6 +29,8 @@ public struct RDBLoadReport {
     public var aux: [(String, [UInt8])] = []
     public var keysLoaded = 0
     public var keysExpired = 0
+    /// Bytes the RDB took, trailer included (an AOF's RDB preamble is followed by commands).
+    public var length = 0
 }
 
 public enum RDBFileLoader {
@@ -174,7 +108,7 @@ public enum RDBFileLoader {
                             db.storeString(key, value, allowSharedIntegers: options.limits.sharedIntegersAllowed)
                         }
                     }
-                    if db.count == before { throw duplicate(r, keyStart, keyEnd, keyLength, db, at) }
+                    if db.count == before && !options.replaceExisting { throw duplicate(r, keyStart, keyEnd, keyLength, db, at) }
                     setClock(stored, idle: idle, frequency: frequency, options: options)
                     if expireAt != -1 { db.setExpire(stored, at: expireAt) }
                     report.keysLoaded += 1
@@ -188,7 +122,9 @@ public enum RDBFileLoader {
                     continue
                 }
                 let exists = try withKey(r, keyStart, keyEnd, keyLength) { db.find($0) != nil }
-                if exists {
+                if exists && options.replaceExisting {
+                    _ = try withKey(r, keyStart, keyEnd, keyLength) { db.delete($0) }
+                } else if exists {
                     value.release()
                     throw duplicate(r, keyStart, keyEnd, keyLength, db, at)
                 }
@@ -210,6 +146,7 @@ public enum RDBFileLoader {
                 }
             }
         }
+        report.length = r.offset
         return report
     }
 
