@@ -21,7 +21,9 @@ def test_fresh_start_writes_an_rdb_base(tmp_path):
         assert manifest(datadir) == ("file appendonly.aof.1.base.rdb seq 1 type b\n"
                                      "file appendonly.aof.1.incr.aof seq 1 type i\n")
         with open(os.path.join(aof_dir(datadir), "appendonly.aof.1.base.rdb"), "rb") as f:
-            assert f.read(9) == b"REDIS0010"
+            data = f.read()
+        assert data.startswith(b"REDIS0010")
+        assert b"\xfa\x08aof-base\xc0\x01" in data
     finally:
         srv.stop()
 
@@ -106,5 +108,34 @@ def test_the_aof_takes_precedence_over_dump_rdb(tmp_path, name):
         srv.stop()
         srv = start_in(datadir, binary=binary, name=name)
         assert client(srv).keys() == [b"from-rdb"]
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_old_single_file_aof_with_an_rdb_preamble_and_a_tail(tmp_path, name):
+    """A Redis 4-6 appendonly.aof: an RDB preamble, then commands. 7.0 adopts it as the base and
+    reads the tail after the RDB."""
+    maker = str(tmp_path / "maker")
+    os.mkdir(maker)
+    srv = start_in(maker, binary=redis_binary(), name="redis")
+    r = client(srv)
+    populate_every_type(r)
+    r.save()
+    srv.stop()
+    datadir = str(tmp_path / "data")
+    os.mkdir(datadir)
+    with open(os.path.join(maker, "dump.rdb"), "rb") as f:
+        preamble = f.read()
+    tail = (b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$3\r\nyes\r\n"
+            b"*2\r\n$3\r\nDEL\r\n$5\r\ns:int\r\n")
+    with open(os.path.join(datadir, "appendonly.aof"), "wb") as f:
+        f.write(preamble + tail)
+    srv = start_in(datadir, AOF_ON, binary=None if name == "apus" else redis_binary(), name=name)
+    try:
+        r = client(srv)
+        assert r.get("tail") == b"yes" and r.get("s:int") is None and r.get("s:short") == b"hello"
+        assert r.execute_command("SELECT", 9) and r.get("db9") == b"nine"
+        assert "Reading the remaining AOF tail..." in open(srv.log_path).read()
     finally:
         srv.stop()

@@ -14,7 +14,10 @@ struct AOFCommandReader {
     private let bytes: [UInt8]
     private(set) var offset = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8], from offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
 
     mutating func next() -> Item {
         guard offset < bytes.count else { return .end }

@@ -61,29 +61,36 @@ extension Server {
             throw AOFLoadFailure(description: "Fatal error: can't open the append log file \(name) for reading: \(String(cString: strerror(errno)))")
         }
         if contents.isEmpty { return .empty }
+        var commandsStart = 0
         if contents.count >= 5 && contents[0..<5].elementsEqual("REDIS".utf8) {
+            // A pre-7.0 single-file AOF (adopted as the base under its old name) may continue
+            // with commands after its RDB preamble.
+            let oldAOF = name == aofPrefix
             logger.notice("Reading RDB base file on AOF loading...")
             do {
-                try loadRDB(from: path)
+                commandsStart = try loadRDBPreamble(from: path)
             } catch {
-                throw AOFLoadFailure(description: "Error reading the RDB base file \(name), AOF loading aborted: \(error)")
+                let what = oldAOF ? "the RDB preamble of the AOF file" : "the RDB base file"
+                throw AOFLoadFailure(description: "Error reading \(what) \(name), AOF loading aborted: \(error)")
             }
-            return .ok
+            if commandsStart >= contents.count { return .ok }
+            if oldAOF { logger.notice("Reading the remaining AOF tail...") }
         }
-        return try replayCommands(contents, name: name, path: path, isLast: isLast)
+        return try replayCommands(contents, from: commandsStart, name: name, path: path, isLast: isLast)
     }
 
-    private func replayCommands(_ contents: [UInt8], name: String, path: String, isLast: Bool) throws -> AOFLoadResult {
+    private func replayCommands(_ contents: [UInt8], from start: Int, name: String, path: String,
+                                isLast: Bool) throws -> AOFLoadResult {
         let client = Client(fakeFor: self)
         client.authenticated = true
         client.denyBlocking = true
-        var reader = AOFCommandReader(contents)
-        var validUpTo = 0
-        var validBeforeMulti = 0
+        var reader = AOFCommandReader(contents, from: start)
+        var validUpTo = start
+        var validBeforeMulti = start
         var truncated = false
         try contents.withUnsafeBytes { all in
             while true {
-                let start = reader.offset
+                let commandStart = reader.offset
                 switch reader.next() {
                 case .end:
                     break
@@ -99,7 +106,7 @@ extension Server {
                 case .command(let ranges):
                     let spans = ranges.map { UnsafeRawBufferPointer(rebasing: all[$0]) }
                     if client.transaction == nil && spans[0].count == 5 && Server.equalsIgnoringCase(spans[0], "multi") {
-                        validBeforeMulti = start
+                        validBeforeMulti = commandStart
                     }
                     client.loadArguments(spans)
                     try runLoadedCommand(client, name: name)

@@ -99,7 +99,7 @@ extension Server {
     func writeAOFBase(named name: String) throws {
         let path = aofPath(name)
         if name.hasSuffix(".rdb") {
-            try writeRDB(to: path)
+            try writeRDB(to: path, aofBase: true)
             logger.notice("Background AOF rewrite terminated with success")
             return
         }
