@@ -7,7 +7,7 @@ RELEASE_BIN  := .build/release/apus-server
 PORT         ?= 6379
 PYTHON       ?= python3
 
-.PHONY: run build release debug test test-swift test-python deps deps-apt deps-pip bench profile callgrind bench-micro clean
+.PHONY: run build release debug test test-swift test-python crash-test deps deps-apt deps-pip bench profile callgrind bench-micro clean
 
 run: deps-apt release
 	$(RELEASE_BIN) --port $(PORT)
@@ -45,6 +45,11 @@ test-swift:
 
 test-python: deps release
 	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pytest -q Tests/python
+
+# The AOF crash test with a longer write load (CI runs it for 2 s); prints the counts.
+CRASH_SECONDS ?= 20
+crash-test: deps release
+	AOF_CRASH_SECONDS=$(CRASH_SECONDS) APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pytest -q -s Tests/python/test_aof_crash.py
 
 # Performance harness (Benchmarks/harness): Apus vs redis-server throughput, CPU per request,
 # latency and memory per key (BENCH_QUICK=1 for a short run, BENCH_MEMORY=0 to skip memory);

@@ -25,6 +25,8 @@ enum DebugCommand {
             object(c)
         } else if c.argIs(1, "protocol") && c.argumentCount == 3 {
             protocolSample(c)
+        } else if c.argIs(1, "loadaof") {
+            if c.server.debugLoadAOF() { c.reply.ok() }
         } else if c.argIs(1, "reload") {
             reload(c)
         } else if c.argIs(1, "digest") && c.argumentCount == 2 {

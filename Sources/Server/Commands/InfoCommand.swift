@@ -148,7 +148,7 @@ extension Server {
             add("mem_clients_slaves", 0)
             add("mem_clients_normal", overhead.clientsNormal)
             add("mem_cluster_links", 0)
-            add("mem_aof_buffer", 0)
+            add("mem_aof_buffer", aof.status == .off ? 0 : aof.buffer.capacity)
             add("mem_allocator", "libc+slab")
             add("active_defrag_running", defrag.cpuPercent)
             add("lazyfree_pending_objects", 0)
@@ -159,18 +159,10 @@ extension Server {
             snapshotInfoFields(add)
             add("rdb_last_load_keys_expired", 0)
             add("rdb_last_load_keys_loaded", 0)
-            add("aof_enabled", 0)
-            add("aof_rewrite_in_progress", 0)
-            add("aof_rewrite_scheduled", 0)
-            add("aof_last_rewrite_time_sec", -1)
-            add("aof_current_rewrite_time_sec", -1)
-            add("aof_last_bgrewrite_status", "ok")
-            add("aof_rewrites", 0)
-            add("aof_rewrites_consecutive_failures", 0)
-            add("aof_last_write_status", "ok")
-            add("aof_last_cow_size", 0)
+            for (field, value) in aofInfoFields() { add(field, value) }
             add("module_fork_in_progress", 0)
             add("module_fork_last_cow_size", 0)
+            for (field, value) in aofEnabledInfoFields() { add(field, value) }
         case "stats":
             title = "Stats"
             add("total_connections_received", stats.connectionsReceived)

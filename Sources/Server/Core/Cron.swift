@@ -25,6 +25,7 @@ extension Server {
         if activeExpireEnabled && !pause.isActive { activeExpireCycle() }
         activeDefragCron()
         closeTimedOutClients()
+        aofCron()
         checkOutputBufferLimitsFromCron()
         // Also here, so a CONFIG SET of tracking-table-max-keys applies on an idle server.
         if tracking.isActive { limitTrackingTable() }

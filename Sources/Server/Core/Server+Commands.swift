@@ -10,7 +10,7 @@ extension Server {
                        SortedSetCommands.handlers, ListCommands.handlers, SortCommand.handlers,
                        MemoryCommand.handlers, TransactionCommands.handlers,
                        TrackingCommands.handlers, PubSubCommands.handlers, DumpRestoreCommands.handlers, SaveCommand.handlers,
-                       PersistenceCommands.handlers] {
+                       PersistenceCommands.handlers, AOFCommands.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

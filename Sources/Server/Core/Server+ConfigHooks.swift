@@ -17,6 +17,8 @@ extension Server {
         "active-defrag-cycle-min", "active-defrag-cycle-max", "notify-keyspace-events",
         "client-output-buffer-limit", "save", "stop-writes-on-bgsave-error", "shutdown-on-sigterm", "shutdown-on-sigint",
         "rdb-key-save-delay", "dbfilename", "rdbcompression", "rdbchecksum", "sanitize-dump-payload",
+        "appendonly", "appendfsync", "appenddirname", "appendfilename", "aof-use-rdb-preamble", "aof-load-truncated",
+        "aof-timestamp-enabled", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
     ]
 
     func installConfigHooks() {
@@ -38,6 +40,7 @@ extension Server {
             self.reloadOutputBufferLimits()
             return nil
         }
+        installAOFConfigHooks()
         config.onChange("loglevel") { [unowned self] value in
             self.logger.logLevel = RedisLogHandler.level(for: value)
             return nil

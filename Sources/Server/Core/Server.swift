@@ -72,6 +72,8 @@ public final class Server {
     var outputBufferLimits = OutputBufferLimits()
     /// Snapshots, save points and the forked child (Persistence/).
     var persistence = PersistenceState()
+    /// The append-only file (Persistence/AOF*.swift).
+    let aof = AppendOnlyFile()
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
@@ -124,7 +126,8 @@ public final class Server {
         startCron()
         startupMemory = MemoryFigures.current().used
         logger.notice("Server initialized")
-        if !loadDataAtStartup() { return 1 }
+        // The AOF, when on, is what the dataset is loaded from (loadDataFromDisk).
+        guard config.bool("appendonly") ? startAOFOnServerStart() : loadDataAtStartup() else { return 1 }
         logger.notice("Ready to accept connections")
         loop.run()
         return shutdownExitCode
@@ -185,6 +188,7 @@ public final class Server {
             killBackgroundSaveChild()
             removeTempFile(of: persistence.childPID)
         }
+        flushAOFForShutdown()
         if (!persistence.savePoints.isEmpty && save != false) || save == true {
             logger.notice("Saving the final RDB snapshot before exiting.")
             if !saveInForeground() {

@@ -55,8 +55,14 @@ extension Server {
         }
         // Keep client-side caching's table within tracking-table-max-keys.
         if tracking.isActive { limitTrackingTable() }
+        // writeCommandsDeniedByDiskError: a failed BGSAVE (with save points) first, then a failing
+        // AOF, refuse writes (and PING) with MISCONF.
         if persistence.writesMayBeDenied, let text = diskErrorDenial(command, client) {
             reject(client, command, text)
+            return
+        }
+        if !aof.lastWriteOK, let refusal = aofWriteRefusal(command) {
+            reject(client, command, refusal)
             return
         }
         if client.isInRESP2SubscribedMode && !command.allowedWhenSubscribed {

@@ -231,6 +231,8 @@ extension Server {
     func beforeSleep() {
         if !blocking.unblocked.isEmpty { processUnblockedClients() }
         if tracking.broadcastPending { broadcastInvalidations() }
+        // The AOF is written (and with `always` fsynced) before any reply goes out.
+        if aof.status != .off { flushAppendOnlyFile(force: false) }
         if !pendingWrites.isEmpty {
             let batch = pendingWrites
             pendingWrites.removeAll(keepingCapacity: true)
