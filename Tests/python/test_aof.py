@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from support.aof import (aof_dir, client, incr_name, log_text, manifest, populate_every_type,
-                         read_aof_file, snapshot, start_in)
+                         read_aof_file, snapshot, start_in, wait_for_rewrite)
 from support.integration import wait_until
 from support.servers import redis_binary
 
@@ -62,6 +62,7 @@ def test_every_type_round_trips_through_restart(datadir, rewrite):
         populate_every_type(r)
         if rewrite:
             assert r.bgrewriteaof() in ("Background append only file rewriting started", True)
+            wait_for_rewrite(r)
             r.set("after-rewrite", "yes")
         before = snapshot(r)
         srv = restart(srv)
@@ -79,6 +80,7 @@ def test_rewrite_replaces_files_and_deletes_history(datadir):
         r = client(srv)
         r.set("k", "v")
         r.bgrewriteaof()
+        wait_for_rewrite(r)
         assert manifest(datadir) == ("file appendonly.aof.2.base.aof seq 2 type b\n"
                                      "file appendonly.aof.2.incr.aof seq 2 type i\n")
         assert sorted(os.listdir(aof_dir(datadir))) == [
@@ -238,6 +240,7 @@ def test_config_set_appendonly_at_run_time(datadir):
         r.set("before", "1")
         assert not os.path.exists(aof_dir(datadir))
         assert r.config_set("appendonly", "yes")
+        wait_for_rewrite(r)
         assert r.info("persistence")["aof_enabled"] == 1
         assert b"before" in read_aof_file(datadir, "appendonly.aof.1.base.aof")
         r.set("after", "2")
@@ -375,6 +378,7 @@ def test_turning_on_gathers_writes_in_a_temp_incr_until_the_base_exists(datadir)
         r.config_set("appendonly", "no")
         r.set("while-off", "2")
         r.config_set("appendonly", "yes")
+        wait_for_rewrite(r)
         assert manifest(datadir) == ("file appendonly.aof.2.base.aof seq 2 type b\n"
                                      "file appendonly.aof.2.incr.aof seq 2 type i\n")
         assert sorted(os.listdir(aof_dir(datadir))) == [

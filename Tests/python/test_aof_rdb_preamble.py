@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from support.aof import aof_dir, client, manifest, populate_every_type, snapshot, start_in
+from support.aof import aof_dir, client, manifest, populate_every_type, snapshot, start_in, wait_for_rewrite
 from support.integration import wait_until
 from support.servers import redis_binary
 
@@ -35,6 +35,7 @@ def test_every_type_round_trips_through_an_rdb_base(tmp_path):
         r = client(srv)
         populate_every_type(r)
         r.bgrewriteaof()
+        wait_for_rewrite(r)
         assert "base.rdb seq 2" in manifest(datadir)
         r.set("tail", "1")
         before = snapshot(r)
@@ -78,6 +79,7 @@ def test_config_set_appendonly_yes_writes_an_rdb_base_and_debug_loadaof_reads_it
         r = client(srv)
         populate_every_type(r)
         assert r.config_set("appendonly", "yes")
+        wait_for_rewrite(r)
         assert manifest(datadir) == ("file appendonly.aof.1.base.rdb seq 1 type b\n"
                                      "file appendonly.aof.1.incr.aof seq 1 type i\n")
         r.set("incr", "1")

@@ -6,6 +6,7 @@ enum ErrorText {
     static let notInteger: StaticString = "ERR value is not an integer or out of range"
     static let notFloat: StaticString = "ERR value is not a valid float"
     static let noSuchKey: StaticString = "ERR no such key"
+    static let aofRewriteInProgress: StaticString = "ERR Background append only file rewriting already in progress"
     static let aofRewriteFailed: StaticString = "ERR Can't execute an AOF background rewriting. Please check the server logs for more information."
     static let dbIndexOutOfRange: StaticString = "ERR DB index is out of range"
     static let overflow: StaticString = "ERR increment or decrement would overflow"

@@ -187,6 +187,9 @@ public final class Server {
             logger.warning("There is a child saving an .rdb. Killing it!")
             killBackgroundSaveChild()
             removeTempFile(of: persistence.childPID)
+        } else if persistence.childKind == .aof {
+            logger.warning("There is a child rewriting the AOF. Killing it!")
+            killAppendOnlyChild()
         }
         flushAOFForShutdown()
         if (!persistence.savePoints.isEmpty && save != false) || save == true {

@@ -5,9 +5,13 @@ enum AOFCommands {
 
     static func bgrewriteaof(_ c: Client) {
         let server = c.server
-        // Inside EXEC Redis only schedules the rewrite (server.in_exec); the cron starts it.
-        if server.executionDepth > 1 {
+        // Inside EXEC, or while another child runs, Redis only schedules the rewrite; the cron
+        // starts it.
+        if server.persistence.childKind == .aof {
+            c.error(ErrorText.aofRewriteInProgress)
+        } else if server.persistence.hasActiveChild || server.executionDepth > 1 {
             server.aof.rewriteScheduled = true
+            server.aof.consecutiveRewriteFailures = 0
             c.reply.simple("Background append only file rewriting scheduled" as StaticString)
         } else if server.rewriteAppendOnlyFile() {
             c.reply.simple("Background append only file rewriting started" as StaticString)

@@ -110,6 +110,8 @@ extension Server {
         if aof.status == .on && !aof.lastWriteOK && cronLoops % Int64(max(1, settings.hz)) == 0 {
             flushAppendOnlyFile(force: false)
         }
+        // One child at a time: a scheduled or automatic rewrite waits for the running one.
+        guard !persistence.hasActiveChild else { return }
         if aof.rewriteScheduled {
             aof.rewriteScheduled = false
             _ = rewriteAppendOnlyFile()

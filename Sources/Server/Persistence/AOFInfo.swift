@@ -5,15 +5,15 @@ import Glibc
 extension Server {
     func aofInfoFields() -> [(String, Any)] {
         [("aof_enabled", aof.status != .off ? 1 : 0),
-         ("aof_rewrite_in_progress", 0),
+         ("aof_rewrite_in_progress", persistence.childKind == .aof ? 1 : 0),
          ("aof_rewrite_scheduled", aof.rewriteScheduled ? 1 : 0),
          ("aof_last_rewrite_time_sec", aof.lastRewriteSeconds),
-         ("aof_current_rewrite_time_sec", -1),
+         ("aof_current_rewrite_time_sec", aof.rewriteStartedAt >= 0 ? Int64(time(nil)) - aof.rewriteStartedAt : -1),
          ("aof_last_bgrewrite_status", aof.lastRewriteOK ? "ok" : "err"),
          ("aof_rewrites", aof.rewrites),
          ("aof_rewrites_consecutive_failures", aof.consecutiveRewriteFailures),
          ("aof_last_write_status", aof.lastWriteOK ? "ok" : "err"),
-         ("aof_last_cow_size", 0)]
+         ("aof_last_cow_size", aof.lastCOWBytes)]
     }
 
     /// Only while the AOF is on, after module_fork_last_cow_size.

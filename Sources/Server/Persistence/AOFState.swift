@@ -52,10 +52,22 @@ final class AppendOnlyFile {
     var lastRewriteSeconds: Int64 = -1
     var lastRewriteOK = true
     var consecutiveRewriteFailures = 0
+    /// Unix seconds the running rewrite started (aof_rewrite_time_start), -1 when none runs.
+    var rewriteStartedAt: Int64 = -1
+    /// What the running rewrite's child will have produced the base for.
+    var pendingRewrite: PendingAOFRewrite?
+    /// The peak copy-on-write of the last successful rewrite (stat_aof_cow_bytes).
+    var lastCOWBytes = 0
 
     let jobs = AOFBackgroundJobs()
 
     init() { buffer.reserveCapacity(16 * 1024) }
+}
+
+/// The manifest a running rewrite switches to, and its new base's name.
+struct PendingAOFRewrite {
+    var manifest: AOFManifest
+    var baseName: String
 }
 
 extension Server {

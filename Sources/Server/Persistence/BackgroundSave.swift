@@ -146,15 +146,19 @@ extension Server {
             exitCode = 1
         }
         if pid == -1 {
-            logger.warning("waitpid() returned an error: \(String(cString: strerror(errno))). child_type: RDB, child_pid = \(persistence.childPID)")
+            logger.warning("waitpid() returned an error: \(String(cString: strerror(errno))). child_type: \(persistence.childKind == .aof ? "AOF" : "RDB"), child_pid = \(persistence.childPID)")
             return
         }
         guard pid == persistence.childPID else {
             logger.warning("Warning, detected child with unmatched pid: \(pid)")
             return
         }
-        backgroundSaveDone(exitCode: exitCode, bySignal: bySignal)
         if bySignal == 0 && exitCode == 0 { receiveChildInfo() }
+        if persistence.childKind == .aof {
+            backgroundRewriteDone(exitCode: exitCode, bySignal: bySignal, childPID: pid)
+        } else {
+            backgroundSaveDone(exitCode: exitCode, bySignal: bySignal)
+        }
         resetChildState()
     }
 
@@ -179,7 +183,7 @@ extension Server {
     }
 
     /// resetChildState.
-    private func resetChildState() {
+    func resetChildState() {
         persistence.childPID = -1
         persistence.childKind = nil
         persistence.currentCOWPeak = 0
@@ -264,6 +268,8 @@ extension Server {
                 persistence.currentSaveKeysProcessed = message.keys
             case .rdbCOWSize:
                 persistence.lastRDBCOWBytes = persistence.currentCOWPeak
+            case .aofCOWSize:
+                aof.lastCOWBytes = persistence.currentCOWPeak
             }
         }
     }

@@ -7,6 +7,7 @@ import Glibc
 /// Why a child process was forked (Redis's child_type). One child at a time.
 enum ForkChildKind {
     case rdb
+    case aof
 }
 
 struct PersistenceState {
@@ -73,6 +74,8 @@ struct ChildInfoMessage {
         case currentInfo = 0
         /// The save is done: the parent keeps the peak as rdb_last_cow_size.
         case rdbCOWSize = 1
+        /// The rewrite is done: the parent keeps the peak as aof_last_cow_size.
+        case aofCOWSize = 2
     }
 
     var keys: Int = 0

@@ -104,3 +104,11 @@ def manifest(directory):
 def incr_name(directory):
     lines = [l for l in manifest(directory).splitlines() if l.endswith("type i")]
     return lines[-1].split()[1]
+
+
+def wait_for_rewrite(r):
+    """Until no rewrite runs or waits: the child has been reaped and its base installed, as
+    redis's tests' wait_for_condition on aof_rewrite_in_progress."""
+    from support.integration import wait_until
+    wait_until(lambda: (lambda info: info["aof_rewrite_in_progress"] == 0
+                        and info["aof_rewrite_scheduled"] == 0)(r.info("persistence")))
