@@ -87,6 +87,13 @@ extension Server {
     /// The temp file a rewrite child writes its base to, in `dir` (as Redis).
     static func aofRewriteTempName(_ pid: pid_t) -> String { "temp-rewriteaof-bg-\(pid).aof" }
 
+    /// aofRemoveTempFile: the child's base and, for an RDB base, the file the RDB writer was
+    /// still writing when the child stopped.
+    func removeAOFRewriteTempFiles(of pid: pid_t) {
+        unlink(Server.aofRewriteTempName(pid))
+        removeTempFile(of: pid)
+    }
+
     /// backgroundRewriteDoneHandler, from checkChildDone.
     func backgroundRewriteDone(exitCode: Int32, bySignal: Int32, childPID: pid_t) {
         let pending = aof.pendingRewrite
@@ -111,7 +118,7 @@ extension Server {
         } else if bySignal != APUS_SIGUSR1 {
             logger.warning("Background AOF rewrite terminated by signal \(bySignal)")
         }
-        unlink(temp)
+        removeAOFRewriteTempFiles(of: childPID)
         // SIGUSR1 is how we stop a child ourselves: no error condition.
         if bySignal != APUS_SIGUSR1 {
             aof.lastRewriteOK = false
@@ -165,7 +172,7 @@ extension Server {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         }
-        unlink(Server.aofRewriteTempName(pid))
+        removeAOFRewriteTempFiles(of: pid)
         aof.pendingRewrite = nil
         aof.rewriteStartedAt = -1
         resetChildState()
