@@ -144,3 +144,21 @@ def test_config_set_appendonly_yes_during_a_bgsave_schedules_the_first_rewrite(t
         assert r.dbsize() == KEYS + 1 and r.get("while-waiting") == b"1"
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("name", ["apus", "redis"])
+def test_appendonly_no_kills_a_running_rewrite(tmp_path, name):
+    srv = _start(tmp_path, name)
+    try:
+        r = client(srv)
+        _fill(r)
+        r.config_set("rdb-key-save-delay", 1000000)
+        assert _reply(srv, "BGREWRITEAOF") == b"+Background append only file rewriting started\r\n"
+        assert r.config_set("appendonly", "no")
+        info = r.info("persistence")
+        # aof_rewrites counts rewrites started.
+        assert info["aof_rewrite_in_progress"] == 0 and info["aof_rewrites"] == 1
+        assert "Killing running AOF rewrite child" in log_text(srv)
+        assert not [f for f in os.listdir(str(tmp_path)) if f.startswith("temp-")]
+    finally:
+        srv.stop()

@@ -23,6 +23,8 @@ extension Server {
             // Only the incr file just opened stays; with the AOF off or being turned on, none does.
             manifest.markRewrittenIncrsAsHistory(keepingNewest: aof.status == .on)
             let baseName = manifest.newBaseName(prefix: aofPrefix, rdb: config.bool("aof-use-rdb-preamble"))
+            // stat_aof_rewrites counts rewrites started, as Redis.
+            aof.rewrites += 1
             let pid = forkChild(.aof)
             if pid == 0 {
                 let written = writeAOFBaseInChild(rdb: baseName.hasSuffix(".rdb"))
@@ -107,7 +109,6 @@ extension Server {
                 try installRewrittenAOF(pending, temp: temp)
                 aof.lastRewriteOK = true
                 aof.consecutiveRewriteFailures = 0
-                aof.rewrites += 1
                 logger.notice("Background AOF rewrite finished successfully")
                 return
             } catch {
@@ -269,6 +270,8 @@ extension Server {
     func stopAppendOnly() {
         guard aof.status != .off else { return }
         flushAppendOnlyFile(force: true)
+        // The rewrite's base would belong to an AOF that no longer exists.
+        killAppendOnlyChild()
         if aof.fd >= 0 {
             _ = fdatasync(aof.fd)
             close(aof.fd)
