@@ -100,6 +100,7 @@ extension Server {
         if pid == 0 {
             RedisLogHandler.sink.role = "C"
             persistence.inForkChild = true
+            persistence.childKind = kind
             persistence.childInfoWriteFD = fds[1]
             persistence.childCOW = ChildCOWReadings()
             if fds[0] != -1 { close(fds[0]) }
@@ -248,7 +249,7 @@ extension Server {
         guard persistence.inForkChild else { return }
         let nowMicroseconds = apus_monotonic_us()
         guard nowMicroseconds - persistence.childCOW.updated >= 1_000_000 else { return }
-        sendChildInfo(.currentInfo, keys: keysProcessed, processName: "RDB")
+        sendChildInfo(.currentInfo, keys: keysProcessed, processName: persistence.childKind == .aof ? "AOF rewrite" : "RDB")
     }
 
     /// receiveChildInfo: every message the child has sent so far (updateChildInfo).
