@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -89,6 +90,7 @@ static inline int apus_set_int_option(int fd, int level, int name, int value) {
 }
 
 static inline int apus_set_tcp_nodelay(int fd) { return apus_set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1); }
+static inline int apus_clear_tcp_nodelay(int fd) { return apus_set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 0); }
 
 /// SO_KEEPALIVE plus Linux's idle/interval/count, derived from Redis's single `tcp-keepalive` seconds.
 static inline int apus_set_keepalive(int fd, int interval) {
@@ -132,6 +134,39 @@ static inline int apus_listen_tcp(const char *addr, int port, int backlog) {
     return fd;
 }
 
+/// Starts a non-blocking TCP connect to host:port (a name or a numeric address), as anetTcpNonBlockConnect.
+/// Returns the fd (the connect may still be in progress) or -1 with errno set (EHOSTUNREACH when
+/// the name does not resolve).
+static inline int apus_connect_tcp(const char *host, int port) {
+    struct addrinfo hints, *info, *p;
+    char portstr[8];
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    if (getaddrinfo(host, portstr, &hints, &info) != 0) { errno = EHOSTUNREACH; return -1; }
+    int fd = -1;
+    for (p = info; p != NULL; p = p->ai_next) {
+        fd = socket(p->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) continue;
+        if (connect(fd, p->ai_addr, p->ai_addrlen) == 0 || errno == EINPROGRESS) break;
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        fd = -1;
+    }
+    freeaddrinfo(info);
+    return fd;
+}
+
+/// The pending error of a socket (SO_ERROR), 0 when none.
+static inline int apus_socket_error(int fd) {
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) return errno;
+    return err;
+}
+
 /// Formats a socket address as Redis does in CLIENT LIST: "ip:port", IPv6 without brackets.
 static inline void apus_format_address(const struct sockaddr_storage *ss, char *out, size_t outlen) {
     char ip[INET6_ADDRSTRLEN] = {0};
@@ -158,6 +193,13 @@ static inline int apus_accept(int lfd, char *peer, size_t peerlen) {
 }
 
 /// The local "ip:port" of a connected socket (CLIENT LIST laddr).
+static inline void apus_peer_address(int fd, char *out, size_t outlen) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    out[0] = 0;
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) apus_format_address(&ss, out, outlen);
+}
+
 static inline void apus_local_address(int fd, char *out, size_t outlen) {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);

@@ -17,6 +17,9 @@ public struct RDBSaveOptions {
     /// Called after each key with the number written so far (rdb-key-save-delay, a BGSAVE
     /// child's progress reports); nil costs nothing.
     public var keySaved: ((Int) -> Void)?
+    /// rdbSaveInfo: on a server in a replication chain, the stream's database, replication ID
+    /// and offset at the snapshot (repl-stream-db, repl-id, repl-offset).
+    public var replication: (streamDB: Int, id: String, offset: Int64)?
 
     public init(compression: Bool, checksum: Bool, savesIdle: Bool, savesFrequency: Bool, usedMemory: Int64,
                 nowMilliseconds: Int64, aofBase: Bool = false) {
@@ -37,6 +40,11 @@ public enum RDBFileWriter {
         w.aux("redis-bits", 64)
         w.aux("ctime", options.nowMilliseconds / 1000)
         w.aux("used-mem", options.usedMemory)
+        if let replication = options.replication {
+            w.aux("repl-stream-db", Int64(replication.streamDB))
+            w.aux("repl-id", replication.id)
+            w.aux("repl-offset", replication.offset)
+        }
         w.aux("aof-base", options.aofBase ? 1 : 0)
         var saved = 0
         for db in databases where db.count > 0 {

@@ -208,6 +208,20 @@ public final class ReplyBuffer {
         }
     }
 
+    /// Appends a copy of what `other` has pending (a replica joining a BGSAVE takes the stream
+    /// another one buffered since the snapshot, copyReplicaOutputBuffer).
+    public func appendCopy(of other: ReplyBuffer) {
+        for (index, piece) in other.pieces.enumerated() {
+            switch piece {
+            case .chunk(let chunk):
+                if chunk.used > chunk.sent { appendBytes(chunk.base + chunk.sent, count: chunk.used - chunk.sent) }
+            case .shared(let bytes):
+                let skip = index == 0 ? other.sharedSent : 0
+                bytes.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[skip...])) }
+            }
+        }
+    }
+
     /// Drops everything queued (a client being closed, or CLIENT REPLY OFF semantics).
     public func discardAll() {
         pending = 0

@@ -58,7 +58,17 @@ public enum Socket {
 
     public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
-    public static func setNoDelay(_ fd: Int32) { _ = apus_set_tcp_nodelay(fd) }
+    public static func setNoDelay(_ fd: Int32, _ on: Bool = true) { _ = on ? apus_set_tcp_nodelay(fd) : apus_clear_tcp_nodelay(fd) }
+
+    /// A non-blocking connect to host:port; the fd turns writable when it is done (check
+    /// `pendingError`). Nil with errno set when it could not even start.
+    public static func connect(host: String, port: Int) -> Int32? {
+        let fd = apus_connect_tcp(host, Int32(port))
+        return fd >= 0 ? fd : nil
+    }
+
+    /// SO_ERROR: why a non-blocking connect failed, 0 when it succeeded.
+    public static func pendingError(_ fd: Int32) -> Int32 { apus_socket_error(fd) }
 
     public static func setKeepAlive(_ fd: Int32, interval: Int) { _ = apus_set_keepalive(fd, Int32(clamping: interval)) }
 
@@ -77,6 +87,12 @@ public enum Socket {
     public static func localAddress(_ fd: Int32) -> String {
         var text = [CChar](repeating: 0, count: 64)
         apus_local_address(fd, &text, text.count)
+        return String(cString: text)
+    }
+
+    public static func peerAddress(_ fd: Int32) -> String {
+        var text = [CChar](repeating: 0, count: 64)
+        apus_peer_address(fd, &text, text.count)
         return String(cString: text)
     }
 

@@ -5,6 +5,12 @@ import Util
 // they alone decide when a record moves; nothing here needs a client, so commands, loading and
 // a replica link can all use it.
 
+public enum ExpiryMode: UInt8 {
+    case delete
+    case hide
+    case keep
+}
+
 public final class Database {
     public let id: Int
     /// A `let`, so calls on it borrow the reference: no retain/release per lookup.
@@ -15,8 +21,10 @@ public final class Database {
     public var expiryCursor = 0
     /// Running average TTL of sampled keys, for INFO keyspace's avg_ttl.
     public var averageTTL: Int64 = 0
-    /// CLIENT PAUSE: an expired key found by a lookup reads as missing but is not deleted.
-    public var expiryPaused = false
+    /// What a lookup does with a key whose TTL has passed: delete it (a master), or report it
+    /// missing but keep it (CLIENT PAUSE, a replica), or — for a replica applying its master's
+    /// stream — treat it as present until the master's DEL.
+    public var expiryMode = ExpiryMode.delete
 
     /// Called after every change this type makes to a key (stored, overwritten, deleted,
     /// expired, renamed, TTL set or cleared) with that key: where WATCH, client tracking and
@@ -72,7 +80,8 @@ public final class Database {
         guard let record = table.find(key, hash: hash) else { return nil }
         // Expired once the clock has passed the deadline, as Redis's keyIsExpired (now > when).
         if let when = KeyRecord.expireTime(record), when < now {
-            if !expireIfNeeded || expiryPaused { return nil }
+            if expiryMode != .delete { return expiryMode == .keep ? RedisObject(record: record) : nil }
+            if !expireIfNeeded { return nil }
             let name = [UInt8](key)
             expire(record, hash: hash)
             onExpire(name)
@@ -88,7 +97,7 @@ public final class Database {
         let hash = ByteHash.hash(key)
         guard let record = table.find(key, hash: hash) else { return nil }
         if let when = KeyRecord.expireTime(record), when < now {
-            if expiryPaused { return nil }
+            if expiryMode != .delete { return expiryMode == .keep ? RedisObject(record: record) : nil }
             expire(record, hash: hash)
             expiredCount &+= 1
             return nil

@@ -28,7 +28,12 @@ extension Server {
 
     /// replyToBlockedClientTimedOut + unblockClient.
     func replyTimedOut(_ client: Client) {
-        client.reply.nullArray()
+        if case .replicas(let offset, _) = client.blocked?.operation {
+            client.reply.integer(replicasAcknowledging(offset))
+            replication.waitingClients.removeAll { $0 === client }
+        } else {
+            client.reply.nullArray()
+        }
         unblock(client)
     }
 
@@ -46,6 +51,7 @@ extension Server {
     /// A blocked client is going away: it leaves nothing behind.
     func forgetBlockedClient(_ client: Client) {
         guard let state = client.blocked else { return }
+        if case .replicas = state.operation { replication.waitingClients.removeAll { $0 === client } }
         if let timer = state.timer { loop.timers.cancel(timer) }
         blocking.remove(client)
     }
@@ -107,6 +113,8 @@ extension Server {
     private func serve(_ receiver: Client, _ operation: BlockedOperation, key: UnsafeRawBufferPointer,
                        object: RedisObject) -> Bool {
         switch operation {
+        case .replicas:
+            return false
         case .listPop(let head, let count):
             if count == -1 {
                 receiver.alsoPropagate(count: 2) { ListCommands.popArguments(&$0, key, head: head, count: nil) }

@@ -17,6 +17,8 @@ enum BlockedOperation {
     case listMove(fromHead: Bool, toHead: Bool, destination: [UInt8], sides: [[UInt8]])
     /// BZPOPMIN/BZPOPMAX (`count` -1: reply [key, member, score]) and BZMPOP.
     case zsetPop(max: Bool, count: Int)
+    /// WAIT: `count` replicas acknowledging stream offset `offset`.
+    case replicas(offset: Int64, count: Int)
 
     var type: ObjectType {
         if case .zsetPop = self { return .zset }

@@ -54,7 +54,7 @@ extension Server {
     /// Whether a paused server holds this command back (all commands, or writes only).
     /// Monitors count as replicas, which are never paused.
     func shouldPostpone(_ command: Command, _ client: Client) -> Bool {
-        if client.controls.isMonitor || client.isFake { return false }
+        if client.controls.isMonitor || client.isFake || client.flags.contains(.replica) { return false }
         return pause.kind == .all || mayReplicate(command, client)
     }
 
@@ -114,9 +114,7 @@ extension Server {
         pause.postponed.removeAll { $0 === client }
     }
 
-    private func setExpiryPaused(_ paused: Bool) {
-        for db in databases { db.expiryPaused = paused }
-    }
+    private func setExpiryPaused(_ paused: Bool) { updateExpiryMode(paused: paused) }
 
     /// CLIENT PAUSE timeout [WRITE|ALL]: the timeout in milliseconds.
     static func clientPause(_ c: Client) {

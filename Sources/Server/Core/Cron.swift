@@ -22,7 +22,8 @@ extension Server {
         refreshClock()
         cronLoops += 1
         LRUClock.refresh(nowMilliseconds: now)
-        if activeExpireEnabled && !pause.isActive { activeExpireCycle() }
+        // A replica's keys expire when its master says so.
+        if activeExpireEnabled && !pause.isActive && !replication.isReplica { activeExpireCycle() }
         activeDefragCron()
         closeTimedOutClients()
         aofCron()
@@ -33,6 +34,9 @@ extension Server {
         stats.inputSamples.record(value: stats.netInputBytes, nowMilliseconds: now)
         stats.outputSamples.record(value: stats.netOutputBytes, nowMilliseconds: now)
         persistenceCron()
+        // replicationCron runs once a second (run_with_period(1000)).
+        let hz = Int64(max(1, min(settings.hz, 500)))
+        if cronLoops % hz == 0 { replicationCron() }
         // No resize or rehash while a child shares our pages (databasesCron).
         for db in databases where !persistence.hasActiveChild {
             db.cronMaintenance(rehashBudgetMilliseconds: settings.activeRehashing ? 1 : 0) {
@@ -64,6 +68,7 @@ extension Server {
         // Blocked (and postponed) clients wait on their own timeout, subscribers only listen, and
         // monitors count as replicas, which never time out, as in Redis (clientsCronHandleTimeout).
         for client in clientsByFD.compactMap({ $0 }) where client.blocked == nil && !client.controls.postponed
+            && client.flags.isDisjoint(with: [.master, .replica])
             && !client.isSubscribed && !client.controls.isMonitor && now - client.lastInteraction > limit {
             logger.info("Closing idle client")
             closeClient(client)

@@ -80,3 +80,20 @@ extension ErrorText {
     static let debugReloadOptions: StaticString = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
     static let rdbLoadFailed: StaticString = "ERR Error trying to load the RDB dump"
 }
+
+// MARK: replication
+extension ErrorText {
+    static let syncWithoutMasterLink: StaticString = "NOMASTERLINK Can't SYNC while not connected with my master"
+    static let syncWithPendingOutput: StaticString = "ERR SYNC and PSYNC are invalid with pending output"
+    static let readOnlyReplica = "READONLY You can't write against a read only replica."
+    static let masterDown = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+    static let noReplicas = "NOREPLICAS Not enough good replicas to write."
+    static let waitOnReplica: StaticString = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
+    static let replicaOfInClusterMode: StaticString = "ERR REPLICAOF not allowed in cluster mode."
+    static let rdbOnlyRange: StaticString = "ERR value is out of range, value must between 0 and 1"
+    static let bgsaveForReplicationFailed: StaticString = "ERR BGSAVE failed, replication can't continue"
+    static func unrecognizedReplconfOption(_ name: String) -> String { "ERR Unrecognized REPLCONF option: \(name)" }
+    static func replconfAddressTooLong(_ length: Int) -> String {
+        "ERR REPLCONF ip-address provided by replica instance is too long: \(length) bytes"
+    }
+}

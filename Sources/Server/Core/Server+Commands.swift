@@ -10,7 +10,8 @@ extension Server {
                        SortedSetCommands.handlers, ListCommands.handlers, SortCommand.handlers,
                        MemoryCommand.handlers, TransactionCommands.handlers,
                        TrackingCommands.handlers, PubSubCommands.handlers, DumpRestoreCommands.handlers, SaveCommand.handlers,
-                       PersistenceCommands.handlers, AOFCommands.handlers] {
+                       PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
+                       ReplicaOfCommand.handlers, WaitCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

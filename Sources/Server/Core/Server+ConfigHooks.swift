@@ -19,6 +19,11 @@ extension Server {
         "rdb-key-save-delay", "dbfilename", "rdbcompression", "rdbchecksum", "sanitize-dump-payload",
         "appendonly", "appendfsync", "appenddirname", "appendfilename", "aof-use-rdb-preamble", "aof-load-truncated",
         "aof-timestamp-enabled", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size",
+        "replicaof", "masterauth", "masteruser", "replica-read-only", "replica-serve-stale-data",
+        "repl-backlog-size", "repl-backlog-ttl", "repl-timeout", "repl-ping-replica-period", "repl-diskless-sync",
+        "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "min-replicas-to-write",
+        "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port", "repl-disable-tcp-nodelay",
+        "replica-priority", "replica-announced",
     ]
 
     func installConfigHooks() {
@@ -41,6 +46,7 @@ extension Server {
             return nil
         }
         installAOFConfigHooks()
+        installReplicationConfigHooks()
         config.onChange("loglevel") { [unowned self] value in
             self.logger.logLevel = RedisLogHandler.level(for: value)
             return nil

@@ -74,6 +74,12 @@ public final class Server {
     var persistence = PersistenceState()
     /// The append-only file (Persistence/AOF*.swift).
     let aof = AppendOnlyFile()
+    /// Replication IDs, offset, backlog, replicas and the link to our master (Replication/).
+    let replication = ReplicationState(replicationID: ReplicationState.randomID())
+    /// The backlog's consumer of the propagation stream, while there is a backlog.
+    var replicationConsumerToken: Int?
+    /// The relay of a running diskless sync (Replication/DisklessSync.swift).
+    var disklessTransfer: DisklessTransfer?
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
@@ -129,6 +135,7 @@ public final class Server {
         // The AOF, when on, is what the dataset is loaded from (loadDataFromDisk).
         guard config.bool("appendonly") ? startAOFOnServerStart() : loadDataAtStartup() else { return 1 }
         logger.notice("Ready to accept connections")
+        startReplicationFromConfig()
         loop.run()
         return shutdownExitCode
     }

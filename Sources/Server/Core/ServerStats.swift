@@ -25,6 +25,9 @@ public struct ServerStats {
     }
     public var netInputBytes: Int64 = 0
     public var netOutputBytes: Int64 = 0
+    /// Bytes of replication traffic (total_net_repl_input_bytes / total_net_repl_output_bytes).
+    public var netReplicationInputBytes: Int64 = 0
+    public var netReplicationOutputBytes: Int64 = 0
     public var readsProcessed: Int64 = 0
     public var writesProcessed: Int64 = 0
     public var errorReplies: Int64 = 0

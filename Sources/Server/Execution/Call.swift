@@ -49,6 +49,8 @@ extension Server {
         }
         if executionDepth == 1 {
             propagation.flush()
+            // What WAIT waits for: the stream up to this client's last command.
+            client.replicationWriteOffset = replication.masterOffset
             if !tracking.pendingForCurrentClient.isEmpty { sendPendingInvalidations(to: client) }
         }
         callEffects = outerEffects

@@ -65,6 +65,10 @@ extension Server {
             reject(client, command, refusal)
             return
         }
+        if replicationGatesCommands, let text = replicationDenial(command, client) {
+            reject(client, command, text)
+            return
+        }
         if client.isInRESP2SubscribedMode && !command.allowedWhenSubscribed {
             reject(client, command, ErrorText.onlySubscribeCommands(command.fullName))
             return

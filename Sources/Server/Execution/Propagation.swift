@@ -33,6 +33,16 @@ public struct PropagatedArguments {
         withInteger(value) { append($0) }
     }
 
+    /// One whole command of `count` arguments, for a stream's own commands (SELECT, PING).
+    public static func command(count: Int, _ build: (inout PropagatedArguments) -> Void) -> PropagatedArguments {
+        var command = PropagatedArguments(bytes: [])
+        command.header(count)
+        build(&command)
+        return command
+    }
+
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { bytes.withUnsafeBytes(body) }
+
     fileprivate mutating func header(_ count: Int) {
         bytes.append(UInt8(ascii: "*"))
         appendDecimal(Int64(count))
@@ -57,6 +67,9 @@ public typealias PropagationConsumer = (_ db: Int, _ command: UnsafeRawBufferPoi
 public final class PropagationStream {
     /// The AOF, replicas, tests. Empty: commands are not even encoded.
     public private(set) var consumers: [PropagationConsumer] = []
+    /// Each consumer's token, parallel to `consumers`, for removing one.
+    private var tokens: [Int] = []
+    private var nextToken = 0
     /// The running unit's commands: their bytes back to back, and where each ends.
     private var pending = PropagatedArguments(bytes: [])
     private var ops: [(db: Int, end: Int)] = []
@@ -64,8 +77,25 @@ public final class PropagationStream {
     @inline(__always) public var isConsumed: Bool { !consumers.isEmpty }
     public var pendingCount: Int { ops.count }
 
-    public func addConsumer(_ consumer: @escaping PropagationConsumer) { consumers.append(consumer) }
-    public func removeAllConsumers() { consumers.removeAll() }
+    /// Adds a consumer; the token removes it again.
+    @discardableResult
+    public func addConsumer(_ consumer: @escaping PropagationConsumer) -> Int {
+        nextToken += 1
+        consumers.append(consumer)
+        tokens.append(nextToken)
+        return nextToken
+    }
+
+    public func removeConsumer(_ token: Int) {
+        guard let index = tokens.firstIndex(of: token) else { return }
+        consumers.remove(at: index)
+        tokens.remove(at: index)
+    }
+
+    public func removeAllConsumers() {
+        consumers.removeAll()
+        tokens.removeAll()
+    }
 
     /// alsoPropagate: queues a command of `count` arguments against database `db`.
     public func append(db: Int, count: Int, _ build: (inout PropagatedArguments) -> Void) {

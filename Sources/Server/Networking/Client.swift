@@ -18,6 +18,10 @@ public final class Client {
         public static let noEvict = Flags(rawValue: 1 << 3)
         /// A fake client (DEBUG RELOAD, AOF loading): no socket.
         public static let fake = Flags(rawValue: 1 << 4)
+        /// A replica attached to us (CLIENT_SLAVE): its output is the replication stream.
+        public static let replica = Flags(rawValue: 1 << 5)
+        /// Our master's link (CLIENT_MASTER): its commands are applied without replies.
+        public static let master = Flags(rawValue: 1 << 6)
     }
 
     public let id: Int64
@@ -64,6 +68,12 @@ public final class Client {
     var subscriptions = ClientSubscriptions()
     /// Seconds (Unix) since the output has been over its soft limit, 0 if it is not (OutputBufferLimits.swift).
     var outputLimitSoftSince: Int64 = 0
+    /// A replica's sync state and ACKs (Replication/); set from its first REPLCONF.
+    var replicaLink: ReplicaLink?
+    /// On the master client: the stream offset of the last byte applied (c->reploff).
+    var appliedReplicationOffset: Int64 = 0
+    /// The stream offset after this client's last command (c->woff), for WAIT.
+    var replicationWriteOffset: Int64 = 0
     /// CLIENT TRACKING settings (Tracking/).
     var tracking = ClientTracking()
     /// MONITOR, CLIENT REPLY and CLIENT PAUSE state (ClientControls/).

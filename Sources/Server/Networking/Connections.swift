@@ -40,7 +40,7 @@ extension Server {
         }
     }
 
-    private func register(_ client: Client) {
+    func register(_ client: Client) {
         let index = Int(client.fd)
         if index >= clientsByFD.count {
             clientsByFD.append(contentsOf: repeatElement(nil, count: max(index + 1, clientsByFD.count * 2) - clientsByFD.count))
@@ -63,10 +63,14 @@ extension Server {
         clientsByFD.compactMap { $0 }.sorted { $0.id < $1.id }
     }
 
-    private func handleClientEvent(fd: Int32, readable: Bool, writable: Bool) {
+    func handleClientEvent(fd: Int32, readable: Bool, writable: Bool) {
         guard let client = client(fd: fd) else { return }
         if writable {
-            if !writeReplies(client) { return }
+            // A replica in a full sync takes its RDB, not its reply buffer.
+            if client.replicaLink != nil && replicaIsSyncing(client) {
+                replicaSyncWritable(client)
+                if self.client(fd: fd) !== client { return }
+            } else if !writeReplies(client) { return }
         }
         if readable { readFromClient(client) }
     }
@@ -127,7 +131,14 @@ extension Server {
                                                          from: query.readIndex) {
                     client.withDatabase { $0.prefetch(next) }
                 }
-                processCommand(client)
+                if client.flags.contains(.master) {
+                    // The master's commands see the keys it has not expired yet.
+                    for db in databases { db.expiryMode = .keep }
+                    processCommand(client)
+                    updateExpiryMode()
+                } else {
+                    processCommand(client)
+                }
                 if client.controls.postponed {
                     // CLIENT PAUSE: the command is parsed again when the client is let go.
                     query.readIndex = commandStart
@@ -143,6 +154,7 @@ extension Server {
                     client.tracking.caching = false
                 }
                 client.parser.reset()
+                if client.flags.contains(.master) { masterCommandProcessed(client, from: commandStart, to: query.readIndex) }
                 if client.blocked != nil {
                     queueWrite(client)
                     return
@@ -188,6 +200,8 @@ extension Server {
     /// Writes what the client has queued. Returns false if the client was closed.
     @discardableResult
     func writeReplies(_ client: Client) -> Bool {
+        // A replica's buffer holds the stream, which waits for its sync to finish.
+        if client.flags.contains(.replica) && !mayStreamToReplica(client) { return true }
         let reply = client.reply
         reply.dropSilenced()
         while !reply.isEmpty {
@@ -231,6 +245,7 @@ extension Server {
     func beforeSleep() {
         if !blocking.unblocked.isEmpty { processUnblockedClients() }
         if tracking.broadcastPending { broadcastInvalidations() }
+        if replication.getAckRequested || replication.acksArrived { replicationBeforeSleep() }
         // The AOF is written (and with `always` fsynced) before any reply goes out.
         if aof.status != .off { flushAppendOnlyFile(force: false) }
         if !pendingWrites.isEmpty {
@@ -253,6 +268,8 @@ extension Server {
 
     func closeClient(_ client: Client) {
         guard self.client(fd: client.fd) === client else { return }
+        if client.replicaLink != nil { detachReplica(client) }
+        if client.flags.contains(.master) { masterLinkClosed(client) }
         if client.blocked != nil { forgetBlockedClient(client) }
         forgetPostponedClient(client)
         stopMonitoring(client)

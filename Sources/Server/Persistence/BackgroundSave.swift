@@ -15,7 +15,7 @@ extension Server {
 
     /// rdbSaveBackground: forks a child that writes `dbfilename`. False if a child already runs
     /// or fork failed.
-    func startBackgroundSave() -> Bool {
+    func startBackgroundSave(target: RDBChildTarget = .disk) -> Bool {
         guard !persistence.hasActiveChild else { return false }
         persistence.saves += 1
         persistence.dirtyBeforeBackgroundSave = dirty
@@ -34,6 +34,7 @@ extension Server {
         }
         logger.notice("Background saving started by pid \(pid)")
         persistence.saveStartedAt = Int64(time(nil))
+        persistence.rdbTarget = target
         return true
     }
 
@@ -161,10 +162,22 @@ extension Server {
             backgroundSaveDone(exitCode: exitCode, bySignal: bySignal)
         }
         resetChildState()
+        // A BGSAVE for replication that had to wait for this child.
+        if !replication.replicas.isEmpty { startPendingReplicationSave() }
     }
 
-    /// backgroundSaveDoneHandlerDisk and backgroundSaveDoneHandler.
+    /// backgroundSaveDoneHandler: the disk or socket handler, then the replicas waiting on it.
     private func backgroundSaveDone(exitCode: Int32, bySignal: Int32) {
+        if persistence.rdbTarget == .sockets {
+            disklessSaveDone(ok: exitCode == 0 && bySignal == 0)
+        } else {
+            backgroundSaveToDiskDone(exitCode: exitCode, bySignal: bySignal)
+            replicasBackgroundSaveDone(ok: exitCode == 0 && bySignal == 0)
+        }
+    }
+
+    /// backgroundSaveDoneHandlerDisk.
+    private func backgroundSaveToDiskDone(exitCode: Int32, bySignal: Int32) {
         if bySignal == 0 && exitCode == 0 {
             logger.notice("Background saving terminated with success")
             dirty -= persistence.dirtyBeforeBackgroundSave

@@ -56,7 +56,7 @@ extension Server {
     /// PING), nil when it may run. Commands from the AOF or a master are obeyed regardless.
     func diskErrorDenial(_ command: Command, _ client: Client) -> String? {
         guard persistence.stopWritesOnError, !persistence.savePoints.isEmpty, !persistence.lastBackgroundSaveOK,
-              !client.isFake else { return nil }
+              !client.isFake, !client.flags.contains(.master) else { return nil }
         let isWrite = command.flags.contains(.write)
             || (command.isExec && (client.transaction?.commands.contains { $0.command.flags.contains(.write) } ?? false))
         return isWrite || command.fullName == "ping" ? ErrorText.bgsaveError : nil

@@ -16,6 +16,8 @@ struct PersistenceState {
     var childKind: ForkChildKind?
     /// Read end of the pipe the child reports copy-on-write sizes through (child_info_pipe[0]).
     var childInfoFD: Int32 = -1
+    /// Where the running RDB child writes (rdb_child_type).
+    var rdbTarget: RDBChildTarget = .disk
 
     /// Unix seconds of the last successful save; start-up counts as one (lastsave).
     var lastSave = Int64(time(nil))

@@ -25,6 +25,7 @@ extension Server {
                                      savesIdle: policy.contains("lru"), savesFrequency: policy.contains("lfu"),
                                      usedMemory: MemoryFigures.current().used, nowMilliseconds: now)
         options.keySaved = keySavedHook()
+        options.replication = replicationSaveInfo()
         return options
     }
 
@@ -39,20 +40,12 @@ extension Server {
         }
         var closed = false
         defer { if !closed { close(fd) } }
-        let writer = RDBWriter(compression: config.bool("rdbcompression"), checksum: config.bool("rdbchecksum")) { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw RDBError(description: "Write error saving DB on disk: \(errnoText())")
-                }
-                offset += n
-            }
-        }
+        let writer = rdbWriter(fd: fd)
         do {
             var options = rdbSaveOptions
             options.aofBase = aofBase
+            // An AOF base is no replication snapshot (rdbSaveRio without rsi).
+            if aofBase { options.replication = nil }
             try RDBFileWriter.write(databases, options: options, to: writer)
             guard fsync(fd) == 0 else { throw RDBError(description: "Write error saving DB on disk: \(errnoText())") }
             closed = true
@@ -69,6 +62,22 @@ extension Server {
             fsync(dirFD)
             close(dirFD)
         }
+    }
+
+    /// An RDB writer whose output goes to `fd` (a file, or the pipe of a diskless sync).
+    func rdbWriter(fd: Int32) -> RDBWriter {
+        RDBWriter(compression: config.bool("rdbcompression"), checksum: config.bool("rdbchecksum")) { bytes in
+            try writeAll(fd, bytes)
+        }
+    }
+
+    /// rdbSaveRioWithEOFMark: the dataset as the payload of a diskless sync, framed by
+    /// `$EOF:<mark>\r\n` before and the mark after, since its length is not known in advance.
+    func writeRDBPayload(to fd: Int32, eofMark: [UInt8]) throws {
+        try (Array("$EOF:".utf8) + eofMark + [13, 10]).withUnsafeBytes { try writeAll(fd, $0) }
+        let writer = rdbWriter(fd: fd)
+        try RDBFileWriter.write(databases, options: rdbSaveOptions, to: writer)
+        try eofMark.withUnsafeBytes { try writeAll(fd, $0) }
     }
 
     /// rdbLoad: replaces the dataset with the RDB file at `path`.
@@ -161,6 +170,19 @@ private func directoryOf(_ path: String) -> String {
 private func currentDirectory() -> String {
     var buffer = [CChar](repeating: 0, count: 4096)
     return getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "?"
+}
+
+/// Writes all of `bytes` to a blocking fd.
+private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw RDBError(description: "Write error saving DB on disk: \(errnoText())")
+        }
+        offset += n
+    }
 }
 
 private func errnoText() -> String { String(cString: strerror(errno)) }

@@ -1,0 +1,82 @@
+import Glibc
+
+// replicationCron (replication.c, Redis 7.0), once a second: handshake and transfer timeouts,
+// reconnecting, ACKs to our master, PINGs and keepalive newlines to our replicas, dropping
+// replicas that stopped ACKing, freeing an unused backlog after repl-backlog-ttl, and starting a
+// BGSAVE for replicas that wait for one.
+
+extension Server {
+    func replicationCron() {
+        let nowSeconds = now / 1000
+        let timeout = config.int("repl-timeout")
+        if replication.isReplica {
+            switch replication.linkState {
+            case .connecting, .receivePong, .receiveAuth, .receivePort, .receiveIP, .receiveCapa, .receivePsync:
+                if nowSeconds - replication.transferLastIO > timeout {
+                    logger.warning("Timeout connecting to the MASTER...")
+                    failMasterHandshake()
+                }
+            case .transfer:
+                if nowSeconds - replication.transferLastIO > timeout && !replication.loadingMasterPayload {
+                    logger.warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
+                    failMasterHandshake()
+                }
+            case .connected:
+                if let master = replication.master, nowSeconds - master.lastInteraction / 1000 > timeout {
+                    logger.warning("MASTER timeout: no data nor PING received...")
+                    closeClient(master)
+                }
+            default:
+                break
+            }
+            if replication.linkState == .connect {
+                connectToMaster()
+            }
+            if replication.master != nil { sendAckToMaster() }
+        }
+
+        if !replication.replicas.isEmpty {
+            let period = max(1, config.int("repl-ping-replica-period"))
+            if replication.cronLoops % period == 0 && !replication.isReplica {
+                feedReplicationCommand({ $0.append("PING") }, count: 1)
+            }
+            for replica in replication.replicas {
+                guard let link = replica.replicaLink else { continue }
+                let presync = link.state == .waitBackgroundSaveStart
+                    || (link.state == .waitBackgroundSaveEnd && persistence.rdbTarget != .sockets)
+                if presync { _ = writeDirectly(replica, "\n") }
+            }
+            for replica in replication.replicas {
+                guard let link = replica.replicaLink, link.state == .online, !link.preServerSync else { continue }
+                if nowSeconds - link.ackTime > timeout {
+                    logger.warning("Disconnecting timedout replica (streaming sync): \(replicaName(replica))")
+                    closeClientAsync(replica)
+                }
+            }
+        }
+
+        let ttl = config.int("repl-backlog-ttl")
+        if replication.replicas.isEmpty && ttl > 0 && replication.backlog != nil && !replication.isReplica
+            && nowSeconds - replication.noReplicasSince > ttl {
+            replication.replicationID = ReplicationState.randomID()
+            clearSecondReplicationID()
+            freeReplicationBacklog()
+            logger.notice("Replication backlog freed after \(ttl) seconds without connected replicas.")
+        }
+
+        startPendingReplicationSave()
+        refreshGoodReplicasCount()
+        replication.cronLoops += 1
+    }
+
+    /// The server starts as a replica when `replicaof` is configured.
+    func startReplicationFromConfig() {
+        let value = config.string("replicaof")
+        let parts = value.split(separator: " ")
+        guard parts.count == 2, let port = Int(parts[1]) else { return }
+        replication.masterHost = String(parts[0])
+        replication.masterPort = port
+        replication.linkState = .connect
+        updateExpiryMode()
+    }
+}
