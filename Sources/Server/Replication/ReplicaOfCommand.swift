@@ -150,5 +150,7 @@ extension Server {
     func updateExpiryMode(paused: Bool? = nil) {
         let mode: ExpiryMode = replication.isReplica || (paused ?? pause.isActive) ? .hide : .delete
         for db in databases { db.expiryMode = mode }
+        // The log's role letter follows (S or M), as Redis's.
+        if !persistence.inForkChild { RedisLogHandler.sink.role = replication.isReplica ? "S" : "M" }
     }
 }

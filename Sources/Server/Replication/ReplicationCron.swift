@@ -78,5 +78,6 @@ extension Server {
         replication.masterPort = port
         replication.linkState = .connect
         updateExpiryMode()
+        connectToMaster()
     }
 }
