@@ -21,7 +21,7 @@ BGSAVE   N keys key:<12 digits> (redis-benchmark's key names) with 3-byte values
          (redis-benchmark --csv), latest_fork_usec, and rdb_last_cow_size of the saves that
          finished while the load ran (median).
 
-N is 1,000,000 (100,000 with BENCH_QUICK).  Runs: BENCH_REPEAT (median), at least 3 for SAVE and
+N is 1,000,000 (100,000 with BENCH_QUICK).  Runs: BENCH_REPEAT (median), at least 5 for SAVE and
 load, which take a second or so each.
 """
 
@@ -323,7 +323,7 @@ def run_persistence(apus_bin: str, redis_bin: str, quick: bool, repeat: int, log
     n = 100000 if quick else 1000000
     return {
         "aof": run_aof(apus_bin, redis_bin, 200000 if quick else 400000, repeat, log),
-        "save": run_save_load(apus_bin, redis_bin, n, max(3, repeat), log),
+        "save": run_save_load(apus_bin, redis_bin, n, max(5, repeat), log),
         "bgsave": run_bgsave(apus_bin, redis_bin, n, 200000 if quick else 500000, repeat, log),
     }
 
