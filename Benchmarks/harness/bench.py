@@ -16,6 +16,11 @@ used_memory and RSS per key.
 Pub/sub (Benchmarks/harness/pubsub_bench.py): one publisher, 50 subscribers on a channel and 50 on a
 matching pattern; messages delivered per second and server CPU per delivered message.
 
+Persistence (Benchmarks/harness/persistence_bench.py, fresh servers in fresh directories): SET -P 16
+with appendonly yes / appendfsync everysec (requests/s); SAVE time, start-up load time ("DB loaded
+from disk") and dump.rdb size for 1M keys and for a 1M-member hash, set and zset; p99 latency of a
+SET load with BGSAVEs back to back over 1M keys, and rdb_last_cow_size.
+
 Tests: PING_INLINE PING_MBULK SET GET INCR MSET always; LPUSH RPUSH LPOP RPOP SADD HSET
 SPOP ZADD ZPOPMIN LRANGE_100 LRANGE_600 XADD when Apus answers COMMAND INFO <command>.
 LRANGE_* run as custom commands on a list pre-filled with 600 elements (so the CPU of
@@ -29,8 +34,10 @@ Environment:
     BENCH_QUICK=1      fewer requests, -d 3 only
     BENCH_MEMORY=0     skip the memory part;  BENCH_MEMORY=only  run only the memory part
     BENCH_TESTS=set,get   only these tests (names as in the table, case-insensitive; PUBSUB
-                          for the pub/sub row)
+                          for the pub/sub row, PERSISTENCE for the persistence rows)
     BENCH_PUBSUB=0     skip the pub/sub row
+    BENCH_PERSISTENCE=0  skip the persistence rows;  BENCH_PERSISTENCE=only  run only them
+                       (BENCH_QUICK: 100k keys/members instead of 1M)
     BENCH_N=N          requests per test at -P 1 (x4 at -P 16), overriding the defaults
     BENCH_REPEAT=k     run each test k times per server (still alternating); the table shows
                        the median rps/p99 and CPU over all k runs (k times longer)
@@ -59,6 +66,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (Conn, HarnessError, RespError, Server, apus_binary,  # noqa: E402
                       command_supported, info_field, install_sigterm_handler, log, machine,
                       redis_benchmark_binary, redis_binary, require_executable)
+from persistence_bench import print_persistence, run_persistence  # noqa: E402
 from pubsub_bench import print_pubsub, run_pubsub  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -219,7 +227,7 @@ def supported_tests(apus: Server, redis: Server) -> list:
                 continue
             chosen.append(test)
     if only:
-        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB"}
+        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE"}
         if unknown:
             raise HarnessError("unknown BENCH_TESTS entries: %s" % ", ".join(sorted(unknown)))
     if skipped:
@@ -280,6 +288,16 @@ def run_throughput(apus: Server, redis: Server) -> list:
 def pubsub_selected() -> bool:
     only = [s.strip().upper() for s in os.environ.get("BENCH_TESTS", "").split(",") if s.strip()]
     return os.environ.get("BENCH_PUBSUB", "1") not in ("0", "no") and (not only or "PUBSUB" in only)
+
+
+def persistence_mode() -> str:
+    """"1", "0" or "only" (BENCH_PERSISTENCE); BENCH_MEMORY=only and a BENCH_TESTS list without
+    PERSISTENCE leave it out."""
+    only = [s.strip().upper() for s in os.environ.get("BENCH_TESTS", "").split(",") if s.strip()]
+    mode = os.environ.get("BENCH_PERSISTENCE", "1")
+    if mode in ("0", "no", "false") or os.environ.get("BENCH_MEMORY") == "only" or (only and "PERSISTENCE" not in only):
+        return "0"
+    return "only" if mode == "only" else "1"
 
 
 def ratio(a: float, b: float) -> str:
@@ -560,7 +578,8 @@ def main() -> int:
     require_executable(apus_bin, "Apus binary", "build it with `make release`")
     require_executable(redis_bin, "redis-server", "install it with `make deps-apt`")
     require_executable(redis_benchmark_binary(), "redis-benchmark", "install it with `make deps-apt`")
-    mem_mode = os.environ.get("BENCH_MEMORY", "1")
+    persist_mode = persistence_mode()
+    mem_mode = "0" if persist_mode == "only" else os.environ.get("BENCH_MEMORY", "1")
     started = time.monotonic()
     report = {"machine": machine(), "quick": QUICK}
     apus = Server("Apus", apus_bin)
@@ -570,7 +589,7 @@ def main() -> int:
         redis.start()
         header(apus, redis)
         sys.stdout.flush()
-        if mem_mode != "only":
+        if mem_mode != "only" and persist_mode != "only":
             report["throughput"] = run_throughput(apus, redis)
             if pubsub_selected():
                 report["pubsub"] = run_pubsub(apus, redis, publishes=20000 if QUICK else 100000,
@@ -578,7 +597,7 @@ def main() -> int:
     finally:
         apus.stop()
         redis.stop()
-    if mem_mode != "only":
+    if mem_mode != "only" and persist_mode != "only":
         if report["throughput"]:
             print_throughput(report["throughput"])
         if "pubsub" in report:
@@ -589,6 +608,9 @@ def main() -> int:
         print_memory(report["memory"])
         report["fragmentation"] = run_fragmentation(apus_bin, redis_bin)
         print_fragmentation(report["fragmentation"])
+    if persist_mode != "0":
+        report["persistence"] = run_persistence(apus_bin, redis_bin, QUICK, REPEAT, log)
+        print_persistence(report["persistence"], print_table, ratio)
     print("total time %.0f s" % (time.monotonic() - started))
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:

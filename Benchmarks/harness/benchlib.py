@@ -208,10 +208,12 @@ class Server(ServerProcess):
     HarnessError, and CPU time / RSS from /proc."""
 
     def __init__(self, name: str, binary: str, extra_args: Sequence[str] = (),
-                 start_timeout: float = 20.0):
+                 start_timeout: float = 20.0, directory: str = ""):
         super().__init__(binary, extra_args=extra_args, name=name, default_args=COMMON_ARGS,
                          start_timeout=start_timeout,
                          tmp_prefix="apus-bench-%s-" % name.lower(), keep_tmp_env="BENCH_KEEP_TMP")
+        # A directory of the caller's (kept after stop) lets a restart load what a run saved.
+        self.dir = directory
 
     @property
     def pid(self) -> int:
