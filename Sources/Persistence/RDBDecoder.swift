@@ -81,7 +81,9 @@ public enum RDBDecoder {
         case RDBFormat.typeSet:
             let count = try r.length("set size")
             guard count > 0 else { return nil }
-            let object = count > limits.setMaxIntsetEntries ? SetType.createTable() : SetType.createIntset()
+            // Sized for the saved length, as dictTryExpand; a corrupt length can't ask for more
+            // members than bytes are left.
+            let object = count > limits.setMaxIntsetEntries ? SetType.createTable(capacity: min(count, r.remaining)) : SetType.createIntset()
             return try building(object) {
                 for _ in 0..<count {
                     let added = try r.withString("set member") { SetType.add(object, $0, maxIntsetEntries: limits.setMaxIntsetEntries) }
@@ -97,7 +99,8 @@ public enum RDBDecoder {
         case RDBFormat.typeZSet, RDBFormat.typeZSet2:
             let count = try r.length("zset size")
             guard count > 0 else { return nil }
-            let object = count > limits.zset.maxListpackEntries ? ZSetType.createSkiplist() : ZSetType.createListpack()
+            let object = count > limits.zset.maxListpackEntries
+                ? ZSetType.createSkiplist(capacity: min(count, r.remaining)) : ZSetType.createListpack()
             return try building(object) {
                 for _ in 0..<count {
                     try r.withString("zset member") { member in
@@ -126,8 +129,8 @@ public enum RDBDecoder {
         case RDBFormat.typeHash:
             let count = try r.length("hash size")
             guard count > 0 else { return nil }
-            let object = HashType.create()
-            if count > limits.hash.maxListpackEntries { HashType.convertToTable(object) }
+            let object = count > limits.hash.maxListpackEntries
+                ? HashType.createTable(capacity: min(count, r.remaining / 2)) : HashType.create()
             return try building(object) {
                 for _ in 0..<count {
                     let updated = try r.withString("hash field") { field in

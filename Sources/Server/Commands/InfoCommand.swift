@@ -157,8 +157,8 @@ extension Server {
             title = "Persistence"
             for field in ["loading", "async_loading"] { add(field, 0) }
             snapshotInfoFields(add)
-            add("rdb_last_load_keys_expired", 0)
-            add("rdb_last_load_keys_loaded", 0)
+            add("rdb_last_load_keys_expired", persistence.lastLoadKeysExpired)
+            add("rdb_last_load_keys_loaded", persistence.lastLoadKeysLoaded)
             for (field, value) in aofInfoFields() { add(field, value) }
             add("module_fork_in_progress", 0)
             add("module_fork_last_cow_size", 0)

@@ -124,6 +124,8 @@ extension Server {
             default: break
             }
         }
+        persistence.lastLoadKeysLoaded = report.keysLoaded
+        persistence.lastLoadKeysExpired = report.keysExpired
         logger.notice("Done loading RDB, keys loaded: \(report.keysLoaded), keys expired: \(report.keysExpired).")
         return report.length
     }

@@ -20,6 +20,11 @@ public enum HashType {
         RedisObject.collection(.hash, .listpack, Listpack())
     }
 
+    /// A hashtable-encoded hash sized for `capacity` fields (an RDB hash's saved length).
+    public static func createTable(capacity: Int) -> RedisObject {
+        RedisObject.collection(.hash, .hashtable, FieldTable(capacity: capacity))
+    }
+
     @inlinable
     public static func listpack(_ object: RedisObject) -> Listpack {
         unsafeDowncast(object.payload!, to: Listpack.self)

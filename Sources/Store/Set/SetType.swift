@@ -14,8 +14,9 @@ public enum SetType {
         RedisObject.collection(.set, .intset, IntSet())
     }
 
-    public static func createTable() -> RedisObject {
-        RedisObject.collection(.set, .hashtable, MemberTable())
+    /// `capacity` sizes the table up front (an RDB set's saved length: dictTryExpand).
+    public static func createTable(capacity: Int = 0) -> RedisObject {
+        RedisObject.collection(.set, .hashtable, MemberTable(capacity: capacity))
     }
 
     @inlinable

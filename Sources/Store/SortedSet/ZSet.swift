@@ -29,6 +29,11 @@ public final class ZSet {
 
     public init() {}
 
+    /// A table sized up front for `capacity` members (an RDB zset's saved length: dictExpand).
+    public init(capacity: Int) {
+        if capacity > 0 { table.resize(minimumCapacity: capacity) }
+    }
+
     @inlinable public var count: Int { list.length }
 
     /// The node holding `member`, nil when absent.
@@ -138,8 +143,8 @@ public enum ZSetType {
         RedisObject.collection(.zset, .listpack, Listpack())
     }
 
-    public static func createSkiplist() -> RedisObject {
-        RedisObject.collection(.zset, .skiplist, ZSet())
+    public static func createSkiplist(capacity: Int = 0) -> RedisObject {
+        RedisObject.collection(.zset, .skiplist, capacity > 0 ? ZSet(capacity: capacity) : ZSet())
     }
 
     @inlinable
