@@ -70,7 +70,11 @@ struct OutputBufferLimits {
 extension Client {
     /// getClientType. Replicas and masters do not exist yet; MONITOR clients count as normal,
     /// as in Redis.
-    var clientClass: ClientClass { isSubscribed ? .pubsub : .normal }
+    /// getClientType (a master has no limit; it is never checked).
+    var clientClass: ClientClass {
+        if flags.contains(.replica) && !controls.isMonitor { return .replica }
+        return isSubscribed ? .pubsub : .normal
+    }
 }
 
 extension Server {

@@ -75,7 +75,12 @@ extension Server {
         for replica in replication.replicas {
             guard let link = replica.replicaLink, link.state != .waitBackgroundSaveStart, !link.rdbOnly else { continue }
             replica.reply.append(bytes)
-            if link.state == .online && !link.startStreamOnAck { afterRepliesAppended(replica) }
+            // The limit holds during a full sync too (a replica too slow to keep up is dropped).
+            if link.state == .online && !link.startStreamOnAck {
+                afterRepliesAppended(replica)
+            } else {
+                enforceOutputBufferLimits(replica)
+            }
         }
     }
 
