@@ -6,9 +6,8 @@ import Util
 
 extension Server {
     func installAOFConsumer() {
-        guard !aof.consumerInstalled else { return }
-        aof.consumerInstalled = true
-        propagation.addConsumer { [unowned self] db, command in self.feedAppendOnlyFile(db: db, command) }
+        guard aof.consumerToken == nil else { return }
+        aof.consumerToken = propagation.addConsumer { [unowned self] db, command in self.feedAppendOnlyFile(db: db, command) }
     }
 
     func feedAppendOnlyFile(db: Int, _ command: UnsafeRawBufferPointer) {

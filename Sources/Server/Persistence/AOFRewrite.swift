@@ -281,5 +281,10 @@ extension Server {
         aof.status = .off
         aof.rewriteScheduled = false
         aof.buffer.removeAll(keepingCapacity: true)
+        // With the AOF off, writes are no longer even encoded for it.
+        if let token = aof.consumerToken {
+            propagation.removeConsumer(token)
+            aof.consumerToken = nil
+        }
     }
 }

@@ -45,7 +45,8 @@ final class AppendOnlyFile {
     var timestampsEnabled = false
     /// While the file is replayed, the commands it runs must not be appended again.
     var loading = false
-    var consumerInstalled = false
+    /// The AOF's consumer of the propagation stream while the AOF is on (its removal token).
+    var consumerToken: Int?
 
     var rewrites = 0
     var rewriteScheduled = false
