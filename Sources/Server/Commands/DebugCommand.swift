@@ -63,14 +63,10 @@ enum DebugCommand {
             }
         }
         let path = c.server.config.string("dbfilename")
-        if save {
-            do {
-                try c.server.writeRDB(to: path)
-            } catch {
-                c.server.logger.warning("\(error)")
-                c.error(ErrorText.genericError)
-                return
-            }
+        // rdbSave's bookkeeping too: the dataset counts as saved (dirty 0, LASTSAVE now).
+        if save && !c.server.saveInForeground() {
+            c.error(ErrorText.genericError)
+            return
         }
         do {
             try c.server.loadRDB(from: path, flush: flush, replaceExisting: merge)
@@ -79,7 +75,7 @@ enum DebugCommand {
             c.server.logger.warning("\(error)")
             return
         }
-        c.server.logger.notice("DB reloaded by DEBUG RELOAD")
+        c.server.logger.warning("DB reloaded by DEBUG RELOAD")
         c.reply.ok()
     }
 
