@@ -24,6 +24,9 @@ let package = Package(
         .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
         .systemLibrary(name: "CStrconv", path: "Sources/CStrconv"),
         .systemLibrary(name: "CMemory", path: "Sources/CMemory"),
+        // Debian's Lua 5.1 with cjson and bit (liblua5.1-0-dev, lua-cjson-dev, lua-bitop-dev).
+        .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.1",
+                       providers: [.apt(["liblua5.1-0-dev", "lua-cjson-dev", "lua-bitop-dev"])]),
         .target(name: "Util", dependencies: ["CStrconv"], swiftSettings: optimize),
         .target(name: "Config", dependencies: ["Util"], swiftSettings: optimize),
         .target(name: "Reactor", dependencies: ["CEpoll"], swiftSettings: optimize),
@@ -31,10 +34,12 @@ let package = Package(
         .target(name: "Store", dependencies: ["Util", "CMemory"], swiftSettings: optimize),
         // Redis's file formats over the keyspace: RDB (and DUMP payloads), CRC64, the digest.
         .target(name: "Persistence", dependencies: ["Util", "Store"], swiftSettings: optimize),
+        // The Lua interpreter scripts run in, with the libraries Redis bundles.
+        .target(name: "Lua", dependencies: ["CLua", "Util"], swiftSettings: optimize),
         .target(
             name: "Server",
             dependencies: [
-                "CEpoll", "CMemory", "Util", "Config", "Reactor", "RESP", "Store", "Persistence",
+                "CEpoll", "CMemory", "CLua", "Util", "Config", "Reactor", "RESP", "Store", "Persistence", "Lua",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

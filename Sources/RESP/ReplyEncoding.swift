@@ -147,6 +147,22 @@ extension ReplyBuffer {
         }
     }
 
+    /// Verbatim text with a format given at run time (a script's verbatim_string).
+    public func verbatim(_ text: String, formatText: String) {
+        guard resp3 else { return bulk(text) }
+        var text = text
+        var format = formatText
+        text.withUTF8 { bytes in
+            format.withUTF8 { formatBytes in
+                appendPrefixed(UInt8(ascii: "="), Int64(bytes.count + formatBytes.count + 1))
+                append(UnsafeRawBufferPointer(formatBytes))
+                append(byte: UInt8(ascii: ":"))
+                append(UnsafeRawBufferPointer(bytes))
+                appendCRLF()
+            }
+        }
+    }
+
     /// Verbatim text (`=len\r\ntxt:...`) in RESP3, a plain bulk string in RESP2.
     public func verbatim(_ text: String, format: StaticString = "txt") {
         if resp3 {

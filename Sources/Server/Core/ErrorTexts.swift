@@ -97,3 +97,14 @@ extension ErrorText {
         "ERR REPLCONF ip-address provided by replica instance is too long: \(length) bytes"
     }
 }
+
+// MARK: scripting
+extension ErrorText {
+    static let noScript: StaticString = "NOSCRIPT No matching script. Please use EVAL."
+    static let notBusy: StaticString = "NOTBUSY No scripts in execution right now."
+    static let unkillable: StaticString = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+    static let scriptWriteFlagOnReadOnlyCommand: StaticString = "ERR Can not execute a script with write flag using *_ro command."
+    static let scriptReadOnlyReplica: StaticString = "READONLY Can not run script with write flag on readonly replica"
+    static let scriptStaleMaster: StaticString = "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set"
+    static let scriptNoCluster: StaticString = "ERR Can not run script on cluster, 'no-cluster' flag is set."
+}

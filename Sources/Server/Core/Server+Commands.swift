@@ -11,7 +11,8 @@ extension Server {
                        MemoryCommand.handlers, TransactionCommands.handlers,
                        TrackingCommands.handlers, PubSubCommands.handlers, DumpRestoreCommands.handlers, SaveCommand.handlers,
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
-                       ReplicaOfCommand.handlers, WaitCommand.handlers] {
+                       ReplicaOfCommand.handlers, WaitCommand.handlers,
+                       EvalCommands.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

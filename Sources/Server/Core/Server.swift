@@ -80,6 +80,8 @@ public final class Server {
     var replicationConsumerToken: Int?
     /// The relay of a running diskless sync (Replication/DisklessSync.swift).
     var disklessTransfer: DisklessTransfer?
+    /// EVAL's Lua interpreter, the scripts cache and the running script (Scripting/).
+    lazy var scripting = ScriptingEngine(server: self)
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config

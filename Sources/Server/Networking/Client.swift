@@ -22,6 +22,8 @@ public final class Client {
         public static let replica = Flags(rawValue: 1 << 5)
         /// Our master's link (CLIENT_MASTER): its commands are applied without replies.
         public static let master = Flags(rawValue: 1 << 6)
+        /// The client scripts run their commands as (redis.call).
+        public static let scriptClient = Flags(rawValue: 1 << 7)
     }
 
     public let id: Int64

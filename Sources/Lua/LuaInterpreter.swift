@@ -1,0 +1,75 @@
+import CLua
+
+// One Lua 5.1 interpreter (Debian's liblua5.1, as Redis embeds Lua 5.1) with the libraries Redis
+// opens for scripts: base, table, string, math, debug, cjson and bit. Everything Redis-specific
+// (the `redis` table, the sandbox, the command bridge) is installed by the server's scripting
+// layer; this type only owns the state and wraps the stack operations Swift needs.
+
+public typealias LuaStatePointer = OpaquePointer
+public typealias LuaSwiftFunction = @convention(c) (LuaStatePointer?) -> Int32
+
+public final class LuaInterpreter {
+    public let state: LuaStatePointer
+
+    public init() {
+        state = luaL_newstate()!
+        apus_lua_open_standard(state)
+    }
+
+    deinit { lua_close(state) }
+
+    /// Bytes the interpreter has allocated (used_memory_lua, used_memory_vm_eval).
+    public var memoryBytes: Int { Int(lua_gc(state, LUA_GCCOUNT, 0)) * 1024 + Int(lua_gc(state, LUA_GCCOUNTB, 0)) }
+
+    public var top: Int32 { lua_gettop(state) }
+    public func setTop(_ index: Int32) { lua_settop(state, index) }
+    public func pop(_ count: Int32 = 1) { apus_lua_pop(state, count) }
+
+    public func pushString(_ bytes: UnsafeRawBufferPointer) {
+        lua_pushlstring(state, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+    }
+
+    public func pushString(_ text: String) {
+        var text = text
+        text.withUTF8 { pushString(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func pushFunction(_ function: LuaSwiftFunction, context: UnsafeMutableRawPointer) {
+        apus_lua_push_function_with_context(state, function, context)
+    }
+
+    /// Sets `t[name] = value` for the table at `tableIndex` (relative indexes allowed) and the
+    /// value on top, without metamethods.
+    public func rawSetField(_ tableIndex: Int32, _ name: String) {
+        let absolute = tableIndex < 0 ? top + tableIndex + 1 : tableIndex
+        pushString(name)
+        lua_insert(state, -2)
+        lua_rawset(state, absolute)
+    }
+
+    /// The string at `index` (numbers converted in place, as Lua does), nil for other types.
+    public func bytes(at index: Int32) -> UnsafeRawBufferPointer? {
+        var length = 0
+        guard let pointer = apus_lua_tostring(state, index, &length) else { return nil }
+        return UnsafeRawBufferPointer(start: pointer, count: length)
+    }
+
+    public func string(at index: Int32) -> String? {
+        bytes(at: index).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Runs Lua source text in the global environment (set-up code); nil or the error text.
+    @discardableResult
+    public func run(_ source: String, name: String) -> String? {
+        var source = source
+        let status = source.withUTF8 { bytes in
+            luaL_loadbuffer(state, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), bytes.count, name)
+        }
+        if status != 0 || lua_pcall(state, 0, 0, 0) != 0 {
+            let error = string(at: -1) ?? "?"
+            pop()
+            return error
+        }
+        return nil
+    }
+}

@@ -1,0 +1,221 @@
+import CLua
+import Lua
+import RESP
+import Util
+
+// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (eval.c's evalGenericCommand, luaCreateFunction,
+// evalExtractShebangFlags and scriptCommand, Redis 7.0). A script's body compiles once into the
+// registry as f_<sha1>; its shebang (`#!lua flags=...`) sets its flags; KEYS and ARGV are set as
+// globals for each run. The script's commands propagate as they run, so EVAL itself does not.
+
+enum EvalCommands {
+    static let handlers: [String: CommandHandler] = [
+        "eval": { eval($0, sha: false, readOnly: false) },
+        "evalsha": { eval($0, sha: true, readOnly: false) },
+        "eval_ro": { eval($0, sha: false, readOnly: true) },
+        "evalsha_ro": { eval($0, sha: true, readOnly: true) },
+        "script|load": scriptLoad, "script|exists": scriptExists, "script|flush": scriptFlush,
+        "script|kill": scriptKill, "script|help": scriptHelp,
+    ]
+
+    static func eval(_ c: Client, sha: Bool, readOnly: Bool) {
+        let server = c.server
+        let engine = server.scripting
+        guard let keyCount = parseInt64(c.arg(2)) else {
+            c.error(ErrorText.notInteger)
+            return
+        }
+        if keyCount > Int64(c.argumentCount - 3) {
+            c.error("ERR Number of keys can't be greater than number of args")
+            return
+        }
+        if keyCount < 0 {
+            c.error("ERR Number of keys can't be negative")
+            return
+        }
+        let shaHex: [UInt8]
+        if sha {
+            guard c.arg(1).count == 40 else {
+                c.error(ErrorText.noScript)
+                return
+            }
+            shaHex = c.arg(1).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+            guard engine.scripts[shaHex] != nil else {
+                c.error(ErrorText.noScript)
+                return
+            }
+        } else {
+            guard let created = engine.createFunction(c, body: c.arg(1)) else { return }
+            shaHex = created
+        }
+        let script = engine.scripts[shaHex]!
+        engine.runEval(c, sha: shaHex, flags: script.flags, readOnly: readOnly,
+                       keys: 3..<(3 + Int(keyCount)), arguments: (3 + Int(keyCount))..<c.argumentCount)
+        c.preventPropagation()
+    }
+
+    static func scriptLoad(_ c: Client) {
+        guard let sha = c.server.scripting.createFunction(c, body: c.arg(2)) else { return }
+        c.reply.bulk(sha)
+    }
+
+    static func scriptExists(_ c: Client) {
+        let engine = c.server.scripting
+        c.reply.arrayHeader(c.argumentCount - 2)
+        for index in 2..<c.argumentCount {
+            let sha = c.arg(index).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+            c.reply.integer(engine.scripts[sha] != nil ? 1 : 0)
+        }
+    }
+
+    static func scriptFlush(_ c: Client) {
+        if c.argumentCount > 3 || (c.argumentCount == 3 && !c.argIs(2, "sync") && !c.argIs(2, "async")) {
+            c.error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+            return
+        }
+        c.server.scripting.reset()
+        c.reply.ok()
+    }
+
+    static func scriptKill(_ c: Client) {
+        c.server.killScript(c, function: false)
+    }
+
+    static func scriptHelp(_ c: Client) { ObjectCommand.replyHelp(c, HelpText.script) }
+}
+
+extension ScriptingEngine {
+    /// luaCreateFunction: compiles `body` unless cached; the SHA1 hex, or nil after replying
+    /// the error to `c`.
+    func createFunction(_ c: Client?, body: UnsafeRawBufferPointer) -> [UInt8]? {
+        let sha = Array(hexDigits(SHA1.hash(body)).utf8)
+        if scripts[sha] != nil { return sha }
+        var flags: ScriptFlags = [.evalCompatibilityMode]
+        var shebangLength = 0
+        if body.starts(with: "#!".utf8) {
+            switch ScriptingEngine.shebangFlags(body) {
+            case .failure(let message):
+                c?.error("ERR \(message)")
+                return nil
+            case .success(let parsed):
+                flags = parsed.flags
+                shebangLength = parsed.length
+            }
+        }
+        let L = lua.state
+        // The shebang line goes, its newline stays: line numbers are the user's.
+        let code = UnsafeRawBufferPointer(rebasing: body[shebangLength...])
+        if luaL_loadbuffer(L, code.baseAddress?.assumingMemoryBound(to: CChar.self), code.count, "@user_script") != 0 {
+            c?.error("ERR Error compiling script (new function): \(luaString(L, -1) ?? "")")
+            lua.pop()
+            return nil
+        }
+        lua_setfield(L, apus_lua_registryindex(), "f_" + String(decoding: sha, as: UTF8.self))
+        scripts[sha] = CachedScript(body: [UInt8](body), flags: flags)
+        scriptsBodyBytes += body.count + 40
+        return sha
+    }
+
+    /// evalExtractShebangFlags.
+    static func shebangFlags(_ body: UnsafeRawBufferPointer) -> Result<(flags: ScriptFlags, length: Int), ScriptError> {
+        guard let newline = body.firstIndex(of: 10) else { return .failure(ScriptError("Invalid script shebang")) }
+        let line = String(decoding: body[0..<newline], as: UTF8.self)
+        let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let engineName = parts.first else { return .failure(ScriptError("Invalid engine in script shebang")) }
+        guard engineName == "#!lua" else { return .failure(ScriptError("Unexpected engine in script shebang: \(engineName)")) }
+        var flags: ScriptFlags = []
+        for part in parts.dropFirst() {
+            guard part.hasPrefix("flags=") else { return .failure(ScriptError("Unknown lua shebang option: \(part)")) }
+            for name in part.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false) {
+                guard let flag = ScriptFlags.names.first(where: { $0.0 == name })?.1 else {
+                    return .failure(ScriptError("Unexpected flag in script shebang: \(name)"))
+                }
+                flags.insert(flag)
+            }
+        }
+        return .success((flags, newline))
+    }
+
+    /// evalGenericCommand's run: the checks of scriptPrepareForRun, KEYS and ARGV, the call,
+    /// and the reply (or the error, as Redis formats it).
+    func runEval(_ c: Client, sha: [UInt8], flags: ScriptFlags, readOnly: Bool, keys: Range<Int>, arguments: Range<Int>) {
+        let shaText = String(decoding: sha, as: UTF8.self)
+        guard let run = server.prepareScriptRun(c, name: shaText, flags: flags, readOnly: readOnly) else { return }
+        let L = lua.state
+        apus_lua_getglobal(L, "__redis__err__handler")
+        lua_getfield(L, apus_lua_registryindex(), "f_" + shaText)
+        setGlobalArray(L, "KEYS", c, keys)
+        setGlobalArray(L, "ARGV", c, arguments)
+        callFunction(run, arguments: 0)
+        lua.pop()  // the error handler
+    }
+
+    private func setGlobalArray(_ L: LuaStatePointer, _ name: StaticString, _ c: Client, _ range: Range<Int>) {
+        lua_pushlstring(L, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self), name.utf8CodeUnitCount)
+        lua_createtable(L, Int32(range.count), 0)
+        var slot: Int32 = 1
+        for index in range {
+            let argument = c.arg(index)
+            lua_pushlstring(L, argument.baseAddress?.assumingMemoryBound(to: CChar.self), argument.count)
+            lua_rawseti(L, -2, slot)
+            slot += 1
+        }
+        lua_rawset(L, apus_lua_globalsindex())
+    }
+
+    /// luaCallFunction: the function (under its error handler) with `arguments` values above it.
+    func callFunction(_ run: ScriptRun, arguments: Int32) {
+        let L = lua.state
+        self.run = run
+        replicationTargets = 3
+        let hooked = server.installBusyHook(self)
+        let failed = lua_pcall(L, arguments, 1, -2 - arguments) != 0
+        if hooked { apus_lua_set_count_hook(L, nil, 0) }
+        gcCountdown -= 1
+        if gcCountdown == 0 {
+            lua_gc(L, LUA_GCSTEP, 50)
+            gcCountdown = 50
+        }
+        let caller = run.caller
+        if failed {
+            caller.error(errorReplyText(L, run))
+            lua.pop()
+        } else {
+            LuaToReply.write(L, caller.reply, scriptResp: run.resp, caller: caller)
+        }
+        server.scriptRunEnded(self, run)
+        self.run = nil
+    }
+
+    /// The error reply of a failed run: "<code> <message> script: <name>, on <source>:<line>."
+    private func errorReplyText(_ L: LuaStatePointer, _ run: ScriptRun) -> String {
+        guard apus_lua_istable(L, -1) != 0 else {
+            let message = luaString(L, -1) ?? "execution failure"
+            return "ERR Error running script \(run.functionName), \(message.prefix(100))"
+        }
+        func field(_ name: String) -> String? {
+            pushLuaString(L, name)
+            lua_rawget(L, -2)
+            defer { lua.pop() }
+            return luaString(L, -1)
+        }
+        var text = field("err") ?? ""
+        if let line = field("line"), let source = field("source") {
+            text += " script: \(run.functionName), on \(source):\(line)."
+        }
+        return text
+    }
+
+    /// scriptingReset (SCRIPT FLUSH): a new interpreter, no scripts.
+    func reset() {
+        lua = LuaInterpreter()
+        scripts.removeAll()
+        scriptsBodyBytes = 0
+        installRedisAPI()
+    }
+}
+
+struct ScriptError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,280 @@
+import CLua
+import Lua
+import Logging
+import Util
+
+// The `redis` table and the sandbox a script runs in (luaRegisterRedisAPI, luaLoadLibraries and
+// scriptingInit, Redis 7.0): redis.call/pcall and the helpers, Redis's deterministic
+// math.random, no loadfile/dofile, the error handler that turns any error into Redis's error
+// table, and globals that scripts can read but not create.
+
+extension ScriptingEngine {
+    func installRedisAPI() {
+        let L = lua.state
+        for name in ["loadfile", "dofile"] {
+            lua_pushnil(L)
+            apus_lua_setglobal(L, name)
+        }
+        apus_lua_newtable(L)
+        let functions: [(String, LuaSwiftFunction)] = [
+            ("call", luaRedisCall), ("pcall", luaRedisPcall), ("log", luaRedisLog), ("setresp", luaRedisSetResp),
+            ("sha1hex", luaRedisSha1Hex), ("error_reply", luaRedisErrorReply), ("status_reply", luaRedisStatusReply),
+            ("set_repl", luaRedisSetRepl), ("replicate_commands", luaRedisReplicateCommands),
+            ("breakpoint", luaRedisBreakpoint), ("debug", luaRedisDebug),
+        ]
+        for (name, function) in functions {
+            lua.pushFunction(function, context: context)
+            lua.rawSetField(-2, name)
+        }
+        let numbers: [(String, Double)] = [
+            ("LOG_DEBUG", 0), ("LOG_VERBOSE", 1), ("LOG_NOTICE", 2), ("LOG_WARNING", 3),
+            ("REPL_NONE", 0), ("REPL_AOF", 1), ("REPL_SLAVE", 2), ("REPL_REPLICA", 2), ("REPL_ALL", 3),
+            ("REDIS_VERSION_NUM", Double((7 << 16) | (0 << 8) | 15)),
+        ]
+        for (name, value) in numbers {
+            lua_pushnumber(L, value)
+            lua.rawSetField(-2, name)
+        }
+        lua.pushString("7.0.15")
+        lua.rawSetField(-2, "REDIS_VERSION")
+        apus_lua_setglobal(L, "redis")
+
+        // math.random and math.randomseed on Redis's rand48, the same sequence every run.
+        apus_lua_getglobal(L, "math")
+        lua.pushFunction(luaMathRandom, context: context)
+        lua.rawSetField(-2, "random")
+        lua.pushFunction(luaMathRandomSeed, context: context)
+        lua.rawSetField(-2, "randomseed")
+        lua.pop()
+
+        lua.run(ScriptingEngine.errorHandlerSource, name: "@err_handler")
+        lua.run(ScriptingEngine.globalsProtectionSource, name: "@globals_protection")
+    }
+
+    /// __redis__err__handler: every error becomes a table {err=..., source=..., line=...}, with
+    /// the position of the script line (not of the C function it called).
+    static let errorHandlerSource = """
+        local dbg = debug
+        function __redis__err__handler(err)
+          local i = dbg.getinfo(2,'nSl')
+          if i and i.what == 'C' then
+            i = dbg.getinfo(3,'nSl')
+          end
+          if type(err) ~= 'table' then
+            err = {err='ERR ' .. tostring(err)}
+          end
+          if i then
+            err['source'] = i.source
+            err['line'] = i.currentline
+          end
+          return err
+        end
+        """
+
+    /// Reading an undefined global is an error, and so is creating one from a script (the
+    /// globals are Redis's, shared by every script).
+    static let globalsProtectionSource = """
+        local dbg = debug
+        local mt = {}
+        setmetatable(_G, mt)
+        mt.__newindex = function (t, n, v)
+          if dbg.getinfo(2) then
+            local w = dbg.getinfo(2, "S").what
+            if w ~= "main" and w ~= "C" then
+              error("Script attempted to create global variable '"..tostring(n).."'", 2)
+            end
+          end
+          rawset(t, n, v)
+        end
+        mt.__index = function (t, n)
+          if dbg.getinfo(2) and dbg.getinfo(2, "S").what ~= "C" then
+            error("Script attempted to access nonexistent global variable '"..tostring(n).."'", 2)
+          end
+          return rawget(t, n)
+        end
+        """
+
+    // MARK: rand48 (Redis's rand.c)
+
+    static var rand48State: UInt64 = 0x1234_ABCD_330E
+
+    static func seedRand48(_ seed: Int32) {
+        rand48State = (UInt64(UInt32(bitPattern: seed)) << 16 | 0x330E) & 0xFFFF_FFFF_FFFF
+    }
+
+    static func nextRand48() -> Int32 {
+        rand48State = (rand48State &* 0x5_DEEC_E66D &+ 0xB) & 0xFFFF_FFFF_FFFF
+        return Int32(truncatingIfNeeded: rand48State >> 17)
+    }
+}
+
+/// luaPushError: an error table {err="CODE message"}; text starting with '-' carries its own
+/// code, other text gets ERR.
+func pushErrorTable(_ L: LuaStatePointer, _ text: String) {
+    var code = "ERR"
+    var message = Substring(text)
+    if text.hasPrefix("-") {
+        let rest = text.dropFirst()
+        if let space = rest.firstIndex(of: " ") {
+            code = String(rest[..<space])
+            message = rest[rest.index(after: space)...]
+        } else {
+            message = rest
+        }
+    }
+    while let last = message.last, last == "\r" || last == "\n" { message = message.dropLast() }
+    while let first = message.first, first == "\r" || first == "\n" { message = message.dropFirst() }
+    apus_lua_newtable(L)
+    pushLuaString(L, "err")
+    pushLuaString(L, "\(code) \(message)")
+    lua_rawset(L, -3)
+}
+
+func pushLuaString(_ L: LuaStatePointer, _ text: String) {
+    var text = text
+    text.withUTF8 { lua_pushlstring(L, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
+}
+
+func luaString(_ L: LuaStatePointer, _ index: Int32) -> String? {
+    var length = 0
+    guard let pointer = apus_lua_tostring(L, index, &length) else { return nil }
+    return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+}
+
+/// Raises an error table with `text` (the trampoline raises it once this returns).
+func raiseError(_ L: LuaStatePointer, _ text: String) -> Int32 {
+    pushErrorTable(L, text)
+    return -1
+}
+
+private func luaRedisLog(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    let argc = lua_gettop(L)
+    if argc < 2 { return raiseError(L, "redis.log() requires two arguments or more.") }
+    if lua_isnumber(L, -argc) == 0 { return raiseError(L, "First argument must be a number (log level).") }
+    let level = Int(lua_tonumber(L, -argc))
+    if level < 0 || level > 3 { return raiseError(L, "Invalid debug level.") }
+    var parts: [String] = []
+    for index in 1..<argc {
+        guard let text = luaString(L, index + 1) else { continue }
+        parts.append(text)
+    }
+    let engine = ScriptingEngine.from(L)
+    let message = parts.joined(separator: " ")
+    switch level {
+    case 0: engine.server.logger.debug("\(message)")
+    case 1: engine.server.logger.info("\(message)")
+    case 2: engine.server.logger.notice("\(message)")
+    default: engine.server.logger.warning("\(message)")
+    }
+    return 0
+}
+
+private func luaRedisSetResp(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    if lua_gettop(L) != 1 { return raiseError(L, "redis.setresp() requires one argument.") }
+    let version = Int(lua_tonumber(L, -1))
+    if version != 2 && version != 3 { return raiseError(L, "RESP version must be 2 or 3.") }
+    ScriptingEngine.from(L).run?.resp = version
+    return 0
+}
+
+private func luaRedisSha1Hex(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    if lua_gettop(L) != 1 { return raiseError(L, "wrong number of arguments") }
+    var length = 0
+    let pointer = apus_lua_tostring(L, 1, &length)
+    let digest = SHA1.hash(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : length))
+    pushLuaString(L, hexDigits(digest))
+    return 1
+}
+
+func hexDigits(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 15)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+private func luaRedisErrorReply(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    guard lua_gettop(L) == 1, lua_type(L, -1) == LUA_TSTRING, let text = luaString(L, -1) else {
+        pushErrorTable(L, "wrong number or type of arguments")
+        return 1
+    }
+    pushErrorTable(L, text.hasPrefix("-") ? text : "-" + text)
+    return 1
+}
+
+private func luaRedisStatusReply(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    guard lua_gettop(L) == 1, lua_type(L, -1) == LUA_TSTRING else {
+        pushErrorTable(L, "wrong number or type of arguments")
+        return 1
+    }
+    apus_lua_newtable(L)
+    pushLuaString(L, "ok")
+    lua_pushvalue(L, -3)
+    lua_rawset(L, -3)
+    return 1
+}
+
+private func luaRedisSetRepl(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    let engine = ScriptingEngine.from(L)
+    guard engine.run != nil else { return raiseError(L, "redis.set_repl() can only be called inside a script invocation") }
+    if lua_gettop(L) != 1 { return raiseError(L, "redis.set_repl() requires one argument.") }
+    let flags = Int(lua_tonumber(L, -1))
+    if flags & ~3 != 0 { return raiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.") }
+    engine.replicationTargets = flags
+    return 0
+}
+
+private func luaRedisReplicateCommands(_ L: LuaStatePointer?) -> Int32 {
+    lua_pushboolean(L, 1)
+    return 1
+}
+
+private func luaRedisBreakpoint(_ L: LuaStatePointer?) -> Int32 {
+    lua_pushboolean(L, 0)
+    return 1
+}
+
+private func luaRedisDebug(_ L: LuaStatePointer?) -> Int32 { 0 }
+
+/// math.random as Lua 5.1's, on rand48.
+private func luaMathRandom(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    let r = Double(ScriptingEngine.nextRand48() % Int32.max) / Double(Int32.max)
+    switch lua_gettop(L) {
+    case 0:
+        lua_pushnumber(L, r)
+    case 1:
+        let upper = Int(lua_tonumber(L, 1))
+        if upper < 1 { return raiseLuaText(L, "bad argument #1 to 'random' (interval is empty)") }
+        lua_pushnumber(L, (r * Double(upper)).rounded(.down) + 1)
+    case 2:
+        let lower = Int(lua_tonumber(L, 1))
+        let upper = Int(lua_tonumber(L, 2))
+        if lower > upper { return raiseLuaText(L, "bad argument #2 to 'random' (interval is empty)") }
+        lua_pushnumber(L, (r * Double(upper - lower + 1)).rounded(.down) + Double(lower))
+    default:
+        return raiseLuaText(L, "wrong number of arguments")
+    }
+    return 1
+}
+
+private func luaMathRandomSeed(_ L: LuaStatePointer?) -> Int32 {
+    ScriptingEngine.seedRand48(Int32(truncatingIfNeeded: Int(lua_tonumber(L, 1))))
+    return 0
+}
+
+/// Raises a plain string error, as a Lua library function would.
+func raiseLuaText(_ L: LuaStatePointer, _ text: String) -> Int32 {
+    pushLuaString(L, text)
+    return -1
+}
