@@ -22,6 +22,8 @@ extension Server {
         refreshClock()
         cronLoops += 1
         LRUClock.refresh(nowMilliseconds: now)
+        // serverCron does not run during a load: no expiry, save point or rewrite on half a dataset.
+        if loadingState.isActive { return }
         if activeExpireEnabled && !pause.isActive { activeExpireCycle() }
         activeDefragCron()
         closeTimedOutClients()

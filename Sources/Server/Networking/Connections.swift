@@ -230,6 +230,7 @@ extension Server {
     /// Before-sleep: flush every client with pending replies and close the ones marked for it.
     func beforeSleep() {
         if !blocking.unblocked.isEmpty { processUnblockedClients() }
+        if loadingState.incremental != nil { armIncrementalLoadStep() }
         if tracking.broadcastPending { broadcastInvalidations() }
         // The AOF is written (and with `always` fsynced) before any reply goes out.
         if aof.status != .off { flushAppendOnlyFile(force: false) }
