@@ -163,6 +163,45 @@ import Testing
         #expect(h.run("EXISTS", "key:7") == ":1\r\n")
     }
 
+    @Test func transactionsDuringALoadAreRefusedLikeRedis() throws {
+        let h = try ServerHarness(["--save", ""])
+        let (rdb, _) = try prepared(h)
+        try h.server.startIncrementalLoad(rdb, flush: true) { _ in }
+        // As redis-server 7.0.15 answers while it loads (checked against it).
+        #expect(h.run("MULTI") == "+OK\r\n")
+        #expect(h.run("SET", "a", "b") == Self.loadingError)
+        #expect(h.run("EXEC") == "-EXECABORT Transaction discarded because of previous errors.\r\n")
+        #expect(h.run("MULTI") == "+OK\r\n")
+        #expect(h.run("SELECT", "1") == "+QUEUED\r\n")
+        #expect(h.run("EXEC") == "*1\r\n+OK\r\n")
+        h.server.runIncrementalLoadStep(maxBytes: .max)
+        #expect(!h.server.loading)
+    }
+
+    @Test func noSaveAndNoCronWorkOnAHalfLoadedDataset() throws {
+        let h = try ServerHarness(["--save", ""])
+        let (rdb, _) = try prepared(h)
+        var saved = 0
+        h.server.persistence.snapshotWriter = { _ in saved += 1 }
+        h.server.activeExpireEnabled = true
+        try h.server.startIncrementalLoad(rdb, flush: true, dropExpired: false) { _ in }
+        h.server.runIncrementalLoadStep(maxBytes: 64)
+        // A key already past its TTL, as a replica loads them: active expiry must not run.
+        let db = h.server.databases[0]
+        Array("stale".utf8).withUnsafeBytes { key in
+            Array("v".utf8).withUnsafeBytes { value in _ = db.storeString(key, value, allowSharedIntegers: true) }
+            db.setExpire(key, at: h.server.now - 1000)
+        }
+        for _ in 0..<20 { h.server.cron() }
+        #expect(Array("stale".utf8).withUnsafeBytes { db.find($0) } != nil, "serverCron does not run while loading")
+        #expect(h.server.stats.expiredKeys == 0)
+        #expect(h.server.finishShutdown(save: true, force: false, now: false))
+        #expect(saved == 0, "SHUTDOWN SAVE during a load saves nothing (NOSAVE)")
+        h.server.cancelIncrementalLoad()
+        #expect(h.server.finishShutdown(save: true, force: false, now: false))
+        #expect(saved == 1)
+    }
+
     @Test func aPayloadThatIsNoRDBChangesNothing() throws {
         let h = try ServerHarness(["--save", ""])
         h.run("SET", "old", "1")
