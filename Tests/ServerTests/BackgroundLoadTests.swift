@@ -202,6 +202,22 @@ import Testing
         #expect(saved == 1)
     }
 
+    @Test func watchersHearOfTheFlushNotOfTheLoadedKeys() throws {
+        let h = try ServerHarness(["--save", ""])
+        let (rdb, _) = try prepared(h)
+        let absent = h.newClient(), present = h.newClient()
+        h.run("WATCH", "key:1", as: absent)
+        h.run("WATCH", "old", as: present)
+        try h.server.startIncrementalLoad(rdb, flush: true) { _ in }
+        while h.server.loading { h.server.runIncrementalLoadStep(maxBytes: 300) }
+        for client in [absent, present] {
+            h.run("MULTI", as: client)
+            h.run("GET", "key:1", as: client)
+        }
+        #expect(h.run("EXEC", as: absent) == "*1\r\n$40\r\n" + String(repeating: "v1", count: 20) + "\r\n")
+        #expect(h.run("EXEC", as: present) == "*-1\r\n")
+    }
+
     @Test func aPayloadThatIsNoRDBChangesNothing() throws {
         let h = try ServerHarness(["--save", ""])
         h.run("SET", "old", "1")

@@ -53,7 +53,7 @@ extension Server {
     func runIncrementalLoadStep(maxBytes: Int? = nil) {
         guard let load = loadingState.incremental else { return }
         let bound = maxBytes ?? Int(config.int("loading-process-events-interval-bytes"))
-        let result: Result<Bool, Error> = Result { try load.job.step(maxBytes: bound) }
+        let result: Result<Bool, Error> = withoutKeySignals { Result { try load.job.step(maxBytes: bound) } }
         loadingState.loadedBytes = load.job.bytesConsumed
         let aux = load.job.report.aux
         if aux.count > load.auxSeen {

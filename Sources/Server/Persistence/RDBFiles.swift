@@ -90,7 +90,9 @@ extension Server {
         if flush { emptyDatabasesForLoad() }
         let report: RDBLoadReport
         do {
-            report = try RDBFileLoader.load(data, into: databases, options: rdbLoadOptions(replaceExisting: replaceExisting))
+            report = try withoutKeySignals {
+                try RDBFileLoader.load(data, into: databases, options: rdbLoadOptions(replaceExisting: replaceExisting))
+            }
         } catch let error as RDBDecodeError {
             throw RDBError(description: "Corrupt RDB file \(path): \(error)")
         }
@@ -111,6 +113,15 @@ extension Server {
     func emptyDatabasesForLoad() {
         databaseWillFlush(nil)
         for db in databases { _ = db.removeAll() }
+    }
+
+    /// rdbLoad adds keys without signalModifiedKey: WATCH and tracking hear of the flush before a
+    /// load (emptyData), never of the keys it loads.
+    func withoutKeySignals<R>(_ body: () throws -> R) rethrows -> R {
+        guard databases.first?.observesKeyChanges == true else { return try body() }
+        for db in databases { db.observesKeyChanges = false }
+        defer { updateKeyObservation() }
+        return try body()
     }
 
     /// The AUX fields rdbLoadRio logs as it reads them; used-mem also feeds loading_rdb_used_mem.
