@@ -38,12 +38,15 @@ extension Server {
         emptyDatabasesForLoad()
     }
 
-    /// From beforeSleep: the next step runs once this iteration's events are handled. A 0-delay
-    /// timer armed from inside the step itself would fire again in the same pass of the wheel, so
-    /// the loop would not get back to its clients.
+    /// From beforeSleep (and at the start): the next step runs once this iteration's events are
+    /// handled. A 0-delay timer armed from inside the step itself would fire again in the same
+    /// pass of the wheel, so the loop would not get back to its clients.
     func armIncrementalLoadStep() {
         guard let load = loadingState.incremental, load.timer == nil else { return }
         load.timer = loop.timers.schedule(after: 0) { [unowned self] in
+            // The replies to what was just read go out before the step, not after it, as
+            // processEventsWhileBlocked writes them; the armed timer keeps this from re-arming.
+            self.beforeSleep()
             load.timer = nil
             self.runIncrementalLoadStep()
         }
