@@ -44,7 +44,8 @@ import Testing
         h.run("MULTI", as: watcher)
         h.run("INCR", "old", as: watcher)
         var outcome: Result<RDBLoadReport, Error>?
-        try h.server.startIncrementalLoad(rdb, flush: true) { outcome = $0 }
+        var unfinishedSteps = 0
+        try h.server.startIncrementalLoad(rdb, flush: true, afterStep: { unfinishedSteps += 1 }) { outcome = $0 }
         #expect(h.server.loading)
         #expect(h.run("GET", "key:1") == Self.loadingError)
         #expect(h.run("PING") == Self.loadingError, "PING has no loading flag in Redis 7.0")
@@ -74,6 +75,7 @@ import Testing
             #expect(info(h, "loading_rdb_used_mem") != "0", "the used-mem AUX field comes first")
         }
         #expect(steps > 5)
+        #expect(unfinishedSteps == steps - 1, "afterStep runs after every step but the last")
         let report = try #require(try outcome?.get())
         #expect(report.keysLoaded == 206)
         #expect(!h.server.loading)

@@ -13,9 +13,12 @@ extension Server {
     /// loads a step per loop iteration. `completion` runs from the loop once the load ends, after
     /// the loading state is left: with the report, or with the error, in which case the half-loaded
     /// data has been flushed (as readSyncBulkPayload does on a failed load). A replica keeps
-    /// keys already expired (`dropExpired` false): its master expires them. A header that is not
-    /// an RDB's throws here, before anything changed. One load at a time.
+    /// keys already expired (`dropExpired` false): its master expires them. `afterStep` runs after
+    /// each step that leaves the load unfinished (where rdbLoadProgressCallback keeps the master
+    /// link alive with a newline). A header that is not an RDB's throws here, before anything
+    /// changed. One load at a time.
     func startIncrementalLoad(_ data: [UInt8], start: Int = 0, end: Int? = nil, flush: Bool, dropExpired: Bool = false,
+                              afterStep: (() -> Void)? = nil,
                               completion: @escaping (Result<RDBLoadReport, Error>) -> Void) throws {
         precondition(loadingState.incremental == nil, "an incremental load is already running")
         var options = rdbLoadOptions(replaceExisting: false)
@@ -23,7 +26,7 @@ extension Server {
         let job = try RDBLoadJob(data, start: start, end: end, into: databases, options: options)
         if flush { emptyDatabasesForLoad() }
         startLoading(totalBytes: job.totalBytes)
-        loadingState.incremental = IncrementalLoad(job: job, completion: completion)
+        loadingState.incremental = IncrementalLoad(job: job, afterStep: afterStep, completion: completion)
         armIncrementalLoadStep()
     }
 
@@ -65,7 +68,7 @@ extension Server {
         }
         switch result {
         case .success(false):
-            return
+            load.afterStep?()
         case .success(true):
             loadingState.incremental = nil
             loadFinished(load.job.report)

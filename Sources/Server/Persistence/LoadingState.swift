@@ -27,14 +27,16 @@ struct LoadingState {
 /// A load in progress on the loop (Redis keeps its equivalent on readSyncBulkPayload's stack).
 final class IncrementalLoad {
     let job: RDBLoadJob
+    let afterStep: (() -> Void)?
     let completion: (Result<RDBLoadReport, Error>) -> Void
     /// The armed timer of the next step, if one is armed.
     var timer: TimerID?
     /// AUX fields already logged.
     var auxSeen = 0
 
-    init(job: RDBLoadJob, completion: @escaping (Result<RDBLoadReport, Error>) -> Void) {
+    init(job: RDBLoadJob, afterStep: (() -> Void)?, completion: @escaping (Result<RDBLoadReport, Error>) -> Void) {
         self.job = job
+        self.afterStep = afterStep
         self.completion = completion
     }
 }
