@@ -155,14 +155,16 @@ extension Server {
             add("lazyfreed_objects", 0)
         case "persistence":
             title = "Persistence"
-            for field in ["loading", "async_loading"] { add(field, 0) }
+            add("loading", loadingState.isActive ? 1 : 0)
+            add("async_loading", 0)
             snapshotInfoFields(add)
-            add("rdb_last_load_keys_expired", persistence.lastLoadKeysExpired)
-            add("rdb_last_load_keys_loaded", persistence.lastLoadKeysLoaded)
+            add("rdb_last_load_keys_expired", loadingState.lastLoadKeysExpired)
+            add("rdb_last_load_keys_loaded", loadingState.lastLoadKeysLoaded)
             for (field, value) in aofInfoFields() { add(field, value) }
             add("module_fork_in_progress", 0)
             add("module_fork_last_cow_size", 0)
             for (field, value) in aofEnabledInfoFields() { add(field, value) }
+            for (field, value) in loadingInfoFields() { add(field, value) }
         case "stats":
             title = "Stats"
             add("total_connections_received", stats.connectionsReceived)

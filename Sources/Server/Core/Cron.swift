@@ -22,6 +22,8 @@ extension Server {
         refreshClock()
         cronLoops += 1
         LRUClock.refresh(nowMilliseconds: now)
+        // serverCron does not run during a load: no expiry, save point or rewrite on half a dataset.
+        if loadingState.isActive { return }
         // A replica's keys expire when its master says so.
         if activeExpireEnabled && !pause.isActive && !replication.isReplica { activeExpireCycle() }
         activeDefragCron()

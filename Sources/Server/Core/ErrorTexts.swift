@@ -16,6 +16,7 @@ enum ErrorText {
     static let nanOrInfinity: StaticString = "ERR increment would produce NaN or Infinity"
     static let timeoutNotPositive: StaticString = "ERR timeout is not a float or out of range"
     static let noAuth = "NOAUTH Authentication required."
+    static let loading = "LOADING Redis is loading the dataset in memory"
     static let debugNotAllowed = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
     static let notAllowedInMulti = "ERR Command not allowed inside a transaction"
     static let execAbort: StaticString = "EXECABORT Transaction discarded because of previous errors."

@@ -72,6 +72,9 @@ public final class Server {
     var outputBufferLimits = OutputBufferLimits()
     /// Snapshots, save points and the forked child (Persistence/).
     var persistence = PersistenceState()
+    var loadingState = LoadingState()
+    /// server.loading: commands without the `loading` flag get -LOADING.
+    var loading: Bool { loadingState.isActive }
     /// The append-only file (Persistence/AOF*.swift).
     let aof = AppendOnlyFile()
     /// Replication IDs, offset, backlog, replicas and the link to our master (Replication/).
@@ -177,7 +180,8 @@ public final class Server {
             removeTempFile(of: getpid())
             exit(1)
         }
-        RedisLogHandler.sink.writeFromSignal("Received \(name) scheduling shutdown...")
+        RedisLogHandler.sink.writeFromSignal(loading ? "Received shutdown signal during loading, scheduling shutdown."
+                                                     : "Received \(name) scheduling shutdown...")
         shutdownRequested = true
         // shutdown-on-sigterm / shutdown-on-sigint: "default", or flags such as "save now".
         let flags = config.string(signal == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm").split(separator: " ")
@@ -190,6 +194,8 @@ public final class Server {
     /// "as configured" (save points). Returns false when the shutdown can't proceed (a failed
     /// save without `force`), after logging why (prepareForShutdown and finishShutdown).
     func finishShutdown(save: Bool?, force: Bool, now: Bool) -> Bool {
+        // Never save half a dataset over the snapshot (shutdownCommand, whileBlockedCron: NOSAVE).
+        let save = loading ? false : save
         logger.warning("User requested shutdown...")
         // The child could overwrite the snapshot saved below.
         if persistence.childKind == .rdb {

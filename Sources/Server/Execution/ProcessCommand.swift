@@ -2,7 +2,7 @@ import RESP
 
 // Redis's processCommand (server.c, 7.0): finds the command, makes every check that can refuse
 // it before it runs — unknown command or subcommand, arity, DEBUG gating, authentication,
-// commands not allowed inside MULTI, RESP2 subscribed mode, client pause — and then either
+// commands not allowed inside MULTI, RESP2 subscribed mode, loading, client pause — and then either
 // queues it (inside MULTI) or calls it. A refusal inside MULTI flags the transaction, so EXEC
 // aborts. The checks read the command table's flags; `call` (Call.swift) runs what passes.
 
@@ -73,6 +73,11 @@ extension Server {
             reject(client, command, ErrorText.onlySubscribeCommands(command.fullName))
             return
         }
+        // Loading a dataset: only commands flagged `loading`, and no EXEC of any other.
+        if loadingState.isActive && deniedWhileLoading(command, client) {
+            reject(client, command, ErrorText.loading)
+            return
+        }
         // A monitor is flagged as a replica, and replicas may not touch the keyspace.
         if !monitors.isEmpty && client.controls.isMonitor
             && (mayReplicate(command, client) || readsKeyspace(command, client)) {
@@ -90,6 +95,14 @@ extension Server {
         }
         call(command, client)
         if blocking.isActive && !blocking.readyKeys.isEmpty { serveReadyKeys() }
+    }
+
+    /// is_denyloading_command: an EXEC is refused when a queued command lacks the flag
+    /// (mstate.cmd_inv_flags & CMD_LOADING).
+    private func deniedWhileLoading(_ command: Command, _ client: Client) -> Bool {
+        if !command.flags.contains(.loading) { return true }
+        guard command.isExec, let transaction = client.transaction else { return false }
+        return transaction.commands.contains { !$0.command.flags.contains(.loading) }
     }
 
     /// rejectCommand: the error reply, the command's rejected_calls, and a flagged transaction.

@@ -244,6 +244,7 @@ extension Server {
     /// Before-sleep: flush every client with pending replies and close the ones marked for it.
     func beforeSleep() {
         if !blocking.unblocked.isEmpty { processUnblockedClients() }
+        if loadingState.incremental != nil { armIncrementalLoadStep() }
         if tracking.broadcastPending { broadcastInvalidations() }
         if replication.getAckRequested || replication.acksArrived { replicationBeforeSleep() }
         // The AOF is written (and with `always` fsynced) before any reply goes out.

@@ -34,9 +34,6 @@ struct PersistenceState {
     var saveStartedAt: Int64 = -1
     /// Seconds the last background save took (rdb_save_time_last), -1 before the first.
     var lastSaveDuration: Int64 = -1
-    /// Keys the last RDB load kept and dropped as expired (rdb_last_load_keys_*).
-    var lastLoadKeysLoaded = 0
-    var lastLoadKeysExpired = 0
     /// SAVEs and BGSAVEs started (stat_rdb_saves).
     var saves: Int64 = 0
 

@@ -96,20 +96,46 @@ extension Server {
     @discardableResult
     func loadRDB(from path: String, flush: Bool, replaceExisting: Bool) throws -> Int {
         let data = try readWholeFile(path)
-        if flush {
-            databaseWillFlush(nil)  // WATCH and tracking see the old keys go, as emptyData signals
-            for db in databases { _ = db.removeAll() }
-        }
-        var options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
-                                     nowMilliseconds: now, usesLFU: settings.usesLFU)
-        options.replaceExisting = replaceExisting
+        if flush { emptyDatabasesForLoad() }
         let report: RDBLoadReport
         do {
-            report = try RDBFileLoader.load(data, into: databases, options: options)
+            report = try withoutKeySignals {
+                try RDBFileLoader.load(data, into: databases, options: rdbLoadOptions(replaceExisting: replaceExisting))
+            }
         } catch let error as RDBDecodeError {
             throw RDBError(description: "Corrupt RDB file \(path): \(error)")
         }
-        for (key, value) in report.aux {
+        noteAuxFields(report.aux[...])
+        loadFinished(report)
+        return report.length
+    }
+
+    /// How the current configuration loads an RDB (on a master: expired keys are dropped).
+    func rdbLoadOptions(replaceExisting: Bool) -> RDBLoadOptions {
+        var options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
+                                     nowMilliseconds: now, usesLFU: settings.usesLFU)
+        options.replaceExisting = replaceExisting
+        return options
+    }
+
+    /// emptyData before a load: WATCH and tracking see the old keys go.
+    func emptyDatabasesForLoad() {
+        databaseWillFlush(nil)
+        for db in databases { _ = db.removeAll() }
+    }
+
+    /// rdbLoad adds keys without signalModifiedKey: WATCH and tracking hear of the flush before a
+    /// load (emptyData), never of the keys it loads.
+    func withoutKeySignals<R>(_ body: () throws -> R) rethrows -> R {
+        guard databases.first?.observesKeyChanges == true else { return try body() }
+        for db in databases { db.observesKeyChanges = false }
+        defer { updateKeyObservation() }
+        return try body()
+    }
+
+    /// The AUX fields rdbLoadRio logs as it reads them; used-mem also feeds loading_rdb_used_mem.
+    func noteAuxFields(_ fields: ArraySlice<(String, [UInt8])>) {
+        for (key, value) in fields {
             let text = String(decoding: value, as: UTF8.self)
             switch key {
             case "redis-ver": logger.notice("Loading RDB produced by version \(text)")
@@ -120,14 +146,18 @@ extension Server {
             case "used-mem":
                 if let used = Int64(text) {
                     logger.notice("RDB memory usage when created \(String(format2: Double(used) / 1024 / 1024)) Mb")
+                    loadingState.rdbUsedMemory = Int(used)
                 }
             default: break
             }
         }
-        persistence.lastLoadKeysLoaded = report.keysLoaded
-        persistence.lastLoadKeysExpired = report.keysExpired
+    }
+
+    /// The end of a successful load (rdbLoadRioWithLoadingCtx's last lines).
+    func loadFinished(_ report: RDBLoadReport) {
+        loadingState.lastLoadKeysLoaded = report.keysLoaded
+        loadingState.lastLoadKeysExpired = report.keysExpired
         logger.notice("Done loading RDB, keys loaded: \(report.keysLoaded), keys expired: \(report.keysExpired).")
-        return report.length
     }
 
     /// Start-up: the RDB file at dir/dbfilename, if there is one. A corrupt file stops the server.
