@@ -84,10 +84,10 @@ extension Server {
             let body = line.dropFirst()
             if body.starts(with: "EOF:".utf8) && body.count >= 4 + 40 {
                 transfer.eofMark = Array(body.dropFirst(4).prefix(40))
-                logger.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to memory")
+                logger.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to \(payloadTarget)")
             } else if let size = Int(String(decoding: body, as: UTF8.self)), size >= 0 {
                 transfer.size = size
-                logger.notice("MASTER <-> REPLICA sync: receiving \(size) bytes from master to memory")
+                logger.notice("MASTER <-> REPLICA sync: receiving \(size) bytes from master to \(payloadTarget)")
             } else {
                 logger.warning("Bad protocol from MASTER, the first byte is not '$' (we received '\(String(decoding: line, as: UTF8.self))'), are you sure the host and port are right?")
                 failMasterHandshake()
@@ -115,6 +115,9 @@ extension Server {
         replication.transfer = PayloadTransfer()
         loadMasterPayload(transfer.received, streamStart: extra)
     }
+
+    /// Where the payload goes before it is loaded, as the log says it.
+    private var payloadTarget: String { config.string("repl-diskless-load") == "disabled" ? "disk" : "parser" }
 
     /// The payload is whole: flush, load, and become the master's replica.
     private func loadMasterPayload(_ payload: [UInt8], streamStart: [UInt8]) {
