@@ -146,7 +146,7 @@ extension ScriptingEngine {
         lua_getfield(L, apus_lua_registryindex(), "f_" + shaText)
         setGlobalArray(L, "KEYS", c, keys)
         setGlobalArray(L, "ARGV", c, arguments)
-        callFunction(run, arguments: 0)
+        callFunction(run, in: lua, arguments: 0)
         lua.pop()  // the error handler
     }
 
@@ -163,10 +163,12 @@ extension ScriptingEngine {
         lua_rawset(L, apus_lua_globalsindex())
     }
 
-    /// luaCallFunction: the function (under its error handler) with `arguments` values above it.
-    func callFunction(_ run: ScriptRun, arguments: Int32) {
+    /// luaCallFunction: the function (under its error handler) with `arguments` values above it,
+    /// in `lua` (EVAL's interpreter or the functions' one).
+    func callFunction(_ run: ScriptRun, in lua: LuaInterpreter, arguments: Int32) {
         let L = lua.state
         self.run = run
+        runningIn = lua
         replicationTargets = 3
         let hooked = server.installBusyHook(self)
         let failed = lua_pcall(L, arguments, 1, -2 - arguments) != 0
@@ -178,17 +180,19 @@ extension ScriptingEngine {
         }
         let caller = run.caller
         if failed {
-            caller.error(errorReplyText(L, run))
+            caller.error(errorReplyText(lua, run))
             lua.pop()
         } else {
             LuaToReply.write(L, caller.reply, scriptResp: run.resp, caller: caller)
         }
         server.scriptRunEnded(self, run)
         self.run = nil
+        runningIn = nil
     }
 
     /// The error reply of a failed run: "<code> <message> script: <name>, on <source>:<line>."
-    private func errorReplyText(_ L: LuaStatePointer, _ run: ScriptRun) -> String {
+    private func errorReplyText(_ lua: LuaInterpreter, _ run: ScriptRun) -> String {
+        let L = lua.state
         guard apus_lua_istable(L, -1) != 0 else {
             let message = luaString(L, -1) ?? "execution failure"
             return "ERR Error running script \(run.functionName), \(message.prefix(100))"
@@ -211,7 +215,7 @@ extension ScriptingEngine {
         lua = LuaInterpreter()
         scripts.removeAll()
         scriptsBodyBytes = 0
-        installRedisAPI()
+        installRedisAPI(into: lua)
     }
 }
 

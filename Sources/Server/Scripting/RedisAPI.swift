@@ -9,7 +9,9 @@ import Util
 // table, and globals that scripts can read but not create.
 
 extension ScriptingEngine {
-    func installRedisAPI() {
+    /// Installs the API into `lua` (the EVAL interpreter or the functions' one: both call back
+    /// into this engine, which knows the running script).
+    func installRedisAPI(into lua: LuaInterpreter) {
         let L = lua.state
         for name in ["loadfile", "dofile"] {
             lua_pushnil(L)

@@ -60,6 +60,8 @@ final class ScriptingEngine {
     /// The client redis.call runs commands as (server.script_caller's lua_client).
     let client: Client
     var run: ScriptRun?
+    /// The interpreter the running script runs in.
+    unowned(unsafe) var runningIn: LuaInterpreter?
     /// redis.set_repl's targets for the running script (REPL_ALL by default).
     var replicationTargets = 3
     /// A command's reply, gathered for parsing into Lua (reused).
@@ -70,7 +72,7 @@ final class ScriptingEngine {
         self.server = server
         client = Client(fakeFor: server)
         client.flags.insert(.scriptClient)
-        installRedisAPI()
+        installRedisAPI(into: lua)
     }
 
     var context: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
