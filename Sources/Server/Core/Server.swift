@@ -85,6 +85,7 @@ public final class Server {
     var disklessTransfer: DisklessTransfer?
     /// EVAL's Lua interpreter, the scripts cache and the running script (Scripting/).
     lazy var scripting = ScriptingEngine(server: self)
+    lazy var functions = FunctionLibraries(server: self)
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
