@@ -390,3 +390,38 @@ def test_redis_replica_receives_functions_and_effects(apus_factory, redis_factor
     assert library_names(s) == [b"keep", b"late"]
     m.function_delete("late")
     wait_until(lambda: library_names(s) == [b"keep"], what="delete replicated")
+
+
+@pytest.mark.parametrize("diskless_load", ["disabled", "on-empty-db"])
+def test_apus_replica_of_redis_gets_functions(apus_factory, redis_factory, diskless_load):
+    master = redis_factory()
+    m = redispy.Redis(port=master.port)
+    m.function_load(CODE)
+    replica = apus_factory(["--repl-diskless-load", diskless_load])
+    s = redispy.Redis(port=replica.port)
+    s.function_load("#!lua name=stale\nredis.register_function('stale', function() return 0 end)")
+    s.replicaof("127.0.0.1", master.port)
+    wait_until(lambda: s.info("replication")["master_link_status"] == "up", timeout=20, what="sync")
+    # The full sync replaced the replica's own libraries with the master's.
+    assert library_names(s) == [b"keep"]
+    assert m.fcall("keep", 1, "n") == 1
+    wait_until(lambda: s.get("n") == b"1", what="FCALL's effect")
+    with pytest.raises(redispy.ResponseError, match="^Can not run script with write flag on readonly replica$"):
+        s.fcall("keep", 1, "n")
+
+
+def test_monitor_sees_fcall_before_its_commands_and_flushall_keeps_libraries(fresh, apus, redis):
+    a, r = fresh
+    seen = []
+    for srv, c in ((apus, a), (redis, r)):
+        c.command("FUNCTION", "LOAD", CODE)
+        monitor = srv.client()
+        assert monitor.command("MONITOR") == b"+OK\r\n"
+        c.command("FCALL", "keep", "1", "n")
+        lines = [monitor.read_reply() for _ in range(2)]
+        monitor.close()
+        # "+<time> [<db> <address>] <arguments>": the address differs (the script's is "lua").
+        seen.append([line.split(b"] ", 1)[1] for line in lines])
+        assert c.command("FLUSHALL") == b"+OK\r\n"
+        assert c.command("FCALL", "keep", "1", "n") == b":1\r\n"
+    assert seen[0] == seen[1] == [b'"FCALL" "keep" "1" "n"\r\n', b'"incr" "n"\r\n']
