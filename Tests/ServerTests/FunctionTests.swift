@@ -46,6 +46,22 @@ import Testing
         #expect(h.run("FCALL", "second", "0") == ":2\r\n")
     }
 
+    @Test func theInterpreterStackStaysBalanced() throws {
+        let h = try ServerHarness()
+        h.run("FUNCTION", "LOAD", Self.counter)
+        h.run("FUNCTION", "LOAD", "#!lua name=bad\nredis.register_function('x', 1)")
+        h.run("FUNCTION", "LOAD", "#!lua name=bad\nsyntax error here")
+        h.run("FUNCTION", "LOAD", "#!lua name=errs\nredis.register_function('boom', function() error('x') end)\n"
+              + "redis.register_function('tbl', function() return {1, {2}} end)")
+        for _ in 0..<3 {
+            h.run("FCALL", "bump", "1", "n")
+            #expect(h.run("FCALL", "boom", "0").hasPrefix("-ERR user_function:2: x script: boom"))
+            #expect(h.run("FCALL", "tbl", "0") == "*2\r\n:1\r\n*1\r\n:2\r\n")
+            h.run("FCALL", "bump", "2", "n")
+        }
+        #expect(h.server.functions.lua.top == 0)
+    }
+
     @Test func libraryMetadata() throws {
         let metadata = try LibraryMetadata.parse(Array("#!lua name=abc\nreturn 1".utf8))
         #expect(metadata.engine == "lua" && metadata.name == "abc" && metadata.bodyStart == 14)

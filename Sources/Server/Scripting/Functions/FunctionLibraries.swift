@@ -94,7 +94,7 @@ final class FunctionLibraries {
         guard metadata.engine.lowercased() == "lua" else {
             throw FunctionLoadError("Engine '\(metadata.engine)' not found")
         }
-        var old = context.libraries[metadata.name]
+        let old = context.libraries[metadata.name]
         if old != nil && !replace { throw FunctionLoadError("Library '\(metadata.name)' already exists") }
         if let old { context.unlink(old) }
         let library = FunctionLibrary(name: metadata.name, code: code)
@@ -110,10 +110,7 @@ final class FunctionLibraries {
             throw error
         }
         context.link(library)
-        if let replaced = old {
-            interpreter.release(replaced)
-            old = nil
-        }
+        if let old { interpreter.release(old) }
         return library.name
     }
 
