@@ -41,11 +41,23 @@ redis.register_function('concat', function(keys, args) return table.concat(args,
 redis.register_function('resp3', function(keys, args) redis.setresp(3) return redis.call('hgetall', keys[1]) end)
 redis.register_function('types', function(keys, args) return {1, 'two', 3.7, true, false, {ok='fine'}} end)
 redis.register_function('incr', function(keys, args) return redis.call('incr', keys[1]) end)
+redis.register_function('rawg', function(keys, args) rawset(_G, 'x', 1) end)
+redis.register_function('rawstr', function(keys, args) rawset(string, 'x', 1) end)
+redis.register_function('rawown', function(keys, args) local t = {} rawset(t, 'x', 1) return t.x end)
+redis.register_function('rawbad', function(keys, args) rawset(1, 2, 3) end)
+redis.register_function('rawshort', function(keys, args) rawset({}, 2) end)
+redis.register_function('rawnil', function(keys, args) rawset({}, nil, 1) end)
+redis.register_function('strmtset', function(keys, args) local mt = getmetatable('') mt.__index = nil end)
+redis.register_function('method', function(keys, args) return ('abc'):upper() end)
+redis.register_function('setmtg', function(keys, args) setmetatable(_G, nil) end)
+redis.register_function('setmtstr', function(keys, args) setmetatable(string, nil) end)
+redis.register_function('setmtown', function(keys, args) local t = setmetatable({}, {__index = function() return 7 end}) return t.x end)
 """
 
 FUNCTIONS = ["nog", "setg", "strmod", "err", "errt", "raise", "callerr", "dbg", "ka", "set", "g",
              "reg", "ro", "rw", "gmod", "strmt", "localt", "nargs", "gstr", "redismod", "pcallro",
-             "keysmod", "strings", "concat", "resp3", "types", "incr"]
+             "keysmod", "strings", "concat", "resp3", "types", "incr", "rawg", "rawstr", "rawown", "rawbad",
+             "rawshort", "rawnil", "strmtset", "method", "setmtg", "setmtstr", "setmtown"]
 
 BAD_LIBRARIES = [
     "#!lua name=x\nredis.register_function('f1', function(keys, args) return redis.call('ping') end)",

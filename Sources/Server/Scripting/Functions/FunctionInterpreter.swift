@@ -80,9 +80,16 @@ final class FunctionInterpreter {
             pushLuaString(L, "string")
             lua_rawget(L, globals)
             lua.rawSetField(-2, "__index")
+            FunctionInterpreter.protectMetatable(L)
             lua.pop()
         }
         lua.pop()
+        pushLuaString(L, "rawset")
+        apus_lua_push_function(L, luaGuardedRawset)
+        lua_rawset(L, globals)
+        pushLuaString(L, "setmetatable")
+        apus_lua_push_function(L, luaGuardedSetmetatable)
+        lua_rawset(L, globals)
 
         // The real globals: missing names and new names are errors.
         lua_pushvalue(L, globals)
@@ -137,6 +144,42 @@ final class FunctionInterpreter {
         pushLuaString(L, "__newindex")
         apus_lua_push_function(L, luaReadonlyTableError)
         lua_rawset(L, -3)
+        // getmetatable answers false and setmetatable is refused ("cannot change a protected
+        // metatable"): the metatable would lead to the table behind the proxy.
+        pushLuaString(L, "__metatable")
+        lua_pushboolean(L, 0)
+        lua_rawset(L, -3)
+    }
+
+    /// getmetatable on what the metatable on top protects gives a read-only proxy of it, and
+    /// setmetatable is refused, so code can neither rewire nor replace it (strings' metatable,
+    /// whose __index is already the read-only string table).
+    private static func protectMetatable(_ L: LuaStatePointer) {
+        apus_lua_newtable(L)
+        apus_lua_newtable(L)
+        pushLuaString(L, "__index")
+        lua_pushvalue(L, -4)
+        lua_rawset(L, -3)
+        pushLuaString(L, "__newindex")
+        apus_lua_push_function(L, luaReadonlyTableError)
+        lua_rawset(L, -3)
+        lua_setmetatable(L, -2)
+        pushLuaString(L, "__metatable")
+        lua_insert(L, -2)
+        lua_rawset(L, -3)
+    }
+
+    /// Whether the table at `index` is one of the read-only ones (its metatable's __newindex is
+    /// luaReadonlyTableError).
+    static func isReadonly(_ L: LuaStatePointer, _ index: Int32) -> Bool {
+        guard lua_getmetatable(L, index) != 0 else { return false }
+        defer { apus_lua_pop(L, 1) }
+        pushLuaString(L, "__newindex")
+        lua_rawget(L, -2)
+        defer { apus_lua_pop(L, 1) }
+        guard lua_type(L, -1) == LUA_TFUNCTION, lua_getupvalue(L, -1, 1) != nil else { return false }
+        defer { apus_lua_pop(L, 1) }
+        return lua_touserdata(L, -1) == unsafeBitCast(luaReadonlyTableError as LuaSwiftFunction, to: UnsafeMutableRawPointer.self)
     }
 
     /// The table on top becomes an empty proxy reading through to it.
@@ -222,6 +265,50 @@ func luaCallerPosition(_ L: LuaStatePointer) -> String {
     luaL_where(L, 1)
     defer { apus_lua_pop(L, 1) }
     return luaString(L, -1) ?? ""
+}
+
+/// rawset, refusing the read-only tables as Redis's patched lua_rawset does (its error has no
+/// position: it is raised from C).
+private func luaGuardedRawset(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    let argc = lua_gettop(L)
+    if lua_type(L, 1) != LUA_TTABLE {
+        let got = argc >= 1 ? String(cString: lua_typename(L, lua_type(L, 1))) : "no value"
+        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #1 to 'rawset' (table expected, got \(got))")
+    }
+    if argc < 3 {
+        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #\(argc + 1) to 'rawset' (value expected)")
+    }
+    if FunctionInterpreter.isReadonly(L, 1) { return raiseLuaText(L, "Attempt to modify a readonly table") }
+    lua_settop(L, 3)
+    if lua_type(L, 2) == LUA_TNIL { return raiseLuaText(L, "table index is nil") }
+    if lua_type(L, 2) == LUA_TNUMBER && lua_tonumber(L, 2).isNaN { return raiseLuaText(L, "table index is NaN") }
+    lua_rawset(L, 1)
+    return 1
+}
+
+/// setmetatable (luaB_setmetatable), refusing the read-only tables as Redis does.
+private func luaGuardedSetmetatable(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    if lua_type(L, 1) != LUA_TTABLE {
+        let got = lua_gettop(L) >= 1 ? String(cString: lua_typename(L, lua_type(L, 1))) : "no value"
+        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #1 to 'setmetatable' (table expected, got \(got))")
+    }
+    let type = lua_type(L, 2)
+    if type != LUA_TNIL && type != LUA_TTABLE {
+        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #2 to 'setmetatable' (nil or table expected)")
+    }
+    if FunctionInterpreter.isReadonly(L, 1) { return raiseLuaText(L, "Attempt to modify a readonly table") }
+    if lua_getmetatable(L, 1) != 0 {
+        pushLuaString(L, "__metatable")
+        lua_rawget(L, -2)
+        let protected = lua_type(L, -1) != LUA_TNIL
+        apus_lua_pop(L, 2)
+        if protected { return raiseLuaText(L, luaCallerPosition(L) + "cannot change a protected metatable") }
+    }
+    lua_settop(L, 2)
+    lua_setmetatable(L, 1)
+    return 1
 }
 
 /// __newindex of a read-only table (Redis's patched Lua raises this in the VM).
