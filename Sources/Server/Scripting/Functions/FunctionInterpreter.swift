@@ -243,15 +243,18 @@ final class FunctionInterpreter {
         let L = lua.state
         lua_rawgeti(L, apus_lua_registryindex(), errorHandler)
         lua_rawgeti(L, apus_lua_registryindex(), function.reference)
-        for range in [keys, arguments] {
-            lua_createtable(L, Int32(range.count), 0)
-            var slot: Int32 = 1
-            for index in range {
-                let argument = c.arg(index)
-                lua_pushlstring(L, argument.baseAddress?.assumingMemoryBound(to: CChar.self), argument.count)
-                lua_rawseti(L, -2, slot)
-                slot += 1
-            }
+        pushArray(L, c, keys)
+        pushArray(L, c, arguments)
+    }
+
+    private func pushArray(_ L: LuaStatePointer, _ c: Client, _ range: Range<Int>) {
+        lua_createtable(L, Int32(range.count), 0)
+        var slot: Int32 = 1
+        for index in range {
+            let argument = c.arg(index)
+            lua_pushlstring(L, argument.baseAddress?.assumingMemoryBound(to: CChar.self), argument.count)
+            lua_rawseti(L, -2, slot)
+            slot += 1
         }
     }
 
