@@ -36,6 +36,16 @@ final class FunctionInterpreter {
             lua_rawset(L, globals)
         }
 
+        // The debugger's entry points and replicate_commands are EVAL's only (scriptingInit).
+        pushLuaString(L, "redis")
+        lua_rawget(L, globals)
+        for name in ["breakpoint", "debug", "replicate_commands"] {
+            pushLuaString(L, name)
+            lua_pushnil(L)
+            lua_rawset(L, -3)
+        }
+        lua.pop()
+
         // What a library's load sees: redis.register_function, redis.log and the version.
         apus_lua_newtable(L)
         apus_lua_newtable(L)
@@ -89,6 +99,9 @@ final class FunctionInterpreter {
         lua_rawset(L, globals)
         pushLuaString(L, "setmetatable")
         apus_lua_push_function(L, luaGuardedSetmetatable)
+        lua_rawset(L, globals)
+        pushLuaString(L, "pairs")
+        apus_lua_push_function(L, luaPairsThroughProxies)
         lua_rawset(L, globals)
 
         // The real globals: missing names and new names are errors.
@@ -288,6 +301,54 @@ private func luaGuardedRawset(_ L: LuaStatePointer?) -> Int32 {
     if lua_type(L, 2) == LUA_TNUMBER && lua_tonumber(L, 2).isNaN { return raiseLuaText(L, "table index is NaN") }
     lua_rawset(L, 1)
     return 1
+}
+
+/// pairs (luaB_pairs) that walks a read-only proxy's table, so `pairs(string)` lists the string
+/// library as in Redis. The iteration state stays the proxy: the table behind it is never handed
+/// to code.
+private func luaPairsThroughProxies(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    if lua_type(L, 1) != LUA_TTABLE {
+        let got = lua_gettop(L) >= 1 ? String(cString: lua_typename(L, lua_type(L, 1))) : "no value"
+        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #1 to 'pairs' (table expected, got \(got))")
+    }
+    apus_lua_push_function(L, luaNextThroughProxies)
+    lua_pushvalue(L, 1)
+    lua_pushnil(L)
+    return 3
+}
+
+/// next over the proxy's table (or the table itself); an unknown key is an error, as in next.
+private func luaNextThroughProxies(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    if lua_type(L, 1) != LUA_TTABLE {
+        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #1 to 'next' (table expected)")
+    }
+    lua_settop(L, 2)
+    var table: Int32 = 1
+    if FunctionInterpreter.isReadonly(L, 1), lua_getmetatable(L, 1) != 0 {
+        pushLuaString(L, "__index")
+        lua_rawget(L, -2)
+        lua_remove(L, -2)
+        if lua_type(L, -1) == LUA_TTABLE {
+            table = lua_gettop(L)
+        } else {
+            apus_lua_pop(L, 1)
+        }
+    }
+    if lua_type(L, 2) != LUA_TNIL {
+        lua_pushvalue(L, 2)
+        lua_rawget(L, table)
+        let known = lua_type(L, -1) != LUA_TNIL
+        apus_lua_pop(L, 1)
+        if !known { return raiseLuaText(L, "invalid key to 'next'") }
+    }
+    lua_pushvalue(L, 2)
+    if lua_next(L, table) == 0 {
+        lua_pushnil(L)
+        return 1
+    }
+    return 2
 }
 
 /// setmetatable (luaB_setmetatable), refusing the read-only tables as Redis does.
