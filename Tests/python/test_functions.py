@@ -54,6 +54,7 @@ redis.register_function('setmtstr', function(keys, args) setmetatable(string, ni
 redis.register_function('pairsstr', function(keys, args) local n = 0 for k, v in pairs(string) do n = n + 1 end return n end)
 redis.register_function('pairsmath', function(keys, args) local n = 0 for k, v in pairs(math) do n = n + 1 end return n end)
 redis.register_function('pairsown', function(keys, args) local r = {} for k, v in pairs({a=1}) do r[#r+1] = k end return r end)
+redis.register_function('mtype', function(keys, args) return type(getmetatable(_G)) .. type(getmetatable('')) end)
 redis.register_function('pairsbad', function(keys, args) return pairs(1) end)
 redis.register_function('setmtown', function(keys, args) local t = setmetatable({}, {__index = function() return 7 end}) return t.x end)
 """
@@ -62,7 +63,7 @@ FUNCTIONS = ["nog", "setg", "strmod", "err", "errt", "raise", "callerr", "dbg", 
              "reg", "ro", "rw", "gmod", "strmt", "localt", "nargs", "gstr", "redismod", "pcallro",
              "keysmod", "strings", "concat", "resp3", "types", "incr", "rawg", "rawstr", "rawown", "rawbad",
              "rawshort", "rawnil", "strmtset", "method", "setmtg", "setmtstr", "setmtown",
-             "pairsstr", "pairsmath", "pairsown", "pairsbad"]
+             "pairsstr", "pairsmath", "pairsown", "pairsbad", "mtype"]
 
 BAD_LIBRARIES = [
     "#!lua name=x\nredis.register_function('f1', function(keys, args) return redis.call('ping') end)",

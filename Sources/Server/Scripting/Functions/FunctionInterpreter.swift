@@ -157,10 +157,18 @@ final class FunctionInterpreter {
         pushLuaString(L, "__newindex")
         apus_lua_push_function(L, luaReadonlyTableError)
         lua_rawset(L, -3)
-        // getmetatable answers false and setmetatable is refused ("cannot change a protected
-        // metatable"): the metatable would lead to the table behind the proxy.
+        // getmetatable answers an empty read-only table and setmetatable is refused ("cannot
+        // change a protected metatable"): the metatable would lead to the table behind the proxy.
+        pushLuaString(L, "__metatable")
+        apus_lua_newtable(L)
+        apus_lua_newtable(L)
+        pushLuaString(L, "__newindex")
+        apus_lua_push_function(L, luaReadonlyTableError)
+        lua_rawset(L, -3)
         pushLuaString(L, "__metatable")
         lua_pushboolean(L, 0)
+        lua_rawset(L, -3)
+        lua_setmetatable(L, -2)
         lua_rawset(L, -3)
     }
 
