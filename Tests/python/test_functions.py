@@ -443,3 +443,13 @@ def test_monitor_sees_fcall_before_its_commands_and_flushall_keeps_libraries(fre
         assert c.command("FLUSHALL") == b"+OK\r\n"
         assert c.command("FCALL", "keep", "1", "n") == b":1\r\n"
     assert seen[0] == seen[1] == [b'"FCALL" "keep" "1" "n"\r\n', b'"incr" "n"\r\n']
+
+
+def test_load_that_never_ends_times_out(fresh):
+    a, r = fresh
+    endless = "#!lua name=test\nlocal a = 1\nwhile 1 do a = a + 1 end"
+    assert same(a, r, "FUNCTION", "LOAD", endless) == b"-ERR Error registering functions: ERR FUNCTION LOAD timeout\r\n"
+    # The interpreter is usable afterwards (the hook is gone).
+    same(a, r, "FUNCTION", "LOAD", "#!lua name=after\nlocal n = 0\nfor i = 1, 300000 do n = n + i end\n"
+         "redis.register_function('after', function() local m = 0 for i = 1, 300000 do m = m + 1 end return m end)")
+    assert same(a, r, "FCALL", "after", "0") == b":300000\r\n"

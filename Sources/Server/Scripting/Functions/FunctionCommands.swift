@@ -65,7 +65,8 @@ enum FunctionCommands {
             return
         }
         do {
-            let name = try c.server.functions.create(c.argBytes(position), replace: replace)
+            let obeyed = c.isFake || c.flags.contains(.master)
+            let name = try c.server.functions.create(c.argBytes(position), replace: replace, timeLimited: !obeyed)
             c.markDirty()
             c.reply.bulk(name)
         } catch let error as FunctionLoadError {

@@ -1,3 +1,4 @@
+import CEpoll
 import CLua
 import Lua
 
@@ -18,6 +19,10 @@ final class FunctionInterpreter {
     private var globalsMetatable: Int32 = 0
     private var realGlobals: Int32 = 0
     private var loadGlobals: Int32 = 0
+    private var startLoadHook: Int32 = 0
+    private var stopLoadHook: Int32 = 0
+    /// When the running load's time is up (0: no limit, as for a master's or the AOF's).
+    private(set) var loadDeadline: Int64 = 0
 
     init(engine: ScriptingEngine) {
         self.engine = engine
@@ -30,6 +35,14 @@ final class FunctionInterpreter {
                         "@err_handler_def")
         lua_pcall(L, 0, 1, 0)
         errorHandler = luaL_ref(L, apus_lua_registryindex())
+        // luaEngineLoadHook as a Lua hook (it may raise, which a Swift hook may not), holding
+        // on to debug.sethook.
+        luaL_loadbuffer(L, FunctionInterpreter.loadHookSource, FunctionInterpreter.loadHookSource.utf8.count,
+                        "@load_hook_def")
+        lua.pushFunction(luaLoadTimedOut, context: Unmanaged.passUnretained(self).toOpaque())
+        lua_pcall(L, 1, 2, 0)
+        stopLoadHook = luaL_ref(L, apus_lua_registryindex())
+        startLoadHook = luaL_ref(L, apus_lua_registryindex())
         for name in ["debug", "__redis__err__handler"] {
             pushLuaString(L, name)
             lua_pushnil(L)
@@ -120,6 +133,20 @@ final class FunctionInterpreter {
         lua_setmetatable(L, -2)
         lua_replace(L, globals)
     }
+
+    /// Every 100000 instructions of a library's load, the time is checked; once it is up, every
+    /// line raises (LOAD_TIMEOUT_MS, 500 ms).
+    private static let loadHookSource = """
+        local dbg = debug
+        local timed_out = ...
+        local function hook()
+          if timed_out() then
+            dbg.sethook(hook, 'l')
+            error({err='ERR FUNCTION LOAD timeout'})
+          end
+        end
+        return function () dbg.sethook(hook, '', 100000) end, function () dbg.sethook() end
+        """
 
     /// Redis's error handler for functions (luaEngineInitEngine's errh_func).
     private static let errorHandlerSource = """
@@ -223,7 +250,7 @@ final class FunctionInterpreter {
 
     /// luaEngineCreate: compiles the library's code and runs it so it registers its functions
     /// into `library`.
-    func load(_ library: FunctionLibrary, body: ArraySlice<UInt8>) throws {
+    func load(_ library: FunctionLibrary, body: ArraySlice<UInt8>, timeLimited: Bool) throws {
         let L = lua.state
         let status = body.withUnsafeBytes { bytes in
             luaL_loadbuffer(L, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, "@user_function")
@@ -235,7 +262,10 @@ final class FunctionInterpreter {
         }
         reach(loadGlobals)
         loading = library
+        loadDeadline = timeLimited ? apus_monotonic_us() + 500_000 : 0
+        callHookSwitch(startLoadHook)
         let failed = lua_pcall(L, 0, 0, 0) != 0
+        callHookSwitch(stopLoadHook)
         loading = nil
         reach(realGlobals)
         if failed {
@@ -251,6 +281,11 @@ final class FunctionInterpreter {
             lua.pop()
             throw FunctionLoadError("Error registering functions: \(message)")
         }
+    }
+
+    private func callHookSwitch(_ reference: Int32) {
+        lua_rawgeti(lua.state, apus_lua_registryindex(), reference)
+        lua_pcall(lua.state, 0, 0, 0)
     }
 
     /// Frees the library's functions in the interpreter.
@@ -289,6 +324,13 @@ func luaCallerPosition(_ L: LuaStatePointer) -> String {
     luaL_where(L, 1)
     defer { apus_lua_pop(L, 1) }
     return luaString(L, -1) ?? ""
+}
+
+/// For the load hook: whether the running load is past its deadline.
+private func luaLoadTimedOut(_ L: LuaStatePointer?) -> Int32 {
+    let deadline = FunctionInterpreter.from(L!).loadDeadline
+    lua_pushboolean(L, deadline > 0 && apus_monotonic_us() > deadline ? 1 : 0)
+    return 1
 }
 
 /// rawset, refusing the read-only tables as Redis's patched lua_rawset does (its error has no

@@ -84,8 +84,10 @@ final class FunctionLibraries {
 
     /// functionsCreateWithLibraryCtx: compiles and runs `code`, linking the library into
     /// `context` (the current one by default); its name, or the error text (without "ERR ").
+    /// `timeLimited`: the load may run for 500 ms (a client's FUNCTION LOAD; not a master's, the
+    /// AOF's, an RDB's or a RESTORE).
     @discardableResult
-    func create(_ code: [UInt8], replace: Bool, into context: LibraryContext? = nil) throws -> String {
+    func create(_ code: [UInt8], replace: Bool, into context: LibraryContext? = nil, timeLimited: Bool = false) throws -> String {
         let context = context ?? current
         let metadata = try LibraryMetadata.parse(code)
         guard FunctionLibraries.isValidName(metadata.name) else {
@@ -99,7 +101,7 @@ final class FunctionLibraries {
         if let old { context.unlink(old) }
         let library = FunctionLibrary(name: metadata.name, code: code)
         do {
-            try interpreter.load(library, body: code[metadata.bodyStart...])
+            try interpreter.load(library, body: code[metadata.bodyStart...], timeLimited: timeLimited)
             if library.functions.isEmpty { throw FunctionLoadError("No functions registered") }
             for function in library.functions where context.functions[function.name.lowercased()] != nil {
                 throw FunctionLoadError("Function \(function.name) already exists")
