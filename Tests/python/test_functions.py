@@ -55,6 +55,11 @@ redis.register_function('pairsstr', function(keys, args) local n = 0 for k, v in
 redis.register_function('pairsmath', function(keys, args) local n = 0 for k, v in pairs(math) do n = n + 1 end return n end)
 redis.register_function('pairsown', function(keys, args) local r = {} for k, v in pairs({a=1}) do r[#r+1] = k end return r end)
 redis.register_function('mtype', function(keys, args) return type(getmetatable(_G)) .. type(getmetatable('')) end)
+redis.register_function('rawgetstr', function() return type(rawget(string, 'len')) end)
+redis.register_function('nextstr', function() return type(next(string)) end)
+redis.register_function('nextbadkey', function() return next({}, 'x') end)
+redis.register_function('rawgetbad', function() return rawget(1) end)
+redis.register_function('nextloop', function() local n = 0 for k in next, math do n = n + 1 end return n end)
 redis.register_function('pairsbad', function(keys, args) return pairs(1) end)
 redis.register_function('setmtown', function(keys, args) local t = setmetatable({}, {__index = function() return 7 end}) return t.x end)
 """
@@ -63,7 +68,8 @@ FUNCTIONS = ["nog", "setg", "strmod", "err", "errt", "raise", "callerr", "dbg", 
              "reg", "ro", "rw", "gmod", "strmt", "localt", "nargs", "gstr", "redismod", "pcallro",
              "keysmod", "strings", "concat", "resp3", "types", "incr", "rawg", "rawstr", "rawown", "rawbad",
              "rawshort", "rawnil", "strmtset", "method", "setmtg", "setmtstr", "setmtown",
-             "pairsstr", "pairsmath", "pairsown", "pairsbad", "mtype"]
+             "pairsstr", "pairsmath", "pairsown", "pairsbad", "mtype",
+             "rawgetstr", "nextstr", "nextbadkey", "rawgetbad", "nextloop"]
 
 BAD_LIBRARIES = [
     "#!lua name=x\nredis.register_function('f1', function(keys, args) return redis.call('ping') end)",

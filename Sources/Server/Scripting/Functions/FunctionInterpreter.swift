@@ -116,6 +116,12 @@ final class FunctionInterpreter {
         pushLuaString(L, "pairs")
         apus_lua_push_function(L, luaPairsThroughProxies)
         lua_rawset(L, globals)
+        pushLuaString(L, "next")
+        apus_lua_push_function(L, luaNextThroughProxies)
+        lua_rawset(L, globals)
+        pushLuaString(L, "rawget")
+        apus_lua_push_function(L, luaRawgetThroughProxies)
+        lua_rawset(L, globals)
 
         // The real globals: missing names and new names are errors.
         lua_pushvalue(L, globals)
@@ -368,24 +374,42 @@ private func luaPairsThroughProxies(_ L: LuaStatePointer?) -> Int32 {
     return 3
 }
 
-/// next over the proxy's table (or the table itself); an unknown key is an error, as in next.
+/// The stack index of the table behind the read-only proxy at `index` (pushed), or `index`.
+private func tableBehindProxy(_ L: LuaStatePointer, _ index: Int32) -> Int32 {
+    guard FunctionInterpreter.isReadonly(L, index), lua_getmetatable(L, index) != 0 else { return index }
+    pushLuaString(L, "__index")
+    lua_rawget(L, -2)
+    lua_remove(L, -2)
+    if lua_type(L, -1) == LUA_TTABLE { return lua_gettop(L) }
+    apus_lua_pop(L, 1)
+    return index
+}
+
+/// rawget (luaB_rawget) reading through a read-only proxy.
+private func luaRawgetThroughProxies(_ L: LuaStatePointer?) -> Int32 {
+    let L = L!
+    if lua_type(L, 1) != LUA_TTABLE {
+        let got = lua_gettop(L) >= 1 ? String(cString: lua_typename(L, lua_type(L, 1))) : "no value"
+        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #1 to 'rawget' (table expected, got \(got))")
+    }
+    if lua_gettop(L) < 2 { return raiseLuaText(L, luaCallerPosition(L) + "bad argument #2 to 'rawget' (value expected)") }
+    lua_settop(L, 2)
+    let table = tableBehindProxy(L, 1)
+    lua_pushvalue(L, 2)
+    lua_rawget(L, table)
+    return 1
+}
+
+/// next (luaB_next) over the proxy's table (or the table itself); an unknown key is an error,
+/// as in next.
 private func luaNextThroughProxies(_ L: LuaStatePointer?) -> Int32 {
     let L = L!
     if lua_type(L, 1) != LUA_TTABLE {
-        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #1 to 'next' (table expected)")
+        let got = lua_gettop(L) >= 1 ? String(cString: lua_typename(L, lua_type(L, 1))) : "no value"
+        return raiseLuaText(L, luaCallerPosition(L) + "bad argument #1 to 'next' (table expected, got \(got))")
     }
     lua_settop(L, 2)
-    var table: Int32 = 1
-    if FunctionInterpreter.isReadonly(L, 1), lua_getmetatable(L, 1) != 0 {
-        pushLuaString(L, "__index")
-        lua_rawget(L, -2)
-        lua_remove(L, -2)
-        if lua_type(L, -1) == LUA_TTABLE {
-            table = lua_gettop(L)
-        } else {
-            apus_lua_pop(L, 1)
-        }
-    }
+    let table = tableBehindProxy(L, 1)
     if lua_type(L, 2) != LUA_TNIL {
         lua_pushvalue(L, 2)
         lua_rawget(L, table)
