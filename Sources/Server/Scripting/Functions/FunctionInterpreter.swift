@@ -29,6 +29,7 @@ final class FunctionInterpreter {
         engine.installRedisAPI(into: lua)
         let L = lua.state
         let globals = apus_lua_globalsindex()
+        FunctionInterpreter.unwrapGlobals(L)
 
         // The error handler lives in the registry, not among the globals; debug is not for code.
         luaL_loadbuffer(L, FunctionInterpreter.errorHandlerSource, FunctionInterpreter.errorHandlerSource.utf8.count,
@@ -153,6 +154,24 @@ final class FunctionInterpreter {
         end
         return function () dbg.sethook(hook, '', 100000) end, function () dbg.sethook() end
         """
+
+    /// Should the API's installation have put an empty proxy in front of the globals, the
+    /// table behind it becomes the globals again: this interpreter builds its own protection.
+    private static func unwrapGlobals(_ L: LuaStatePointer) {
+        while lua_getmetatable(L, apus_lua_globalsindex()) != 0 {
+            pushLuaString(L, "__index")
+            lua_rawget(L, -2)
+            lua_pushnil(L)
+            let empty = lua_next(L, apus_lua_globalsindex()) == 0
+            if !empty { apus_lua_pop(L, 2) }
+            guard empty, apus_lua_istable(L, -1) != 0 else {
+                apus_lua_pop(L, 2)
+                return
+            }
+            lua_replace(L, apus_lua_globalsindex())
+            apus_lua_pop(L, 1)
+        }
+    }
 
     /// Redis's error handler for functions (luaEngineInitEngine's errh_func).
     private static let errorHandlerSource = """
