@@ -110,9 +110,18 @@ enum ServerCommands {
             c.error("ERR No shutdown in progress.")
             return
         }
+        // During a busy script only SHUTDOWN NOSAVE goes, and at once: the script never returns.
+        if let busy = c.server.busyScript {
+            if !noSave {
+                c.error(busy.isEval ? ErrorText.busyEval : ErrorText.busyFunction)
+                return
+            }
+        }
         let choice: Bool? = noSave ? false : (save ? true : nil)
         if !c.server.finishShutdown(save: choice, force: force, now: now) {
             c.error("ERR Errors trying to SHUTDOWN. Check logs.")
+        } else if c.server.busyScript != nil {
+            exit(c.server.shutdownExitCode)
         }
     }
 }

@@ -85,6 +85,8 @@ public final class Server {
     var disklessTransfer: DisklessTransfer?
     /// EVAL's Lua interpreter, the scripts cache and the running script (Scripting/).
     lazy var scripting = ScriptingEngine(server: self)
+    /// The script running past busy-reply-threshold, while other clients are served -BUSY.
+    var busyScript: ScriptRun?
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
