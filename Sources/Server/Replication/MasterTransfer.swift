@@ -140,6 +140,11 @@ extension Server {
             case .success:
                 self.attachToMaster(afterFullSyncWith: streamStart)
                 logger.notice("MASTER <-> REPLICA sync: Finished with success")
+                if self.config.bool("rdb-del-sync-files") && self.persistenceDisabled && !aofWasOn
+                    && self.config.string("repl-diskless-load") == "disabled" {
+                    logger.notice("Removing the RDB file obtained from the master. This replica has persistence disabled")
+                    unlink(self.config.string("dbfilename"))
+                }
             }
             if aofWasOn { self.restartAppendOnlyAfterSync() }
         }
