@@ -58,6 +58,7 @@ extension Server {
     /// A replica's ACK came: before the next sleep, answer the WAITs it satisfies.
     func replicaAcknowledged() {
         if !replication.waitingClients.isEmpty { replication.acksArrived = true }
+        if pendingShutdown != nil { checkPendingShutdown() }
     }
 
     /// The before-sleep part: REPLCONF GETACK * to every replica once per loop iteration if some
