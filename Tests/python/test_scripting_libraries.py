@@ -106,6 +106,9 @@ MSGPACK_VALUES = (
         ("unpack_limit huge", "return show(cmsgpack.unpack_limit(cmsgpack.pack(1, 2), 2^40))"),
         ("many values", "return select('#', cmsgpack.unpack(string.rep(string.char(1), 7000)))"),
         ("unpack_limit many", "return show(cmsgpack.unpack_limit(string.rep(string.char(1), 20000), 3, 19990))"),
+        ("unpack deep", "return #cmsgpack.pack(cmsgpack.unpack(string.rep(string.char(0x91), 3000) .. string.char(1)))"),
+        ("unpack deep maps", "return show(#cmsgpack.pack(cmsgpack.unpack(string.rep(string.char(0x81, 1), 3000) .. string.char(1))))"),
+        ("pack sparse high key", "local t = {} t[2^31 - 1] = 1 return cmsgpack.pack(t)"),
         ("pack many args", "local t = array(3990) return #cmsgpack.pack(unpack(t))"),
         ("pcall error text", "return {pcall(cmsgpack.unpack)}"),
         ("pcall error text 2", "return {pcall(cmsgpack.unpack, string.char(0xc1))}"),
@@ -128,6 +131,7 @@ MSGPACK_ERRORS = (
         ("unpack as method", "return cmsgpack:unpack()"),
         ("unpack through a local", "local u = cmsgpack.unpack return u(true)"),
         ("unpack error line", "local x = 1\nlocal y = 2\nreturn cmsgpack.unpack(string.char(0x92))"),
+        ("unpack too deep", "return cmsgpack.unpack(string.rep(string.char(0x91), 5000) .. string.char(1))"),
         ("too many values", "return cmsgpack.unpack(string.rep(string.char(1), 9000))"),
         ("unpack_one negative", "return cmsgpack.unpack_one(cmsgpack.pack(1), -1)"),
         ("unpack_one past end", "return cmsgpack.unpack_one(cmsgpack.pack(1), 5)"),
@@ -344,3 +348,66 @@ def test_packed_bytes_reach_the_client_unchanged(apus, redis, proto):
             replies.append(c.command("EVAL", script, "0"))
     assert replies[0] == replies[1]
     assert b"\x93\x01\xa1a\x81\xa1x\xcf\x00\x00\x01\x00\x00\x00\x00\x00" in replies[1]
+
+
+# Seeded random inputs, to reach combinations the lists above do not name.
+
+def _random_msgpack(rng):
+    interesting = [0x00, 0x01, 0x7f, 0x80, 0x81, 0x8f, 0x90, 0x91, 0x9f, 0xa0, 0xa1, 0xa3, 0xbf, 0xc0, 0xc1, 0xc2,
+                   0xc3, 0xc4, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3, 0xd9, 0xda, 0xdb, 0xdc,
+                   0xdd, 0xde, 0xdf, 0xe0, 0xff]
+    return bytes(rng.choice(interesting) if rng.random() < 0.6 else rng.randrange(256)
+                 for _ in range(rng.randrange(0, 14)))
+
+
+def _random_lua_value(rng, depth=0):
+    kind = rng.randrange(8 if depth < 4 else 5)
+    if kind == 0:
+        return rng.choice(["nil", "true", "false", "0/0", "1/0", "-0.0"])
+    if kind in (1, 2):
+        base = rng.choice([0, 1, 31, 127, 128, 255, 256, 32767, 65535, 65536, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 63])
+        return "(%s%d + %s)" % (rng.choice(["", "-"]), base, rng.choice(["0", "1", "-1", "0.5", "1e-9"]))
+    if kind == 3:
+        return repr(rng.choice([0.1, 1.5, 3.25, 1e38, 3.5e38, 1e-45, 7e-46, 123456.789]))
+    if kind == 4:
+        return "string.rep('s', %d)" % rng.choice([0, 1, 31, 32, 255, 256, 65535, 65536])
+    items = [_random_lua_value(rng, depth + 1) for _ in range(rng.randrange(0, 5))]
+    if kind == 5:
+        return "{%s}" % ", ".join(items)
+    keys = ["[%s]" % rng.choice(["1", "2", "3", "0", "-1", "1.5", "'k'", "'a'", "true", "2^31"]) for _ in items]
+    return "{%s}" % ", ".join("%s = %s" % kv for kv in zip(keys, items))
+
+
+def _random_struct_format(rng):
+    return "".join(rng.choice("bBhHlLTiIfdxcsx<>! 0123489z") for _ in range(rng.randrange(1, 7)))
+
+
+def _random_struct_argument(rng):
+    return rng.choice(["1", "-1", "255", "65536", "-129", "4294967296", "1.5", "-2.5", "1e20", "abc", "", "x" * 9])
+
+
+def test_random_inputs_match(clients):
+    import random
+    rng = random.Random(11)
+    a, r = clients
+    unpack = "return show(cmsgpack.unpack(ARGV[1]))"
+    struct_unpack = "return show(struct.unpack(ARGV[1], ARGV[2], tonumber(ARGV[3])))"
+    struct_pack = ("local a = {} for i = 2, #ARGV do a[#a + 1] = tonumber(ARGV[i]) or ARGV[i] end "
+                   "return struct.pack(ARGV[1], unpack(a))")
+    cases = []
+    for _ in range(300):
+        cases.append([SHOW + unpack, "0", _random_msgpack(rng)])
+    for _ in range(150):
+        cases.append([SHOW + "return cmsgpack.pack(%s)" % _random_lua_value(rng), "0"])
+    for _ in range(200):
+        data = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 24)))
+        cases.append([SHOW + struct_unpack, "0", _random_struct_format(rng), data, str(rng.randrange(-1, 6))])
+        cases.append(["return struct.size(ARGV[1])", "0", _random_struct_format(rng)])
+        args = [_random_struct_argument(rng) for _ in range(rng.randrange(0, 5))]
+        cases.append([SHOW + struct_pack, "0", _random_struct_format(rng)] + args)
+    successes = 0
+    for case in cases:
+        got, want = a.command("EVAL", *case), r.command("EVAL", *case)
+        assert got == want, "%r\napus : %r\nredis: %r" % (case[2:] or case[0][-200:], got[:500], want[:500])
+        successes += not want.startswith(b"-")
+    assert successes > len(cases) // 4  # the inputs are not all rejected

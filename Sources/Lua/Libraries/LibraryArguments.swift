@@ -17,7 +17,8 @@ func luaRaise(_ L: LuaStatePointer, _ message: [UInt8]) -> Int32 {
     }
     apus_lua_pop(L, 1)
     text.append(contentsOf: message)
-    text.withUnsafeBufferPointer { lua_pushlstring(L, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
+    text.append(0)  // a C string when it is empty too; the zero is not part of the message
+    text.withUnsafeBytes { lua_pushlstring(L, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count - 1) }
     return -1
 }
 

@@ -2,11 +2,11 @@ import CLua
 
 // struct as Redis 7.0 bundles it (Roberto Ierusalimschy's struct 0.2, with Redis's overflow
 // fixes): pack(fmt, ...), unpack(fmt, s [, offset]) (the values, then the next offset) and
-// size(fmt). Formats: < > = endianness ('=' is not an option here: invalid, as in Redis), ![n]
-// alignment, x padding, b B h H l L T i[n] I[n] integers, f d floats, c[n] (c0: the whole string,
-// or when unpacking the length read just before), s zero-terminated, ' ' ignored. The quirks are
-// kept because scripts see them: sizes past 8 bytes, x86's results for out-of-range numbers,
-// struct.size ignoring unknown letters, "string too short" naming the argument after the string.
+// size(fmt). Formats: < > endianness (no '=': invalid, as in Redis), ![n] alignment, x padding,
+// b B h H l L T i[n] I[n] integers, f d floats, c[n] (c0: the whole string, or when unpacking the
+// length read just before), s zero-terminated, ' ' ignored. The quirks are kept because scripts
+// see them: sizes past 8 bytes, x86's results for out-of-range numbers, struct.size ignoring
+// unknown letters, "string too short" naming the argument after the string.
 
 private enum Endian { case big, little }
 
