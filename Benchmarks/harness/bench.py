@@ -68,6 +68,7 @@ from benchlib import (Conn, HarnessError, RespError, Server, apus_binary,  # noq
                       redis_benchmark_binary, redis_binary, require_executable)
 from persistence_bench import print_persistence, run_persistence  # noqa: E402
 from pubsub_bench import print_pubsub, run_pubsub  # noqa: E402
+from replication_bench import print_replication, run_replication  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 CLIENTS = 50
@@ -227,7 +228,7 @@ def supported_tests(apus: Server, redis: Server) -> list:
                 continue
             chosen.append(test)
     if only:
-        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE"}
+        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE", "REPLICATION"}
         if unknown:
             raise HarnessError("unknown BENCH_TESTS entries: %s" % ", ".join(sorted(unknown)))
     if skipped:
@@ -290,14 +291,24 @@ def pubsub_selected() -> bool:
     return os.environ.get("BENCH_PUBSUB", "1") not in ("0", "no") and (not only or "PUBSUB" in only)
 
 
-def persistence_mode() -> str:
-    """"1", "0" or "only" (BENCH_PERSISTENCE); BENCH_MEMORY=only and a BENCH_TESTS list without
-    PERSISTENCE leave it out."""
+def section_mode(variable: str, test_name: str) -> str:
+    """"1", "0" or "only" for a part switched by <variable> (BENCH_PERSISTENCE, BENCH_REPLICATION);
+    BENCH_MEMORY=only and a BENCH_TESTS list without <test_name> leave it out."""
     only = [s.strip().upper() for s in os.environ.get("BENCH_TESTS", "").split(",") if s.strip()]
-    mode = os.environ.get("BENCH_PERSISTENCE", "1")
-    if mode in ("0", "no", "false") or os.environ.get("BENCH_MEMORY") == "only" or (only and "PERSISTENCE" not in only):
+    mode = os.environ.get(variable, "1")
+    if mode in ("0", "no", "false") or os.environ.get("BENCH_MEMORY") == "only" or (only and test_name not in only):
         return "0"
     return "only" if mode == "only" else "1"
+
+
+def sections() -> tuple:
+    """(persistence on, replication on, only those): one part's "only" leaves out the rest, the
+    other part too unless it is "only" as well."""
+    persist, repl = section_mode("BENCH_PERSISTENCE", "PERSISTENCE"), section_mode("BENCH_REPLICATION", "REPLICATION")
+    only = "only" in (persist, repl)
+    if only:
+        return persist == "only", repl == "only", True
+    return persist == "1", repl == "1", False
 
 
 def ratio(a: float, b: float) -> str:
@@ -578,8 +589,8 @@ def main() -> int:
     require_executable(apus_bin, "Apus binary", "build it with `make release`")
     require_executable(redis_bin, "redis-server", "install it with `make deps-apt`")
     require_executable(redis_benchmark_binary(), "redis-benchmark", "install it with `make deps-apt`")
-    persist_mode = persistence_mode()
-    mem_mode = "0" if persist_mode == "only" else os.environ.get("BENCH_MEMORY", "1")
+    run_persist, run_repl, sections_only = sections()
+    mem_mode = "0" if sections_only else os.environ.get("BENCH_MEMORY", "1")
     started = time.monotonic()
     report = {"machine": machine(), "quick": QUICK}
     apus = Server("Apus", apus_bin)
@@ -589,7 +600,7 @@ def main() -> int:
         redis.start()
         header(apus, redis)
         sys.stdout.flush()
-        if mem_mode != "only" and persist_mode != "only":
+        if mem_mode != "only" and not sections_only:
             report["throughput"] = run_throughput(apus, redis)
             if pubsub_selected():
                 report["pubsub"] = run_pubsub(apus, redis, publishes=20000 if QUICK else 100000,
@@ -597,7 +608,7 @@ def main() -> int:
     finally:
         apus.stop()
         redis.stop()
-    if mem_mode != "only" and persist_mode != "only":
+    if mem_mode != "only" and not sections_only:
         if report["throughput"]:
             print_throughput(report["throughput"])
         if "pubsub" in report:
@@ -608,9 +619,13 @@ def main() -> int:
         print_memory(report["memory"])
         report["fragmentation"] = run_fragmentation(apus_bin, redis_bin)
         print_fragmentation(report["fragmentation"])
-    if persist_mode != "0":
+    if run_persist:
         report["persistence"] = run_persistence(apus_bin, redis_bin, QUICK, REPEAT, log)
         print_persistence(report["persistence"], print_table, ratio)
+        sys.stdout.flush()
+    if run_repl:
+        report["replication"] = run_replication(apus_bin, redis_bin, QUICK, REPEAT, log)
+        print_replication(report["replication"], print_table, ratio)
     print("total time %.0f s" % (time.monotonic() - started))
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
