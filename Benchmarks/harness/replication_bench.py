@@ -52,6 +52,7 @@ SYNC_TIMEOUT = 300.0
 LOG_TIME = re.compile(rb"^\d+:[A-Z] (\d\d \w{3} \d{4} \d\d:\d\d:\d\d\.\d{3}) . (.*)$", re.M)
 LOADING_LINE = b"MASTER <-> REPLICA sync: Loading DB in memory"
 FINISHED_LINE = b"MASTER <-> REPLICA sync: Finished with success"
+PROBE_KEY = "bench:first-write"
 
 
 # ---------------------------------------------------------------------------
@@ -79,13 +80,27 @@ def link_up(conn) -> bool:
     return b"master_link_status:up" in conn.command("INFO", "replication")
 
 
-def attach(replica: Server, master: Server) -> None:
-    """REPLICAOF, then wait until the link is up and the master lists the replica as online."""
+def attach(replica: Server, master: Server) -> float:
+    """REPLICAOF, then wait until the link is up and the master lists the replica as online.
+
+    Returns how long the first write after that took to reach the replica: a master may hold the
+    stream back until the replica's first REPLCONF ACK (after a diskless sync)."""
     with replica.conn() as cr, master.conn() as cm:
         if cr.command("REPLICAOF", master.host, str(master.port)) != b"OK":
             raise HarnessError("%s: REPLICAOF did not answer OK" % replica.name)
         wait_until("%s: replica of %s" % (replica.name, master.name), (replica, master),
                    lambda: link_up(cr) and len(cm.command("ROLE")[2]) == 1, timeout=60)
+        return first_write_seconds(cm, cr, replica, master)
+
+
+def first_write_seconds(cm, cr, replica: Server, master: Server) -> float:
+    """SET on the master, then until the replica's offset has passed it."""
+    t0 = time.monotonic()
+    cm.command("SET", PROBE_KEY, "1")
+    written = role_offset(cm)
+    wait_until("%s: the first write after the sync" % replica.name, (replica, master),
+               lambda: role_offset(cr) >= written, timeout=60, pause=0.0005)
+    return time.monotonic() - t0
 
 
 def log_seconds(srv: Server, first: bytes, last: bytes) -> float:
@@ -172,7 +187,10 @@ def run_keepup_once(name: str, binary: str, n: int, with_replica: bool) -> dict:
         master.start()
         if replica is not None:
             replica.start()
-            attach(replica, master)
+            first_write = attach(replica, master)
+        else:
+            with master.conn() as cm:
+                cm.command("SET", PROBE_KEY, "1")  # the same keyspace as with a replica
         cpu_m = master.cpu_seconds()
         cpu_r = replica.cpu_seconds() if replica is not None else 0.0
         proc = start_benchmark(benchmark_argv(master, n, KEYSPACE, 16, CLIENTS))
@@ -192,6 +210,7 @@ def run_keepup_once(name: str, binary: str, n: int, with_replica: bool) -> dict:
             res.update(lags(series["master"], series["replica"]))
             res["end_lag_bytes"] = series["end_lag_bytes"]
             res["catch_up_s"] = series["catch_up_s"]
+            res["first_write_s"] = first_write
             with master.conn() as cm, replica.conn() as cr:
                 digests = cm.command("DEBUG", "DIGEST"), cr.command("DEBUG", "DIGEST")
                 sizes = cm.command("DBSIZE"), cr.command("DBSIZE")
@@ -222,6 +241,8 @@ def run_keepup(apus_bin: str, redis_bin: str, n: int, repeat: int, log) -> dict:
                   "replica_cpu": med(rep, "replica_cpu_s_per_m"),
                   "max_lag_bytes": med(rep, "max_lag_bytes"), "max_lag_s": med(rep, "max_lag_s"),
                   "worst_lag_s": max(x["max_lag_s"] for x in rep), "p50_lag_s": med(rep, "p50_lag_s"),
+                  "first_write_s": med(rep, "first_write_s"),
+                  "worst_first_write_s": max(x["first_write_s"] for x in rep),
                   "catch_up_s": med(rep, "catch_up_s"), "worst_catch_up_s": max(x["catch_up_s"] for x in rep),
                   "runs": r}
         res[k]["with_over_without"] = res[k]["rps_replica"] / res[k]["rps_alone"]
@@ -262,14 +283,16 @@ def run_full_sync_once(name: str, binary: str, master: Server, n: int) -> dict:
                     raise HarnessError("%s: link up but DBSIZE %r, expected %d" % (replica.name, state["dbsize"], n))
                 raise
             total = time.monotonic() - t0
+            with master.conn() as cm:
+                first_write = first_write_seconds(cm, c, replica, master)
+                cm.command("DEL", PROBE_KEY)
+                full = int(info_field(cm, "stats", "sync_full"))
         load = log_seconds(replica, LOADING_LINE, FINISHED_LINE)
-        with master.conn() as cm:
-            full = int(info_field(cm, "stats", "sync_full"))
         if full != full0 + 1:
             raise HarnessError("%s: sync_full went from %d to %d for one fresh replica" % (master.name, full0, full))
     finally:
         replica.stop()
-    return {"total_s": total, "load_s": load, "transfer_s": total - load}
+    return {"total_s": total, "load_s": load, "transfer_s": total - load, "first_write_s": first_write}
 
 
 def run_full_sync(apus_bin: str, redis_bin: str, n: int, repeat: int, log) -> list:
@@ -296,7 +319,7 @@ def run_full_sync(apus_bin: str, redis_bin: str, n: int, repeat: int, log) -> li
                     runs[k].append(run_full_sync_once(name, binary, masters[k], n))
             res = {"scenario": "%s keys, %s" % (count_label(n), mode), "keys": n, "diskless": diskless}
             for k, rs in runs.items():
-                res[k] = {key: statistics.median(r[key] for r in rs) for key in ("total_s", "load_s", "transfer_s")}
+                res[k] = {key: statistics.median(r[key] for r in rs) for key in ("total_s", "load_s", "transfer_s", "first_write_s")}
                 res[k]["runs"] = rs
             log("replication: full sync %-18s Apus %.3f s  Redis %.3f s"
                 % (res["scenario"], res["apus"]["total_s"], res["redis"]["total_s"]))
@@ -321,38 +344,45 @@ def run_replication(apus_bin: str, redis_bin: str, quick: bool, repeat: int, log
 
 def print_replication(res: dict, print_table, ratio) -> None:
     k = res["keepup"]
+    a, r = k["apus"], k["redis"]
     print("Replication keep-up: redis-benchmark -t set -P 16 -c %d -r %d -d 3, %d requests, against a fresh "
           "master alone and a fresh master with one fresh replica (median of %d runs each). with/alone = the "
-          "master's rps with the replica over without (goal >= 0.9). Lag sampled by ROLE every ~%d ms: bytes "
-          "= master offset - replica offset; ms = age of the oldest write the replica had not applied; "
-          "catch-up = from the end of the load until the offsets are equal. DEBUG DIGEST equal afterwards."
-          % (CLIENTS, KEYSPACE, k["requests"], len(k["apus"]["runs"]["alone"]), SAMPLE_INTERVAL * 1000))
+          "master's rps with the replica over without (goal >= 0.9). CPU s/M = CPU seconds per million requests."
+          % (CLIENTS, KEYSPACE, k["requests"], len(a["runs"]["alone"])))
     print()
     rows = []
-    for name in ("apus", "redis"):
-        x = k[name]
-        rows.append([name.capitalize(), "%.0f" % x["rps_alone"], "%.0f" % x["rps_replica"],
-                     "%.2f" % x["with_over_without"], "%.3f" % x["p99_replica_ms"],
-                     "%.2f" % x["master_cpu_alone"], "%.2f" % x["master_cpu_replica"], "%.2f" % x["replica_cpu"],
-                     "%.0f" % (x["max_lag_bytes"] / 1024), "%.1f" % (x["p50_lag_s"] * 1e3),
-                     "%.1f" % (x["max_lag_s"] * 1e3), "%.1f" % (x["worst_lag_s"] * 1e3),
-                     "%.1f" % (x["catch_up_s"] * 1e3), "%.1f" % (x["worst_catch_up_s"] * 1e3)])
-    a, r = k["apus"], k["redis"]
-    rows.append(["A/R", ratio(a["rps_alone"], r["rps_alone"]), ratio(a["rps_replica"], r["rps_replica"]), "",
-                 ratio(a["p99_replica_ms"], r["p99_replica_ms"]), ratio(a["master_cpu_alone"], r["master_cpu_alone"]),
-                 ratio(a["master_cpu_replica"], r["master_cpu_replica"]), ratio(a["replica_cpu"], r["replica_cpu"]),
-                 ratio(a["max_lag_bytes"], r["max_lag_bytes"]), ratio(a["p50_lag_s"], r["p50_lag_s"]),
-                 ratio(a["max_lag_s"], r["max_lag_s"]), ratio(a["worst_lag_s"], r["worst_lag_s"]),
-                 ratio(a["catch_up_s"], r["catch_up_s"]), ratio(a["worst_catch_up_s"], r["worst_catch_up_s"])])
-    print_table(rows, ["server", "rps alone", "rps w/ replica", "with/alone", "p99 ms w/ replica",
-                       "master CPU s/M alone", "w/ replica", "replica CPU s/M", "lag max KiB", "lag p50 ms",
-                       "lag max ms", "worst run", "catch-up ms", "worst run"], "lrrrrrrrrrrrrr")
+    for name, x in (("Apus", a), ("Redis", r)):
+        rows.append([name, "%.0f" % x["rps_alone"], "%.0f" % x["rps_replica"], "%.2f" % x["with_over_without"],
+                     "%.3f" % x["p99_alone_ms"], "%.3f" % x["p99_replica_ms"], "%.2f" % x["master_cpu_alone"],
+                     "%.2f" % x["master_cpu_replica"], "%.2f" % x["replica_cpu"]])
+    rows.append(["A/R"] + [ratio(a[f], r[f]) for f in ("rps_alone", "rps_replica", "with_over_without",
+                                                       "p99_alone_ms", "p99_replica_ms", "master_cpu_alone",
+                                                       "master_cpu_replica", "replica_cpu")])
+    print_table(rows, ["server", "rps alone", "rps w/ replica", "with/alone", "p99 ms alone", "p99 ms w/ replica",
+                       "master CPU s/M alone", "w/ replica", "replica CPU s/M"], "lrrrrrrrr")
+    print()
+    print("Replica lag during that load, from ROLE on replica then master every ~%d ms: ms = age of the oldest "
+          "write the replica had not applied (p50 over the samples; max: the median run's and the worst run's); "
+          "KiB = master offset - replica offset (max); catch-up = from the end of the load until the offsets are "
+          "equal; first write = from the master listing the replica online until a SET reaches it, before the "
+          "load. DEBUG DIGEST equal afterwards." % (SAMPLE_INTERVAL * 1000))
+    print()
+    fields = ("first_write_s", "p50_lag_s", "max_lag_s", "worst_lag_s", "max_lag_bytes", "catch_up_s",
+              "worst_catch_up_s")
+    rows = []
+    for name, x in (("Apus", a), ("Redis", r)):
+        rows.append([name] + ["%.0f" % (x[f] / 1024) if f.endswith("bytes") else "%.1f" % (x[f] * 1e3)
+                              for f in fields])
+    rows.append(["A/R"] + [ratio(a[f], r[f]) for f in fields])
+    print_table(rows, ["server", "first write ms", "lag p50 ms", "lag max ms", "worst run", "lag max KiB",
+                       "catch-up ms", "worst run"], "lrrrrrrr")
     print()
     fs = res["fullsync"]
     print("Full resync: %d keys (key:<i> -> value:<i>), fresh empty replica, REPLICAOF until master_link_status:up "
           "and DBSIZE = %d (median of %d). load s = the replica's log from \"Loading DB in memory\" to \"Finished "
           "with success\"; transfer s = the rest (handshake, fork, RDB made and sent). Redis's replica stores the "
-          "RDB in a file first (repl-diskless-load disabled, the default), Apus's in memory. A/R < 1: Apus faster."
+          "RDB in a file first (repl-diskless-load disabled, the default), Apus's in memory. first write = a SET on "
+          "the master after that, until the replica has it. A/R < 1: Apus faster."
           % (fs[0]["keys"], fs[0]["keys"], len(fs[0]["apus"]["runs"])))
     print()
     rows = []
@@ -360,9 +390,11 @@ def print_replication(res: dict, print_table, ratio) -> None:
         a, r = s["apus"], s["redis"]
         rows.append([s["scenario"], "%.3f" % a["total_s"], "%.3f" % r["total_s"], ratio(a["total_s"], r["total_s"]),
                      "%.3f" % a["transfer_s"], "%.3f" % r["transfer_s"], ratio(a["transfer_s"], r["transfer_s"]),
-                     "%.3f" % a["load_s"], "%.3f" % r["load_s"], ratio(a["load_s"], r["load_s"])])
+                     "%.3f" % a["load_s"], "%.3f" % r["load_s"], ratio(a["load_s"], r["load_s"]),
+                     "%.1f" % (a["first_write_s"] * 1e3), "%.1f" % (r["first_write_s"] * 1e3)])
     print_table(rows, ["scenario", "total s Apus", "total s Redis", "A/R", "transfer s Apus", "transfer s Redis",
-                       "A/R", "load s Apus", "load s Redis", "A/R"], "lrrrrrrrrr")
+                       "A/R", "load s Apus", "load s Redis", "A/R", "first write ms Apus", "first write ms Redis"],
+                "lrrrrrrrrrrr")
     print()
 
 
