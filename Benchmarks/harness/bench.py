@@ -21,6 +21,14 @@ with appendonly yes / appendfsync everysec (requests/s); SAVE time, start-up loa
 from disk") and dump.rdb size for 1M keys and for a 1M-member hash, set and zset; p99 latency of a
 SET load with BGSAVEs back to back over 1M keys, and rdb_last_cow_size.
 
+Replication (Benchmarks/harness/replication_bench.py, Apus master + Apus replica beside redis-server
+master + redis-server replica, fresh servers, --repl-diskless-sync-delay 0): SET -P 16 against a master
+alone and with one replica (the master's requests/s with over without, CPU of master and replica), the
+replica's lag sampled by ROLE during the load (bytes, and the age of the oldest write not yet applied),
+the catch-up time after it and DEBUG DIGEST equal; a full resync of 1M keys to a fresh replica with
+repl-diskless-sync no and yes: REPLICAOF until master_link_status:up and DBSIZE = 1M, split into
+transfer and load (the replica's log), and the first write after it.
+
 Tests: PING_INLINE PING_MBULK SET GET INCR MSET always; LPUSH RPUSH LPOP RPOP SADD HSET
 SPOP ZADD ZPOPMIN LRANGE_100 LRANGE_600 XADD when Apus answers COMMAND INFO <command>.
 LRANGE_* run as custom commands on a list pre-filled with 600 elements (so the CPU of
@@ -34,10 +42,13 @@ Environment:
     BENCH_QUICK=1      fewer requests, -d 3 only
     BENCH_MEMORY=0     skip the memory part;  BENCH_MEMORY=only  run only the memory part
     BENCH_TESTS=set,get   only these tests (names as in the table, case-insensitive; PUBSUB
-                          for the pub/sub row, PERSISTENCE for the persistence rows)
+                          for the pub/sub row, PERSISTENCE / REPLICATION for those rows)
     BENCH_PUBSUB=0     skip the pub/sub row
     BENCH_PERSISTENCE=0  skip the persistence rows;  BENCH_PERSISTENCE=only  run only them
                        (BENCH_QUICK: 100k keys/members instead of 1M)
+    BENCH_REPLICATION=0  skip the replication rows;  BENCH_REPLICATION=only  run only them (with
+                       BENCH_PERSISTENCE=only as well: both)  (BENCH_QUICK: 500k requests instead
+                       of 2M, 100k keys instead of 1M)
     BENCH_N=N          requests per test at -P 1 (x4 at -P 16), overriding the defaults
     BENCH_REPEAT=k     run each test k times per server (still alternating); the table shows
                        the median rps/p99 and CPU over all k runs (k times longer)
