@@ -5,9 +5,12 @@ with the same settings (benchlib's --bind 127.0.0.1 --save "" --appendonly no, a
 --repl-diskless-sync-delay 0 --enable-debug-command yes), alternating Apus, Redis, Apus, ...
 
 KEEP-UP  redis-benchmark -t set -P 16 -c 50 -r 100000 -d 3 against a fresh master alone, then against
-         a fresh master with a fresh replica (REPLICAOF, waited for until the link is up and the
-         master lists the replica online).  While the load runs the harness samples ROLE about every
-         5 ms, first on the replica (its processed offset) and then on the master (master_repl_offset):
+         a fresh master with a fresh replica (REPLICAOF, waited for until the link is up, the master
+         lists the replica online and a SET on the master has reached the replica: "first write",
+         since after a diskless sync a master holds the stream back until the replica's first
+         REPLCONF ACK).  While the load runs the harness samples ROLE about every 5 ms, first on the
+         replica (its processed offset) and then on the master (master_repl_offset), each sample
+         timed at the middle of its round trip (the slowest round trip is reported):
            byte lag  master offset minus the replica's (the master is read just after the replica,
                      so this errs high by what the master wrote in between);
            time lag  how long ago the master passed the replica's offset: the age of the oldest
@@ -26,7 +29,8 @@ FULLSYNC N keys (key:<i> -> value:<i>, pipelined MSET) on one master per server,
          "...: Finished with success" (ms timestamps); the rest (handshake, fork, the RDB written and
          sent) is "transfer s".  Both replicas keep repl-diskless-load at its default (disabled):
          redis-server writes the received RDB to a temporary file and loads that file, Apus keeps it in
-         memory and loads from there.  The master's sync_full must count every run.
+         memory and loads from there.  The master's sync_full must count every run.  Then "first
+         write": a SET on the master until the replica's offset has passed it.
 
 KEEP-UP: 2,000,000 requests (500,000 with BENCH_QUICK), median of max(3, BENCH_REPEAT) runs.
 FULLSYNC: N = 1,000,000 (100,000 with BENCH_QUICK), median of max(3, BENCH_REPEAT) runs per mode.
@@ -124,7 +128,7 @@ def log_seconds(srv: Server, first: bytes, last: bytes) -> float:
 
 def sample_offsets(proc: subprocess.Popen, master: Server, replica) -> dict:
     """ROLE offsets while redis-benchmark runs: replica first, then master; stops when it exits."""
-    m_series, r_series = [], []
+    m_series, r_series, rtts = [], [], []
     cm = master.conn()
     cr = replica.conn() if replica is not None else None
     try:
@@ -132,17 +136,21 @@ def sample_offsets(proc: subprocess.Popen, master: Server, replica) -> dict:
             if cr is not None:
                 t0 = time.monotonic()
                 off = role_offset(cr)
-                r_series.append(((t0 + time.monotonic()) / 2, off))
+                t1 = time.monotonic()
+                r_series.append(((t0 + t1) / 2, off))
+                rtts.append(t1 - t0)
             t0 = time.monotonic()
             off = role_offset(cm)
-            m_series.append(((t0 + time.monotonic()) / 2, off))
+            t1 = time.monotonic()
+            m_series.append(((t0 + t1) / 2, off))
+            rtts.append(t1 - t0)
             try:
                 proc.wait(timeout=SAMPLE_INTERVAL)
                 break
             except subprocess.TimeoutExpired:
                 pass
         ended = time.monotonic()
-        res = {"master": m_series, "replica": r_series, "samples": len(m_series)}
+        res = {"master": m_series, "replica": r_series, "samples": len(m_series), "max_rtt_s": max(rtts)}
         if cr is not None:
             final = role_offset(cm)
             res["end_lag_bytes"] = final - role_offset(cr)
@@ -204,6 +212,7 @@ def run_keepup_once(name: str, binary: str, n: int, with_replica: bool) -> dict:
         master.check_alive()
         res["master_cpu_s_per_m"] = (master.cpu_seconds() - cpu_m) / n * 1e6
         res["samples"] = series["samples"]
+        res["max_rtt_s"] = series["max_rtt_s"]
         if replica is not None:
             replica.check_alive()
             res["replica_cpu_s_per_m"] = (replica.cpu_seconds() - cpu_r) / n * 1e6
@@ -241,6 +250,7 @@ def run_keepup(apus_bin: str, redis_bin: str, n: int, repeat: int, log) -> dict:
                   "replica_cpu": med(rep, "replica_cpu_s_per_m"),
                   "max_lag_bytes": med(rep, "max_lag_bytes"), "max_lag_s": med(rep, "max_lag_s"),
                   "worst_lag_s": max(x["max_lag_s"] for x in rep), "p50_lag_s": med(rep, "p50_lag_s"),
+                  "max_rtt_s": max(x["max_rtt_s"] for x in rep),
                   "first_write_s": med(rep, "first_write_s"),
                   "worst_first_write_s": max(x["first_write_s"] for x in rep),
                   "catch_up_s": med(rep, "catch_up_s"), "worst_catch_up_s": max(x["catch_up_s"] for x in rep),
@@ -365,17 +375,18 @@ def print_replication(res: dict, print_table, ratio) -> None:
           "write the replica had not applied (p50 over the samples; max: the median run's and the worst run's); "
           "KiB = master offset - replica offset (max); catch-up = from the end of the load until the offsets are "
           "equal; first write = from the master listing the replica online until a SET reaches it, before the "
-          "load. DEBUG DIGEST equal afterwards." % (SAMPLE_INTERVAL * 1000))
+          "load; ROLE rtt max = the slowest ROLE round trip of the sampler (each sample is timed at the middle of "
+          "its round trip). DEBUG DIGEST equal afterwards." % (SAMPLE_INTERVAL * 1000))
     print()
     fields = ("first_write_s", "p50_lag_s", "max_lag_s", "worst_lag_s", "max_lag_bytes", "catch_up_s",
-              "worst_catch_up_s")
+              "worst_catch_up_s", "max_rtt_s")
     rows = []
     for name, x in (("Apus", a), ("Redis", r)):
         rows.append([name] + ["%.0f" % (x[f] / 1024) if f.endswith("bytes") else "%.1f" % (x[f] * 1e3)
                               for f in fields])
     rows.append(["A/R"] + [ratio(a[f], r[f]) for f in fields])
     print_table(rows, ["server", "first write ms", "lag p50 ms", "lag max ms", "worst run", "lag max KiB",
-                       "catch-up ms", "worst run"], "lrrrrrrr")
+                       "catch-up ms", "worst run", "ROLE rtt max ms"], "lrrrrrrrr")
     print()
     fs = res["fullsync"]
     print("Full resync: %d keys (key:<i> -> value:<i>), fresh empty replica, REPLICAOF until master_link_status:up "
