@@ -108,18 +108,21 @@ def first_write_seconds(cm, cr, replica: Server, master: Server) -> float:
 
 
 def log_seconds(srv: Server, first: bytes, last: bytes) -> float:
-    """Seconds between the latest <first> line of the server's log and the <last> line after it."""
+    """Seconds from the latest <first> line of the server's log to the <last> line after it."""
     with open(srv.log_path, "rb") as f:
         lines = [(m.group(1), m.group(2)) for m in LOG_TIME.finditer(f.read())]
-    start = None
+    parse = lambda s: datetime.datetime.strptime(s.decode(), "%d %b %Y %H:%M:%S.%f")  # noqa: E731
+    start, seconds = None, None
     for stamp, text in lines:
         if text.startswith(first):
             start = stamp
         elif text.startswith(last) and start is not None:
-            parse = lambda s: datetime.datetime.strptime(s.decode(), "%d %b %Y %H:%M:%S.%f")  # noqa: E731
-            return (parse(stamp) - parse(start)).total_seconds()
-    raise HarnessError("%s: no \"%s\" ... \"%s\" in its log:\n%s"
-                       % (srv.name, first.decode(), last.decode(), srv.log_tail()))
+            seconds = (parse(stamp) - parse(start)).total_seconds()
+            start = None
+    if seconds is None:
+        raise HarnessError("%s: no \"%s\" ... \"%s\" in its log:\n%s"
+                           % (srv.name, first.decode(), last.decode(), srv.log_tail()))
+    return seconds
 
 
 # ---------------------------------------------------------------------------
