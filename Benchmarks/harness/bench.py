@@ -101,13 +101,14 @@ class Test:
     big_scale  a further factor at -d 1024 (replies or memory grow with the value size)
     always     part of the set every server must support (never skipped)
     fill_list  (re)fill `mylist` with 600 elements of -d bytes before the test
+    setup      run on each server's connection first (SCRIPT LOAD, FUNCTION LOAD)
     sized      whether the requests or replies carry the -d payload; a test that does not
                (PING, INCR, SADD "element:N", ...) would repeat itself at -d 1024, so it runs
                at the smallest size only unless BENCH_ALL_SIZES=1
     """
 
     def __init__(self, name, probe, t=None, custom=None, scale=1.0, big_scale=1.0,
-                 always=False, fill_list=False, sized=True):
+                 always=False, fill_list=False, sized=True, setup=None):
         self.name = name
         self.probe = probe
         self.t = t
@@ -117,6 +118,22 @@ class Test:
         self.always = always
         self.fill_list = fill_list
         self.sized = sized
+        self.setup = setup  # a function of a connection, run on both servers before the test
+
+
+# The scripting rows: one redis.call('INCR', KEYS[1]) as a cached script and as a function.
+INCR_SCRIPT = b"return redis.call('INCR', KEYS[1])"
+INCR_SCRIPT_SHA = "b8e3a5d7a3ebb8d9e80e1b81f2ad6e0dbb8c3e0b"
+INCR_LIBRARY = b"#!lua name=benchlib\nredis.register_function('benchincr', function(keys, args) return redis.call('INCR', keys[1]) end)"
+
+
+def load_incr_script(conn) -> None:
+    global INCR_SCRIPT_SHA
+    INCR_SCRIPT_SHA = conn.command("SCRIPT", "LOAD", INCR_SCRIPT).decode()
+
+
+def load_incr_function(conn) -> None:
+    conn.command("FUNCTION", "LOAD", "REPLACE", INCR_LIBRARY)
 
 
 # redis-benchmark's default order: the pops follow the pushes and drain what they pushed.
@@ -142,6 +159,10 @@ TESTS = [
     Test("MSET", ["mset"], t="mset", scale=0.5, big_scale=0.25, always=True),
     Test("XADD", ["xadd"], custom=lambda d: ["XADD", "mystream", "*", "myfield", "x" * d],
          scale=0.5, big_scale=0.5),
+    Test("EVALSHA", ["evalsha", "script"], custom=lambda d: ["EVALSHA", INCR_SCRIPT_SHA, "1", "counter:__rand_int__"],
+         scale=0.5, sized=False, setup=load_incr_script),
+    Test("FCALL", ["fcall", "function"], custom=lambda d: ["FCALL", "benchincr", "1", "counter:__rand_int__"],
+         scale=0.5, sized=False, setup=load_incr_function),
 ]
 
 
@@ -285,6 +306,10 @@ def run_throughput(apus: Server, redis: Server) -> list:
             if test.fill_list:
                 fill_list(apus, size)
                 fill_list(redis, size)
+            if test.setup:
+                for srv in (apus, redis):
+                    with srv.conn() as c:
+                        test.setup(c)
             runs_a, runs_r = [], []
             for _ in range(REPEAT):
                 runs_a.append(run_benchmark(apus, test, n, pipeline, size))
