@@ -102,6 +102,14 @@ extension Server {
         replication.masterHost = String(parts[0])
         replication.masterPort = port
         replication.linkState = .connect
+        // A replica restarted from its own RDB asks its master to continue where it stopped.
+        let saved = loadingState.savedReplication
+        if let id = saved.id, let offset = saved.offset, offset >= 0, saved.streamDB != nil {
+            replication.replicationID = id
+            replication.masterOffset = offset
+            cacheMasterUsingMyself()
+            replication.cachedMasterDB = saved.streamDB ?? 0
+        }
         updateExpiryMode()
         connectToMaster()
     }

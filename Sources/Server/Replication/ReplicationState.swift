@@ -115,6 +115,9 @@ final class ReplicationState {
     /// processed offset.
     var cachedMasterID: [UInt8]?
     var cachedMasterOffset: Int64 = 0
+    /// The database the master's stream had selected: a partial resync continues without a
+    /// SELECT, so the resurrected master client must start there.
+    var cachedMasterDB = 0
     /// From +FULLRESYNC: what the master's stream will continue from.
     var masterInitialID: [UInt8] = []
     var masterInitialOffset: Int64 = -1
