@@ -114,23 +114,18 @@ public final class EventLoop {
     private func dispatchFileEvents(timeout: Int32) -> Int {
         // A handler may run a nested pass (a busy script): it gets buffers of its own, so the
         // outer batch is not overwritten while it is being dispatched.
-        if nesting > 0 { return dispatchNested(timeout: timeout) }
+        if nesting > 0 {
+            var fds = [Int32](repeating: 0, count: 128)
+            var masks = [UInt32](repeating: 0, count: 128)
+            return poll(&fds, &masks, timeout: timeout)
+        }
         nesting += 1
         defer { nesting -= 1 }
-        let count = readyFDs.withUnsafeMutableBufferPointer { fds in
-            readyMasks.withUnsafeMutableBufferPointer { masks in
-                apus_epoll_wait(epollFD, fds.baseAddress, masks.baseAddress, Int32(fds.count), timeout)
-            }
-        }
-        afterSleep?()
-        guard count > 0 else { return 0 }
-        dispatch(fds: readyFDs, masks: readyMasks, count: Int(count))
-        return Int(count)
+        return poll(&readyFDs, &readyMasks, timeout: timeout)
     }
 
-    private func dispatchNested(timeout: Int32) -> Int {
-        var fds = [Int32](repeating: 0, count: 128)
-        var masks = [UInt32](repeating: 0, count: 128)
+    /// epoll_wait into the given buffers, then dispatch what is ready.
+    private func poll(_ fds: inout [Int32], _ masks: inout [UInt32], timeout: Int32) -> Int {
         let count = fds.withUnsafeMutableBufferPointer { f in
             masks.withUnsafeMutableBufferPointer { m in
                 apus_epoll_wait(epollFD, f.baseAddress, m.baseAddress, Int32(f.count), timeout)

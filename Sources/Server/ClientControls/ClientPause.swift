@@ -122,14 +122,7 @@ extension Server {
             c.error(ErrorText.subcommandSyntax(c.argString(1), container: "client"))
             return
         }
-        guard let timeout = parseInt64(c.arg(2)) else {
-            c.error(ErrorText.timeoutNotInteger)
-            return
-        }
-        if timeout < 0 {
-            c.error(ErrorText.timeoutNegative)
-            return
-        }
+        guard let timeout = c.millisecondTimeoutArgument(2) else { return }
         let server = c.server
         var kind = ClientPause.Kind.all
         if c.argumentCount == 4 {

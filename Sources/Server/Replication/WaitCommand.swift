@@ -18,14 +18,7 @@ enum WaitCommand {
             c.error(ErrorText.notInteger)
             return
         }
-        guard let timeout = parseInt64(c.arg(2)) else {
-            c.error(ErrorText.timeoutNotInteger)
-            return
-        }
-        if timeout < 0 {
-            c.error(ErrorText.timeoutNegative)
-            return
-        }
+        guard let timeout = c.millisecondTimeoutArgument(2) else { return }
         let offset = c.replicationWriteOffset
         let acknowledged = server.replicasAcknowledging(offset)
         if acknowledged >= wanted || c.denyBlocking {
