@@ -459,3 +459,34 @@ def test_load_that_never_ends_times_out(fresh):
     same(a, r, "FUNCTION", "LOAD", "#!lua name=after\nlocal n = 0\nfor i = 1, 300000 do n = n + i end\n"
          "redis.register_function('after', function() local m = 0 for i = 1, 300000 do m = m + 1 end return m end)")
     assert same(a, r, "FCALL", "after", "0") == b":300000\r\n"
+
+
+def test_busy_function_stats_and_kill(fresh, apus, redis):
+    a, r = fresh
+    observed = []
+    for srv, c in ((apus, a), (redis, r)):
+        c.command("CONFIG", "SET", "busy-reply-threshold", "50")
+        c.command("FUNCTION", "LOAD", "#!lua name=busy\nredis.register_function('spin', function() "
+                  "local a = 1 while true do a = a + 1 end end)\n"
+                  "redis.register_function{function_name='spin_ro', flags={'no-writes'}, callback=function() "
+                  "local a = 1 while true do a = a + 1 end end}")
+        runner, other = srv.client(), srv.client()
+        try:
+            runner.send_command("FCALL", "spin", "0")
+            wait_until(lambda: other.command("PING").startswith(b"-BUSY"), what="the function to be busy")
+            seen = [other.command("PING"), other.command("SCRIPT", "KILL")]
+            stats = other.command("FUNCTION", "STATS")
+            # The duration is the only field that differs; its digits are cut out.
+            head, _, tail = stats.partition(b"$11\r\nduration_ms\r\n:")
+            seen.append(head + tail[tail.index(b"\r\n"):])
+            seen += [other.command("FUNCTION", "KILL"), runner.read_reply(), other.command("PING")]
+            runner.send_command("FCALL_RO", "spin_ro", "0")
+            wait_until(lambda: other.command("PING").startswith(b"-BUSY"), what="the read-only function")
+            seen += [other.command("FUNCTION", "KILL"), runner.read_reply()]
+            observed.append(seen)
+        finally:
+            runner.close()
+            other.close()
+            c.command("CONFIG", "SET", "busy-reply-threshold", "5000")
+    assert observed[0] == observed[1]
+    assert observed[1][3] == b"+OK\r\n"

@@ -40,6 +40,7 @@ enum FunctionCommands {
         guard let run = server.prepareScriptRun(c, name: function.name, flags: function.flags, readOnly: readOnly) else {
             return
         }
+        run.isEval = false
         let interpreter = server.functions.interpreter
         let keysEnd = 3 + Int(keyCount)
         interpreter.pushCall(function, c, keys: 3..<keysEnd, arguments: keysEnd..<c.argumentCount)
@@ -212,7 +213,7 @@ enum FunctionCommands {
         let server = c.server
         let engine = server.scripting
         let running = engine.run
-        if running != nil && engine.runningIn !== server.functions.lua {
+        if let running, running.isEval {
             c.error(ErrorText.slowEval)
             return
         }
