@@ -8,11 +8,13 @@ Both Apus and redis-server are started with REPL_ARGS, so a full sync starts
 at once (no diskless delay) and replicas are pinged every second.
 """
 
+import socket
 import time
 
 import redis as redispy
 
 from .integration import parse_info
+from .resp import encode_command
 
 # A full sync starts at once; PINGs every second keep the offsets moving as Redis's do.
 REPL_ARGS = ["--repl-diskless-sync-delay", "0", "--repl-ping-replica-period", "1"]
@@ -113,9 +115,10 @@ def populate_every_type(r):
     r.execute_command("SELECT", 0)
 
 
-def live_writes(r):
+def live_writes(r, random=True):
     """Writes of every type through the stream: rewrites (EXPIRE -> PEXPIREAT,
-    SPOP -> SREM, INCRBYFLOAT -> SET), MULTI/EXEC, other databases, FLUSHALL."""
+    SPOP -> SREM, INCRBYFLOAT -> SET), MULTI/EXEC, other databases, FLUSHDB.
+    random=False leaves out what propagates differently from run to run."""
     r.set("live:s", "v1")
     r.append("live:s", "more")
     r.incr("live:counter")
@@ -133,7 +136,8 @@ def live_writes(r):
     r.sadd("live:set", 1, 2, 3)
     r.sadd("live:one", "only")
     r.spop("live:one")            # propagates as SREM
-    r.spop("set:int", 5)          # random members, their SREMs replicate
+    if random:
+        r.spop("set:int", 5)      # random members, their SREMs replicate
     r.srem("set:str", "m1")
     r.zadd("live:z", {"a": 1, "b": 2, "c": 3})
     r.zincrby("live:z", 2, "a")
@@ -169,3 +173,73 @@ def assert_same_data(master, *replicas):
             theirs = info(r, "keyspace")
             raise AssertionError("digest of %d differs from master %d\nmaster keyspace %r\nreplica keyspace %r"
                                  % (r.port, master.port, mine, theirs))
+
+
+class RawReplica:
+    """A replica played by the test: PSYNC ? -1 on a socket, the RDB payload
+    read ($<len> or EOF-marked), then the stream's bytes as they come."""
+
+    def __init__(self, master, eof=False, timeout=10.0):
+        self.sock = socket.create_connection(("127.0.0.1", master.port), timeout=timeout)
+        self.buf = b""
+        if eof:
+            self.sock.sendall(encode_command("REPLCONF", "capa", "eof", "capa", "psync2"))
+            assert self._line() == b"+OK"
+        self.sock.sendall(encode_command("PSYNC", "?", "-1"))
+        line = self._line()
+        while line == b"":          # keepalive newlines while the master prepares the RDB
+            line = self._line()
+        assert line.startswith(b"+FULLRESYNC "), line
+        self.replid, offset = line.split()[1:3]
+        self.offset = int(offset)
+        preamble = self._line()
+        while preamble == b"":
+            preamble = self._line()
+        if preamble.startswith(b"$EOF:"):
+            mark = preamble[5:]
+            while not self.buf.endswith(mark):
+                self._fill()
+            self.rdb = self.buf[:-len(mark)]
+            self.buf = b""
+            # A diskless master streams once the replica ACKs.
+            self.sock.sendall(encode_command("REPLCONF", "ACK", self.offset))
+        else:
+            size = int(preamble[1:])
+            while len(self.buf) < size:
+                self._fill()
+            self.rdb, self.buf = self.buf[:size], self.buf[size:]
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("master closed the link")
+        self.buf += chunk
+
+    def _line(self):
+        while b"\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.rstrip(b"\r")
+
+    def read(self, n, timeout=10.0):
+        """Exactly the next n bytes of the stream. Waiting, it ACKs every
+        half second as a replica does (a diskless master streams from the
+        first ACK it sees after the transfer)."""
+        deadline = time.monotonic() + timeout
+        self.sock.settimeout(0.5)
+        try:
+            while len(self.buf) < n:
+                try:
+                    self._fill()
+                except socket.timeout:
+                    if time.monotonic() > deadline:
+                        raise AssertionError("stream: %d of %d bytes after %.0fs: %r"
+                                             % (len(self.buf), n, timeout, self.buf[:200]))
+                    self.sock.sendall(encode_command("REPLCONF", "ACK", self.offset))
+        finally:
+            self.sock.settimeout(timeout)
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def close(self):
+        self.sock.close()
