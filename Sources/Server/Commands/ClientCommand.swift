@@ -162,7 +162,7 @@ enum ClientCommand {
     }
 }
 
-/// getClientTypeByName: what CLIENT KILL TYPE and CLIENT LIST TYPE filter by (no master exists).
+/// getClientTypeByName: what CLIENT KILL TYPE and CLIENT LIST TYPE filter by.
 enum ClientTypeFilter {
     case normal, master, replica, pubsub
 
@@ -178,8 +178,8 @@ enum ClientTypeFilter {
 
     func matches(_ client: Client) -> Bool {
         switch self {
-        case .normal: return client.clientClass == .normal
-        case .master: return false
+        case .normal: return client.clientClass == .normal && !client.flags.contains(.master)
+        case .master: return client.flags.contains(.master)
         case .replica: return client.clientClass == .replica
         case .pubsub: return client.clientClass == .pubsub
         }
@@ -190,7 +190,8 @@ extension Server {
     /// One CLIENT LIST line, with Redis 7.0's fields in its order (catClientInfoString).
     func describe(_ client: Client) -> String {
         var flags = ""
-        if client.controls.isMonitor { flags += "O" }
+        if client.controls.isMonitor { flags += "O" } else if client.flags.contains(.replica) { flags += "S" }
+        if client.flags.contains(.master) { flags += "M" }
         if client.isSubscribed { flags += "P" }
         if client.transaction != nil { flags += "x" }
         if client.blocked != nil || client.controls.postponed { flags += "b" }

@@ -68,9 +68,8 @@ struct OutputBufferLimits {
 }
 
 extension Client {
-    /// getClientType. Replicas and masters do not exist yet; MONITOR clients count as normal,
-    /// as in Redis.
-    var clientClass: ClientClass { isSubscribed ? .pubsub : .normal }
+    /// getClientType. MONITOR clients and the master count as normal for limits, as in Redis.
+    var clientClass: ClientClass { flags.contains(.replica) ? .replica : isSubscribed ? .pubsub : .normal }
 }
 
 extension Server {

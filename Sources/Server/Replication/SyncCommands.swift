@@ -149,7 +149,7 @@ extension Server {
                 guard let port = parseInt64(value) else { c.error(ErrorText.notInteger); return }
                 replicaLinkCreatingIfNeeded(c).listeningPort = Int(port)
             } else if c.argIs(index, "ip-address") {
-                guard value.count < 46 else { c.error(ErrorText.replconfAddressTooLong(value.count)); return }
+                guard value.count < 256 else { c.error(ErrorText.replconfAddressTooLong(value.count)); return }
                 replicaLinkCreatingIfNeeded(c).announcedIP = String(decoding: value, as: UTF8.self)
             } else if c.argIs(index, "capa") {
                 if c.argIs(index + 1, "eof") { replicaLinkCreatingIfNeeded(c).capabilities.insert(.eof) }
