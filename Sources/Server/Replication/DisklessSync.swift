@@ -198,7 +198,7 @@ extension Server {
         for (replica, _) in transfer.targets {
             guard let link = replica.replicaLink else { continue }
             logger.notice("Streamed RDB transfer with replica \(replicaName(replica)) succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming")
-            link.startStreamOnAck = true
+            link.startStreamOnAck = !link.ackedBeforeOnline
             putReplicaOnline(replica, link)
         }
         endDisklessRelay()

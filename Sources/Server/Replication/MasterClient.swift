@@ -13,6 +13,7 @@ extension Server {
     /// The link becomes a client; `streamStart` is what already arrived after the payload.
     func createMasterClient(offset: Int64, streamStart: [UInt8]) {
         let fd = replication.linkFD
+        let afterFullSync = replication.linkState == .transfer
         refreshClock()
         let master = Client(server: self, fd: fd, peer: Socket.peerAddress(fd), local: Socket.localAddress(fd),
                             id: nextClientID, now: now)
@@ -32,6 +33,9 @@ extension Server {
         replication.linkState = .connected
         replication.downSince = 0
         replication.handshakeInput.removeAll()
+        // The first ACK goes at once (readSyncBulkPayload): a diskless master starts the stream
+        // on it, and would otherwise wait for the cron's ACK, up to a second.
+        if afterFullSync { sendAckToMaster() }
         if !streamStart.isEmpty {
             let query = master.query
             _ = query.reserve(minimumWritable: streamStart.count)

@@ -43,6 +43,9 @@ final class ReplicaLink {
     var rdbOnly = false
     /// After a diskless transfer: the stream starts once the replica ACKs.
     var startStreamOnAck = false
+    /// The replica ACKed (so it has loaded the payload) before our child was reaped: no need to
+    /// wait for its next ACK, a second later, once it is online.
+    var ackedBeforeOnline = false
     /// Disk-based transfer of the RDB file (sendBulkToSlave).
     var bulkFD: Int32 = -1
     var bulkOffset = 0

@@ -160,6 +160,7 @@ extension Server {
                 if offset > link.ackOffset { link.ackOffset = offset }
                 link.ackTime = now / 1000
                 if persistence.childKind == .rdb && link.state == .waitBackgroundSaveEnd { checkChildDone() }
+                if link.state == .waitBackgroundSaveEnd { link.ackedBeforeOnline = true }
                 if link.startStreamOnAck && link.state == .online { startCommandStream(c) }
                 replicaAcknowledged()
                 return

@@ -243,3 +243,65 @@ class RawReplica:
 
     def close(self):
         self.sock.close()
+
+
+class FakeMaster:
+    """A master played by the test: it answers a replica's handshake, sends
+    +FULLRESYNC with an RDB of its own, then whatever stream the test writes,
+    so the same bytes can be fed to an Apus replica and to a redis-server one."""
+
+    REPLID = b"0123456789abcdef0123456789abcdef01234567"
+
+    def __init__(self, rdb=None):
+        from .rdb_craft import rdb as craft
+        self.rdb = rdb if rdb is not None else craft(10, [])
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.conn = None
+        self.buf = b""
+        self.received = []
+
+    def _command(self):
+        from .resp import frame_length, parse
+        while True:
+            n = frame_length(self.buf)
+            if n is not None:
+                frame, self.buf = self.buf[:n], self.buf[n:]
+                args = [item[1] for item in parse(frame)[1]]
+                self.received.append(args)
+                return args
+            chunk = self.conn.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("replica closed the link")
+            self.buf += chunk
+
+    def serve(self, replica, timeout=10.0):
+        """REPLICAOF us on `replica`, answer its handshake, send the RDB."""
+        self.listener.settimeout(timeout)
+        client(replica).execute_command("REPLICAOF", "127.0.0.1", self.port)
+        self.conn, _ = self.listener.accept()
+        self.conn.settimeout(timeout)
+        while True:
+            args = self._command()
+            name = args[0].upper()
+            if name == b"PING":
+                self.conn.sendall(b"+PONG\r\n")
+            elif name in (b"REPLCONF", b"AUTH"):
+                self.conn.sendall(b"+OK\r\n")
+            elif name == b"PSYNC":
+                self.conn.sendall(b"+FULLRESYNC %s 0\r\n$%d\r\n" % (self.REPLID, len(self.rdb)) + self.rdb)
+                break
+            else:
+                raise AssertionError("unexpected %r in the handshake" % (args,))
+        wait_link_up(replica, timeout)
+
+    def send(self, *commands):
+        self.conn.sendall(b"".join(encode_command(*c) for c in commands))
+
+    def close(self):
+        for s in (self.conn, self.listener):
+            if s is not None:
+                s.close()
