@@ -50,9 +50,8 @@ extension Server {
             return false
         }
         _ = apus_set_nonblocking(fds[0])
-        persistence.saves += 1
-        persistence.dirtyBeforeBackgroundSave = dirty
-        persistence.lastBackgroundSaveTry = Int64(time(nil))
+        // Not a save (rdbSaveToSlavesSockets): rdb_saves, the dirty count and the save points'
+        // retry clock stay as they are.
         persistence.saveStartedAt = Int64(time(nil))
         persistence.rdbTarget = .sockets
         logger.notice("Background RDB transfer started by pid \(pid)")
