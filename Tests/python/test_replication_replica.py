@@ -233,3 +233,27 @@ def test_master_stream_with_past_expiries(apus_factory, redis_factory):
             fake.close()
     assert_same(observed[0], observed[1], "past expiries from the master")
     assert observed[0][0] == b":6\r\n"
+
+
+def test_rdb_filter_only(apus_factory, redis_factory):
+    """REPLCONF rdb-filter-only (what redis-cli --replica sends): its errors,
+    a filtered SYNC refused without capa eof, and an RDB without keys."""
+    observed = []
+    for factory in (apus_factory, redis_factory):
+        srv = factory(extra_args=REPL_ARGS)
+        client(srv).set("a-key-to-filter-out", "v")
+        log = replies(srv, [("REPLCONF", "rdb-filter-only", "x"), ("REPLCONF", "rdb-filter-only", "functions x"),
+                            ("REPLCONF", "rdb-filter-only", '"open'), ("REPLCONF", "rdb-filter-only", "FUNCTIONS")])
+        with srv.client() as c:
+            log.append(c.command("REPLCONF", "rdb-filter-only", ""))
+            log.append(c.command("SYNC"))
+        from support.replication import RawReplica
+        filtered = RawReplica(srv, eof=True, filters="")
+        full = RawReplica(srv, eof=True)
+        log.append(b"a-key-to-filter-out" in filtered.rdb)
+        log.append(b"a-key-to-filter-out" in full.rdb)
+        filtered.close()
+        full.close()
+        observed.append(log)
+    assert_same(observed[0], observed[1], "rdb-filter-only")
+    assert observed[0][-2:] == [False, True]

@@ -24,7 +24,7 @@ final class DisklessTransfer {
 
 extension Server {
     /// rdbSaveToSlavesSockets: forks the child that writes into the pipe.
-    func startDisklessSync(_ replicas: [Client]) -> Bool {
+    func startDisklessSync(_ replicas: [Client], excludeData: Bool) -> Bool {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return false }
         let mark = ReplicationState.randomID()
@@ -33,7 +33,7 @@ extension Server {
             close(fds[0])
             let ok: Bool
             do {
-                try writeRDBPayload(to: fds[1], eofMark: mark)
+                try writeRDBPayload(to: fds[1], eofMark: mark, excludeData: excludeData)
                 ok = true
             } catch {
                 persistenceLog(.warning, "\(error)")

@@ -41,6 +41,9 @@ final class ReplicaLink {
     var preServerSync = false
     /// REPLCONF rdb-only: the replica wants the RDB and nothing after it.
     var rdbOnly = false
+    /// REPLCONF rdb-filter-only (SLAVE_REQ_RDB_EXCLUDE_DATA): an RDB without keys; "functions"
+    /// would keep those, and there are none here.
+    var excludeData = false
     /// After a diskless transfer: the stream starts once the replica ACKs.
     var startStreamOnAck = false
     /// The replica ACKed (so it has loaded the payload) before our child was reaped: no need to

@@ -1,3 +1,4 @@
+import Config
 import Glibc
 import Reactor
 import Util
@@ -36,6 +37,11 @@ extension Server {
         }
         if !c.reply.isEmpty {
             c.error(ErrorText.syncWithPendingOutput)
+            return
+        }
+        // A filtered RDB goes to the socket only, never over the snapshot file.
+        if let link = c.replicaLink, link.excludeData && !link.capabilities.contains(.eof) {
+            c.error(ErrorText.filteredReplicaWithoutEOF)
             return
         }
         let link = c.replicaLink ?? ReplicaLink()
@@ -173,6 +179,13 @@ extension Server {
                     return
                 }
                 replicaLinkCreatingIfNeeded(c).rdbOnly = flag == 1
+            } else if c.argIs(index, "rdb-filter-only") {
+                guard let filters = ConfigText.splitArgs(value) else { c.error(ErrorText.rdbFilterMissing); return }
+                if let unknown = filters.first(where: { $0.lowercased() != "functions" }) {
+                    c.error(ErrorText.rdbFilterUnsupported(unknown))
+                    return
+                }
+                replicaLinkCreatingIfNeeded(c).excludeData = true
             } else {
                 c.error(ErrorText.unrecognizedReplconfOption(c.argString(index)))
                 return

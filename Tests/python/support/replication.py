@@ -179,11 +179,14 @@ class RawReplica:
     """A replica played by the test: PSYNC ? -1 on a socket, the RDB payload
     read ($<len> or EOF-marked), then the stream's bytes as they come."""
 
-    def __init__(self, master, eof=False, timeout=10.0):
+    def __init__(self, master, eof=False, timeout=10.0, filters=None):
         self.sock = socket.create_connection(("127.0.0.1", master.port), timeout=timeout)
         self.buf = b""
         if eof:
             self.sock.sendall(encode_command("REPLCONF", "capa", "eof", "capa", "psync2"))
+            assert self._line() == b"+OK"
+        if filters is not None:
+            self.sock.sendall(encode_command("REPLCONF", "rdb-filter-only", filters))
             assert self._line() == b"+OK"
         self.sock.sendall(encode_command("PSYNC", "?", "-1"))
         line = self._line()
