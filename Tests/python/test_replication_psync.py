@@ -117,3 +117,27 @@ def test_psync2_after_promotion(request, kinds):
     fields = info(b)
     assert fields["master_replid"] == promoted["master_replid"]
     assert fields["master_replid2"] == old_id
+
+
+@pytest.mark.parametrize("kinds", [("redis", "apus", "apus"), ("apus", "apus", "redis"), ("apus", "redis", "apus")])
+def test_partial_resync_in_a_chain_keeps_the_sub_replica(request, kinds):
+    """M -> A -> B: A's link to M is killed; A continues from M's backlog and
+    B, which follows the same history, stays attached to A throughout."""
+    m = start(request, kinds[0])
+    a = start(request, kinds[1])
+    b = start(request, kinds[2])
+    populate_every_type(client(m))
+    replicate(a, m)
+    replicate(b, a)
+    wait_synced(m, a, b)
+    before_m, before_a = stats(m), stats(a)
+    assert client(a).execute_command("CLIENT", "KILL", "TYPE", "master") == 1
+    pipelined(m, [("SET", "during:%d" % i, i) for i in range(20)])
+    poll(lambda: stats(m)["sync_partial_ok"] == before_m["sync_partial_ok"] + 1, what="A's partial resync")
+    wait_link_up(a)
+    wait_synced(m, a, b)
+    assert_same_data(m, a, b)
+    assert stats(m)["sync_full"] == before_m["sync_full"]
+    # B never had to sync again.
+    assert stats(a) == before_a
+    assert client(b).get("during:19") == b"19"
