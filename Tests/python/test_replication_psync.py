@@ -141,3 +141,32 @@ def test_partial_resync_in_a_chain_keeps_the_sub_replica(request, kinds):
     # B never had to sync again.
     assert stats(a) == before_a
     assert client(b).get("during:19") == b"19"
+
+
+@pytest.mark.parametrize("kinds", [("apus", "apus"), ("apus", "redis"), ("redis", "apus")])
+def test_old_master_rejoins_the_promoted_replica_partially(request, kinds):
+    """Failover the other way round: A is promoted while M still runs, then M
+    becomes A's replica and continues from A's backlog (M's own history is
+    A's secondary ID, up to where A left it)."""
+    # No PING from M after A leaves: M's stream stays where A's copy of it ends.
+    quiet = ["--repl-ping-replica-period", "3600"]
+    m = request.getfixturevalue(KINDS[kinds[0]])(extra_args=["--repl-diskless-sync-delay", "0"] + quiet)
+    a = start(request, kinds[1])
+    populate_every_type(client(m))
+    replicate(a, m)
+    client(m).set("last", "from-m")
+    wait_synced(m, a)
+    old_id = info(m)["master_replid"]
+    assert client(a).execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+    poll(lambda: info(m)["connected_slaves"] == "0", what="M to see A go")
+    client(a).set("on", "a")
+    client(m).execute_command("REPLICAOF", "127.0.0.1", a.port)
+    poll(lambda: stats(a)["sync_partial_ok"] == 1, what="M's partial resync with A")
+    wait_link_up(m)
+    assert stats(a)["sync_full"] == 0
+    wait_synced(a, m)
+    assert_same_data(a, m)
+    assert client(m).get("on") == b"a"
+    fields = info(m)
+    assert fields["master_replid"] == info(a)["master_replid"]
+    assert fields["master_replid2"] == old_id
