@@ -6,7 +6,7 @@ client-output-buffer-limit closing a replica that does not read."""
 import pytest
 
 from support.replication import (REPL_ARGS, RawReplica, assert_same_data, client, info, poll,
-                                 populate_every_type, wait_link_up, wait_synced)
+                                 populate_every_type, replicate, wait_link_up, wait_synced)
 
 KINDS = {"apus": "apus_factory", "redis": "redis_factory"}
 
@@ -67,3 +67,39 @@ def test_replica_output_buffer_limit(request, kind):
         assert "flags=S" in log
     finally:
         stuck.close()
+
+
+def log_of(srv):
+    return open(srv.log_path, errors="replace").read()
+
+
+def frozen(srv, seconds):
+    """DEBUG SLEEP on a connection of its own, not waiting for the answer."""
+    c = srv.client()
+    c.send_command("DEBUG", "SLEEP", str(seconds))
+    return c
+
+
+def test_repl_timeout_both_sides(request):
+    """repl-timeout, with both sides silent at once (one wait for both): an Apus
+    replica drops a redis-server master that sends nothing, not even PINGs, and
+    an Apus master drops a redis-server replica whose ACKs stop; once awake,
+    each link comes back with a partial resync."""
+    their_master = start(request, "redis")
+    our_replica = start(request, "apus", "--repl-timeout", "2")
+    our_master = start(request, "apus", "--repl-timeout", "2")
+    their_replica = start(request, "redis")
+    replicate(our_replica, their_master)
+    replicate(their_replica, our_master)
+    wait_synced(their_master, our_replica)
+    wait_synced(our_master, their_replica)
+    with frozen(their_master, 3.5), frozen(their_replica, 3.5):
+        poll(lambda: "MASTER timeout: no data nor PING received..." in log_of(our_replica), timeout=8,
+             what="the replica's timeout")
+        poll(lambda: "Disconnecting timedout replica (streaming sync)" in log_of(our_master), timeout=8,
+             what="the master's timeout")
+        assert info(our_master)["connected_slaves"] == "0"
+    for master, replica in ((their_master, our_replica), (our_master, their_replica)):
+        poll(lambda: info(master, "stats")["sync_partial_ok"] == "1", what="a partial resync")
+        wait_link_up(replica)
+        assert info(master, "stats")["sync_full"] == "1"
