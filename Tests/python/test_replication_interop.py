@@ -11,7 +11,7 @@ the same everywhere: the same data, and a stream of the same length.
 import pytest
 
 from support.replication import (REPL_ARGS, assert_same_data, client, info, live_writes,
-                                 populate_every_type, replicate, wait_synced)
+                                 populate_every_type, replicate, wait_link_up, wait_synced)
 
 KINDS = {"apus": "apus_factory", "redis": "redis_factory"}
 
@@ -83,3 +83,29 @@ def test_master_with_two_replicas(request):
     replicate(two, master)
     check_live_replication(master, one, two)
     assert info(master)["connected_slaves"] == "2"
+
+
+@pytest.mark.parametrize("diskless", ["yes", "no"])
+def test_large_sync_with_writes_during_the_transfer(request, diskless):
+    """5 MB of payload (more than the sockets buffer, so the transfer waits on
+    them) to an Apus and a redis-server replica at once, and writes while the
+    BGSAVE runs (buffered, then streamed)."""
+    # 10 µs a key: the snapshot of 10000 keys takes a moment.
+    master = start(request, "apus", "--repl-diskless-sync", diskless, "--rdb-key-save-delay", "10")
+    with master.client() as c:
+        for first in range(0, 10000, 2000):
+            c.pipeline([("SET", "big:%d" % i, "v" * 500) for i in range(first, first + 2000)])
+    replicas = [start(request, kind) for kind in ("apus", "redis")]
+    for r in replicas:
+        client(r).execute_command("REPLICAOF", "127.0.0.1", master.port)
+    with master.client() as c:
+        for n in range(20):
+            c.pipeline([("INCR", "during"), ("RPUSH", "during:list", n)] * 25)
+            if info(replicas[0])["master_link_status"] == "up":
+                break
+    for r in replicas:
+        wait_link_up(r, timeout=20)
+    client(master).set("after", "1")
+    wait_synced(master, *replicas)
+    assert_same_data(master, *replicas)
+    assert client(replicas[0]).dbsize() == client(master).dbsize()
