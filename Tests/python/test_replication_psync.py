@@ -170,3 +170,29 @@ def test_old_master_rejoins_the_promoted_replica_partially(request, kinds):
     fields = info(m)
     assert fields["master_replid"] == info(a)["master_replid"]
     assert fields["master_replid2"] == old_id
+
+
+def test_link_lost_inside_a_transaction(apus_factory, redis_factory):
+    """The master's link drops between MULTI and EXEC: the queued commands never
+    ran, so the replica's offset stays before MULTI and its PSYNC asks for the
+    transaction again (Redis advances reploff only outside MULTI)."""
+    from support.replication import FakeMaster
+    observed = []
+    for factory in (apus_factory, redis_factory):
+        replica = factory(extra_args=REPL_ARGS)
+        fake = FakeMaster()
+        try:
+            fake.serve(replica)
+            fake.send(("SELECT", "0"), ("SET", "before", "1"))
+            before = len(fake.stream)
+            poll(lambda: client(replica).exists("before"), what="the first write")
+            fake.send(("MULTI",), ("SET", "inside", "1"))
+            poll(lambda: info(replica)["slave_read_repl_offset"] == str(len(fake.stream)), what="MULTI read")
+            wanted = fake.drop_and_continue()
+            fake.send(("INCR", "inside"), ("EXEC",), ("SET", "after", "1"))
+            poll(lambda: client(replica).exists("after"), what="the stream after the resync")
+            observed.append((wanted - 1 - before, client(replica).get("inside")))
+        finally:
+            fake.close()
+    assert observed[0] == observed[1]
+    assert observed[1] == (0, b"2")

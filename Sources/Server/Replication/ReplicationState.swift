@@ -132,6 +132,10 @@ final class ReplicationState {
     var transfer = PayloadTransfer()
     /// The master sent +FULLRESYNC: the incremental load of its RDB runs.
     var loadingMasterPayload = false
+    /// The master's stream since its MULTI, read but not applied: our offset and our replicas
+    /// get it with the EXEC (Redis's reploff stays put inside MULTI), so a link lost in between
+    /// asks for the whole transaction again.
+    var masterTransactionBytes: [UInt8] = []
 
     init(replicationID: [UInt8]) { self.replicationID = replicationID }
 

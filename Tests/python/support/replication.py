@@ -266,6 +266,8 @@ class FakeMaster:
         self.conn = None
         self.buf = b""
         self.received = []
+        # Everything sent after +FULLRESYNC ... 0: byte i is at stream offset i + 1.
+        self.stream = b""
 
     def _command(self):
         from .resp import frame_length, parse
@@ -302,7 +304,27 @@ class FakeMaster:
         wait_link_up(replica, timeout)
 
     def send(self, *commands):
-        self.conn.sendall(b"".join(encode_command(*c) for c in commands))
+        data = b"".join(encode_command(*c) for c in commands)
+        self.stream += data
+        self.conn.sendall(data)
+
+    def drop_and_continue(self, timeout=10.0):
+        """Closes the link, lets the replica reconnect, and answers its PSYNC
+        with +CONTINUE and the stream from the offset it asked for, as a
+        master's backlog would. Returns the offset asked for."""
+        self.conn.close()
+        self.buf = b""
+        self.conn, _ = self.listener.accept()
+        self.conn.settimeout(timeout)
+        while True:
+            args = self._command()
+            name = args[0].upper()
+            if name == b"PSYNC":
+                assert args[1] == self.REPLID, args
+                wanted = int(args[2])
+                self.conn.sendall(b"+CONTINUE %s\r\n" % self.REPLID + self.stream[wanted - 1:])
+                return wanted
+            self.conn.sendall(b"+PONG\r\n" if name == b"PING" else b"+OK\r\n")
 
     def close(self):
         for s in (self.conn, self.listener):
