@@ -70,3 +70,38 @@ def test_stream_is_redis_stream(apus_factory, redis_factory, diskless):
     theirs = stream_of(redis_factory, diskless)
     assert len(ours) > 30
     assert ours == theirs
+
+
+def blocked_stream_of(factory):
+    """Clients blocked in BLPOP, BLMOVE (sides in capitals), BRPOPLPUSH and
+    BZPOPMIN, served by later pushes: their pops reach the stream in the
+    forms Redis gives them (LPOP, LMOVE with its own "left"/"right", ...)."""
+    master = factory(extra_args=STREAM_ARGS)
+    replica = RawReplica(master)
+    waiters = [master.client() for _ in range(4)]
+    try:
+        start = replica.offset
+        waiters[0].send_command("BLPOP", "q", "0")
+        waiters[1].send_command("BLMOVE", "z", "dst", "LEFT", "RIGHT", "0")
+        waiters[2].send_command("BRPOPLPUSH", "p", "dst", "0")
+        waiters[3].send_command("BZPOPMIN", "zz", "0")
+        m = client(master)
+        while int(m.info("clients")["blocked_clients"]) < 4:
+            time.sleep(0.01)
+        m.rpush("q", "a", "b")
+        m.rpush("z", "1")
+        m.lpush("p", "x")
+        m.zadd("zz", {"m": 1, "n": 2})
+        replies = [w.read_reply() for w in waiters]
+        return replies, commands(replica.read(offset(master) - start))
+    finally:
+        replica.close()
+        for w in waiters:
+            w.close()
+
+
+def test_served_blocked_clients_in_the_stream(apus_factory, redis_factory):
+    ours = blocked_stream_of(apus_factory)
+    theirs = blocked_stream_of(redis_factory)
+    assert ours == theirs
+    assert [b"LMOVE", b"z", b"dst", b"left", b"right"] in ours[1]
