@@ -137,12 +137,15 @@ extension Server {
                 if receiver.wrongType(target, .list) { return }
                 let value = ListType.quicklist(object).pop(fromHead: fromHead)!
                 value.withUnsafeBytes { ListCommands.pushMoved(receiver, destinationKey, target, $0, toHead: toHead) }
-                // As LMOVE with the sides as the client spelled them, or RPOPLPUSH.
+                // As LMOVE with Redis's shared "left"/"right" (serveClientBlockedOnList), or RPOPLPUSH.
                 receiver.alsoPropagate(count: 3 + sides.count) { arguments in
                     arguments.append(sides.isEmpty ? "RPOPLPUSH" : "LMOVE")
                     arguments.append(key)
                     arguments.append(destinationKey)
-                    for side in sides { arguments.append(side) }
+                    if !sides.isEmpty {
+                        arguments.append(fromHead ? "left" : "right")
+                        arguments.append(toHead ? "left" : "right")
+                    }
                 }
                 receiver.notify(KeyspaceEventFlags.list, fromHead ? "lpop" : "rpop", key)
                 ListCommands.deleteIfEmpty(receiver, key, object)

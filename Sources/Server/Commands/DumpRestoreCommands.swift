@@ -95,7 +95,7 @@ enum DumpRestoreCommands {
         var deleted = false
         if replace { deleted = c.db.delete(key) }
         if ttl > 0 && !absoluteTTL { ttl += c.server.now }
-        if ttl > 0 && ttl <= c.server.now {
+        if ttl > 0 && c.server.expiresAtOnce(ttl) {
             object.release()
             if deleted {
                 ExpireCommands.propagateDeletion(c, key)

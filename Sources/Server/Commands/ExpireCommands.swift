@@ -74,7 +74,7 @@ enum ExpireCommands {
         if conditions.gt && (current == nil || when <= current!) { c.reply.integer(0); return }
         if conditions.lt, let current, when >= current { c.reply.integer(0); return }
         c.markDirty()
-        if when <= c.server.now {
+        if c.server.expiresAtOnce(when) {
             c.db.delete(key)
             propagateDeletion(c, key)
             c.notify(KeyspaceEventFlags.generic, "del", key)

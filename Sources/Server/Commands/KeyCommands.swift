@@ -79,9 +79,10 @@ enum KeyCommands {
             let key = object.keyBytes
             if let when = object.expireTime, when < c.server.now {
                 tries += 1
-                if db.expiresCount == db.count && tries >= 100 {
-                    c.reply.bulk(key)
-                    return
+                // A replica (or a paused server) keeps expired keys: give up after many tries.
+                if db.expiryMode != .delete {
+                    if db.expiresCount == db.count && tries >= 100 { c.reply.bulk(key); return }
+                    continue
                 }
                 // expireIfNeeded: the `expired` event and the propagated DEL.
                 key.withUnsafeBytes { db.expire($0) }

@@ -155,7 +155,7 @@ enum StringCommands {
         }
         replyString(c, object)
         if options.expireIndex != nil {
-            if options.kind == .absolute && when <= c.server.now {
+            if options.kind == .absolute && c.server.expiresAtOnce(when) {
                 c.db.delete(key)
                 ExpireCommands.propagateDeletion(c, key)
                 c.notify(KeyspaceEventFlags.generic, "del", key)

@@ -94,6 +94,9 @@ extension ErrorText {
     static let rdbOnlyRange: StaticString = "ERR value is out of range, value must between 0 and 1"
     static let bgsaveForReplicationFailed: StaticString = "ERR BGSAVE failed, replication can't continue"
     static func unrecognizedReplconfOption(_ name: String) -> String { "ERR Unrecognized REPLCONF option: \(name)" }
+    static let rdbFilterMissing: StaticString = "ERR Missing rdb-filter-only values"
+    static func rdbFilterUnsupported(_ name: String) -> String { "ERR Unsupported rdb-filter-only option: \(name)" }
+    static let filteredReplicaWithoutEOF: StaticString = "ERR Filtered replica requires EOF capability"
     static func replconfAddressTooLong(_ length: Int) -> String {
         "ERR REPLCONF ip-address provided by replica instance is too long: \(length) bytes"
     }

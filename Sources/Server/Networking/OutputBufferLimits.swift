@@ -68,13 +68,8 @@ struct OutputBufferLimits {
 }
 
 extension Client {
-    /// getClientType. Replicas and masters do not exist yet; MONITOR clients count as normal,
-    /// as in Redis.
-    /// getClientType (a master has no limit; it is never checked).
-    var clientClass: ClientClass {
-        if flags.contains(.replica) && !controls.isMonitor { return .replica }
-        return isSubscribed ? .pubsub : .normal
-    }
+    /// getClientType. MONITOR clients and the master count as normal for limits, as in Redis.
+    var clientClass: ClientClass { flags.contains(.replica) ? .replica : isSubscribed ? .pubsub : .normal }
 }
 
 extension Server {

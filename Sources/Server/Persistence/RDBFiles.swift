@@ -74,10 +74,10 @@ extension Server {
 
     /// rdbSaveRioWithEOFMark: the dataset as the payload of a diskless sync, framed by
     /// `$EOF:<mark>\r\n` before and the mark after, since its length is not known in advance.
-    func writeRDBPayload(to fd: Int32, eofMark: [UInt8]) throws {
+    func writeRDBPayload(to fd: Int32, eofMark: [UInt8], excludeData: Bool = false) throws {
         try (Array("$EOF:".utf8) + eofMark + [13, 10]).withUnsafeBytes { try writeAll(fd, $0) }
         let writer = rdbWriter(fd: fd)
-        try RDBFileWriter.write(databases, options: rdbSaveOptions, to: writer)
+        try RDBFileWriter.write(excludeData ? [] : databases, options: rdbSaveOptions, to: writer)
         try eofMark.withUnsafeBytes { try writeAll(fd, $0) }
     }
 

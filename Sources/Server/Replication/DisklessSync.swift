@@ -24,7 +24,7 @@ final class DisklessTransfer {
 
 extension Server {
     /// rdbSaveToSlavesSockets: forks the child that writes into the pipe.
-    func startDisklessSync(_ replicas: [Client]) -> Bool {
+    func startDisklessSync(_ replicas: [Client], excludeData: Bool) -> Bool {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return false }
         let mark = ReplicationState.randomID()
@@ -33,7 +33,7 @@ extension Server {
             close(fds[0])
             let ok: Bool
             do {
-                try writeRDBPayload(to: fds[1], eofMark: mark)
+                try writeRDBPayload(to: fds[1], eofMark: mark, excludeData: excludeData)
                 ok = true
             } catch {
                 persistenceLog(.warning, "\(error)")
@@ -50,9 +50,8 @@ extension Server {
             return false
         }
         _ = apus_set_nonblocking(fds[0])
-        persistence.saves += 1
-        persistence.dirtyBeforeBackgroundSave = dirty
-        persistence.lastBackgroundSaveTry = Int64(time(nil))
+        // Not a save (rdbSaveToSlavesSockets): rdb_saves, the dirty count and the save points'
+        // retry clock stay as they are.
         persistence.saveStartedAt = Int64(time(nil))
         persistence.rdbTarget = .sockets
         logger.notice("Background RDB transfer started by pid \(pid)")
@@ -201,7 +200,7 @@ extension Server {
         for (replica, _) in transfer.targets {
             guard let link = replica.replicaLink else { continue }
             logger.notice("Streamed RDB transfer with replica \(replicaName(replica)) succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming")
-            link.startStreamOnAck = true
+            link.startStreamOnAck = !link.ackedBeforeOnline
             putReplicaOnline(replica, link)
         }
         endDisklessRelay()

@@ -23,7 +23,7 @@ extension Server {
             if let donor = replication.replicas.first(where: {
                 $0 !== c && $0.replicaLink?.state == .waitBackgroundSaveEnd
                     && $0.replicaLink!.capabilities.isSubset(of: link.capabilities)
-                    && $0.replicaLink!.rdbOnly == link.rdbOnly
+                    && $0.replicaLink!.rdbOnly == link.rdbOnly && $0.replicaLink!.excludeData == link.excludeData
             }), let donorLink = donor.replicaLink {
                 // The same snapshot, and the stream the donor has buffered since it was taken.
                 c.reply.appendCopy(of: donor.reply)
@@ -56,16 +56,18 @@ extension Server {
         }
     }
 
-    /// startBgsaveForReplication: forks for every replica waiting to start; to their sockets
-    /// when diskless sync is on and all of them accept it.
+    /// startBgsaveForReplication: forks for every replica waiting to start that wants the same
+    /// RDB as the first (shouldStartChildReplication); to their sockets when diskless sync is on
+    /// (or the RDB is filtered) and all of them accept it.
     @discardableResult
     func startBackgroundSaveForReplication() -> Bool {
-        let waiting = replication.replicas.filter { $0.replicaLink?.state == .waitBackgroundSaveStart }
-        guard !waiting.isEmpty else { return false }
+        let candidates = replication.replicas.filter { $0.replicaLink?.state == .waitBackgroundSaveStart }
+        guard let first = candidates.first?.replicaLink else { return false }
+        let waiting = candidates.filter { $0.replicaLink!.excludeData == first.excludeData }
         let everyoneTakesEOF = waiting.allSatisfy { $0.replicaLink!.capabilities.contains(.eof) }
-        let toSockets = config.bool("repl-diskless-sync") && everyoneTakesEOF
+        let toSockets = (config.bool("repl-diskless-sync") || first.excludeData) && everyoneTakesEOF
         logger.notice("Starting BGSAVE for SYNC with target: \(toSockets ? "replicas sockets" : "disk")")
-        let started = toSockets ? startDisklessSync(waiting) : startBackgroundSave(target: .disk)
+        let started = toSockets ? startDisklessSync(waiting, excludeData: first.excludeData) : startBackgroundSave(target: .disk)
         guard started else {
             logger.warning("BGSAVE for replication failed")
             for replica in waiting {

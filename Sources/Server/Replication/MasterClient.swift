@@ -30,9 +30,11 @@ extension Server {
         }
         register(master)
         replication.master = master
+        replication.masterTransactionBytes.removeAll()
         replication.linkState = .connected
         replication.downSince = 0
         replication.handshakeInput.removeAll()
+        // The first ACK goes at once (readSyncBulkPayload): a diskless master starts the stream
         if !streamStart.isEmpty {
             let query = master.query
             _ = query.reserve(minimumWritable: streamStart.count)
@@ -42,14 +44,24 @@ extension Server {
         }
     }
 
-    /// After a command of the master was applied (or queued in its MULTI): the bytes it took
-    /// advance our offset and go to our replicas unchanged.
+    /// After a command of the master was applied: the bytes it took advance our offset and go to
+    /// our replicas unchanged. Inside the master's MULTI they wait for its EXEC.
     func masterCommandProcessed(_ master: Client, from start: Int, to end: Int) {
         master.reply.discardAll()
         let length = end - start
         guard length > 0 else { return }
+        let bytes = UnsafeRawBufferPointer(start: master.query.storage + start, count: length)
+        if master.transaction != nil || !replication.masterTransactionBytes.isEmpty {
+            replication.masterTransactionBytes.append(contentsOf: bytes)
+            if master.transaction != nil { return }
+            let transaction = replication.masterTransactionBytes
+            replication.masterTransactionBytes.removeAll(keepingCapacity: true)
+            master.appliedReplicationOffset += Int64(transaction.count)
+            transaction.withUnsafeBytes { feedReplicationFromMaster($0) }
+            return
+        }
         master.appliedReplicationOffset += Int64(length)
-        feedReplicationFromMaster(UnsafeRawBufferPointer(start: master.query.storage + start, count: length))
+        feedReplicationFromMaster(bytes)
     }
 
     /// replicationSendAck: REPLCONF ACK <offset>, straight to the socket.
@@ -75,6 +87,7 @@ extension Server {
         replication.downSince = now / 1000
         // A transaction of the master cut in the middle never happened.
         discardTransaction(master)
+        replication.masterTransactionBytes.removeAll()
     }
 
     /// replicationDiscardCachedMaster.

@@ -47,3 +47,11 @@ extension Server {
         }.count
     }
 }
+
+extension Server {
+    /// checkAlreadyExpired: a time already past deletes the key at once, except on a replica,
+    /// which stores it expired and waits for its master's DEL (so both hold the same keys until
+    /// then), and while the AOF is replayed.
+    @inline(__always)
+    func expiresAtOnce(_ when: Int64) -> Bool { when <= now && !replication.isReplica && !aof.loading }
+}

@@ -9,7 +9,8 @@ extension Server {
         if let host = r.masterHost {
             let master = r.master
             let applied = master?.appliedReplicationOffset ?? (r.cachedMasterID != nil ? r.cachedMasterOffset : 1)
-            let unprocessed = master.map { Int64($0.query.writeIndex - $0.query.readIndex) } ?? 0
+            // Read: what waits in the query buffer and a transaction not yet applied.
+            let unprocessed = master.map { Int64($0.query.writeIndex - $0.query.readIndex + r.masterTransactionBytes.count) } ?? 0
             add("master_host", host)
             add("master_port", String(r.masterPort))
             add("master_link_status", r.linkState == .connected ? "up" : "down")

@@ -41,8 +41,14 @@ final class ReplicaLink {
     var preServerSync = false
     /// REPLCONF rdb-only: the replica wants the RDB and nothing after it.
     var rdbOnly = false
+    /// REPLCONF rdb-filter-only (SLAVE_REQ_RDB_EXCLUDE_DATA): an RDB without keys; "functions"
+    /// would keep those, and there are none here.
+    var excludeData = false
     /// After a diskless transfer: the stream starts once the replica ACKs.
     var startStreamOnAck = false
+    /// The replica ACKed (so it has loaded the payload) before our child was reaped: no need to
+    /// wait for its next ACK, a second later, once it is online.
+    var ackedBeforeOnline = false
     /// Disk-based transfer of the RDB file (sendBulkToSlave).
     var bulkFD: Int32 = -1
     var bulkOffset = 0
@@ -131,6 +137,10 @@ final class ReplicationState {
     var transfer = PayloadTransfer()
     /// The master sent +FULLRESYNC: the incremental load of its RDB runs.
     var loadingMasterPayload = false
+    /// The master's stream since its MULTI, read but not applied: our offset and our replicas
+    /// get it with the EXEC (Redis's reploff stays put inside MULTI), so a link lost in between
+    /// asks for the whole transaction again.
+    var masterTransactionBytes: [UInt8] = []
 
     init(replicationID: [UInt8]) { self.replicationID = replicationID }
 

@@ -1,3 +1,4 @@
+import Config
 import Glibc
 import Reactor
 import Util
@@ -36,6 +37,11 @@ extension Server {
         }
         if !c.reply.isEmpty {
             c.error(ErrorText.syncWithPendingOutput)
+            return
+        }
+        // A filtered RDB goes to the socket only, never over the snapshot file.
+        if let link = c.replicaLink, link.excludeData && !link.capabilities.contains(.eof) {
+            c.error(ErrorText.filteredReplicaWithoutEOF)
             return
         }
         let link = c.replicaLink ?? ReplicaLink()
@@ -149,7 +155,7 @@ extension Server {
                 guard let port = parseInt64(value) else { c.error(ErrorText.notInteger); return }
                 replicaLinkCreatingIfNeeded(c).listeningPort = Int(port)
             } else if c.argIs(index, "ip-address") {
-                guard value.count < 46 else { c.error(ErrorText.replconfAddressTooLong(value.count)); return }
+                guard value.count < 256 else { c.error(ErrorText.replconfAddressTooLong(value.count)); return }
                 replicaLinkCreatingIfNeeded(c).announcedIP = String(decoding: value, as: UTF8.self)
             } else if c.argIs(index, "capa") {
                 if c.argIs(index + 1, "eof") { replicaLinkCreatingIfNeeded(c).capabilities.insert(.eof) }
@@ -160,6 +166,7 @@ extension Server {
                 if offset > link.ackOffset { link.ackOffset = offset }
                 link.ackTime = now / 1000
                 if persistence.childKind == .rdb && link.state == .waitBackgroundSaveEnd { checkChildDone() }
+                if link.state == .waitBackgroundSaveEnd { link.ackedBeforeOnline = true }
                 if link.startStreamOnAck && link.state == .online { startCommandStream(c) }
                 replicaAcknowledged()
                 return
@@ -172,6 +179,13 @@ extension Server {
                     return
                 }
                 replicaLinkCreatingIfNeeded(c).rdbOnly = flag == 1
+            } else if c.argIs(index, "rdb-filter-only") {
+                guard let filters = ConfigText.splitArgs(value) else { c.error(ErrorText.rdbFilterMissing); return }
+                if let unknown = filters.first(where: { $0.lowercased() != "functions" }) {
+                    c.error(ErrorText.rdbFilterUnsupported(unknown))
+                    return
+                }
+                replicaLinkCreatingIfNeeded(c).excludeData = true
             } else {
                 c.error(ErrorText.unrecognizedReplconfOption(c.argString(index)))
                 return
