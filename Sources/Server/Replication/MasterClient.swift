@@ -34,7 +34,6 @@ extension Server {
         replication.linkState = .connected
         replication.downSince = 0
         replication.handshakeInput.removeAll()
-        // The first ACK goes at once (readSyncBulkPayload): a diskless master starts the stream
         if !streamStart.isEmpty {
             let query = master.query
             _ = query.reserve(minimumWritable: streamStart.count)
