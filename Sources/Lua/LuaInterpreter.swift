@@ -18,6 +18,13 @@ public final class LuaInterpreter {
 
     deinit { lua_close(state) }
 
+    /// Makes the globals and every table reachable from them readonly, and reading a missing
+    /// global an error (what Redis 7.0 does to the EVAL interpreter once it is set up).
+    public func lockGlobals() { apus_lua_lock(state) }
+
+    /// Pushes the globals table itself (writable by the server even once locked).
+    public func pushGlobals() { apus_lua_push_real_globals(state) }
+
     /// Bytes the interpreter has allocated (used_memory_lua, used_memory_vm_eval).
     public var memoryBytes: Int { Int(lua_gc(state, LUA_GCCOUNT, 0)) * 1024 + Int(lua_gc(state, LUA_GCCOUNTB, 0)) }
 

@@ -151,6 +151,7 @@ extension ScriptingEngine {
     }
 
     private func setGlobalArray(_ L: LuaStatePointer, _ name: StaticString, _ c: Client, _ range: Range<Int>) {
+        lua.pushGlobals()
         lua_pushlstring(L, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self), name.utf8CodeUnitCount)
         lua_createtable(L, Int32(range.count), 0)
         var slot: Int32 = 1
@@ -160,7 +161,8 @@ extension ScriptingEngine {
             lua_rawseti(L, -2, slot)
             slot += 1
         }
-        lua_rawset(L, apus_lua_globalsindex())
+        lua_rawset(L, -3)
+        lua.pop()
     }
 
     /// luaCallFunction: the function (under its error handler) with `arguments` values above it,
@@ -215,7 +217,7 @@ extension ScriptingEngine {
         lua = LuaInterpreter()
         scripts.removeAll()
         scriptsBodyBytes = 0
-        installRedisAPI(into: lua)
+        prepareEvalInterpreter()
     }
 }
 

@@ -66,13 +66,28 @@ final class ScriptingEngine {
     var replicationTargets = 3
     /// A command's reply, gathered for parsing into Lua (reused).
     var replyScratch: [UInt8] = []
+    /// rand48's state behind math.random, one for every interpreter (rand.c's), never reset:
+    /// scripts draw one sequence from server start, as in Redis.
+    let rand48: UnsafeMutablePointer<UInt64> = {
+        let state = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        state.initialize(to: 0x1234_ABCD_330E)
+        return state
+    }()
     unowned(unsafe) let server: Server
 
     init(server: Server) {
         self.server = server
         client = Client(fakeFor: server)
         client.flags.insert(.scriptClient)
+        prepareEvalInterpreter()
+    }
+
+    deinit { rand48.deallocate() }
+
+    /// scriptingInit: the API, then the lock on the globals.
+    func prepareEvalInterpreter() {
         installRedisAPI(into: lua)
+        lua.lockGlobals()
     }
 
     var context: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
