@@ -131,6 +131,37 @@ static inline void apus_lua_install_random(lua_State *L, uint64_t *state) {
     lua_pop(L, 1);
 }
 
+/// Redis 7.0's pcall (luaRedisPcall): an error table, as redis.call raises, comes back as its
+/// `err` string, the message scripts written for Redis 6 expect; other errors as Lua's pcall.
+static int apus_lua_redis_pcall(lua_State *L) {
+    int argc = lua_gettop(L);
+    if (argc == 0) {
+        /* Redis's wrapper then calls the placeholder it pushed. */
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "attempt to call a boolean value");
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    if (lua_pcall(L, argc - 1, LUA_MULTRET, 0)) {
+        lua_remove(L, 1);
+        if (lua_istable(L, -1)) {
+            lua_pushliteral(L, "err");
+            lua_rawget(L, -2);
+            if (lua_isstring(L, -1)) lua_replace(L, -2);
+            else lua_pop(L, 1);
+        }
+        lua_pushboolean(L, 0);
+        lua_insert(L, 1);
+    }
+    return lua_gettop(L);
+}
+
+static inline void apus_lua_install_pcall(lua_State *L) {
+    lua_pushcfunction(L, apus_lua_redis_pcall);
+    lua_setfield(L, LUA_GLOBALSINDEX, "pcall");
+}
+
 static inline void apus_lua_push_real_globals(lua_State *L) { apus_lua_push_globals(L); }
 static inline void apus_lua_lock(lua_State *L) { apus_lua_lock_globals(L); }
 

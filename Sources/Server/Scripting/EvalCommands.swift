@@ -15,7 +15,7 @@ enum EvalCommands {
         "eval_ro": { eval($0, sha: false, readOnly: true) },
         "evalsha_ro": { eval($0, sha: true, readOnly: true) },
         "script|load": scriptLoad, "script|exists": scriptExists, "script|flush": scriptFlush,
-        "script|kill": scriptKill, "script|help": scriptHelp,
+        "script|kill": scriptKill, "script|help": scriptHelp, "script|debug": scriptDebug,
     ]
 
     static func eval(_ c: Client, sha: Bool, readOnly: Bool) {
@@ -81,6 +81,17 @@ enum EvalCommands {
         c.server.killScript(c, function: false)
     }
 
+    /// The Lua debugger (LDB) is not implemented: NO is what every client already has.
+    static func scriptDebug(_ c: Client) {
+        if c.argIs(2, "no") {
+            c.reply.ok()
+        } else if c.argIs(2, "yes") || c.argIs(2, "sync") {
+            c.error(ErrorText.scriptDebuggerUnsupported)
+        } else {
+            c.error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+        }
+    }
+
     static func scriptHelp(_ c: Client) { ObjectCommand.replyHelp(c, HelpText.script) }
 }
 
@@ -94,8 +105,8 @@ extension ScriptingEngine {
         var shebangLength = 0
         if body.starts(with: "#!".utf8) {
             switch ScriptingEngine.shebangFlags(body) {
-            case .failure(let message):
-                c?.error("ERR \(message)")
+            case .failure(let failure):
+                c?.error("ERR \(failure.message)")
                 return nil
             case .success(let parsed):
                 flags = parsed.flags
@@ -120,13 +131,16 @@ extension ScriptingEngine {
     static func shebangFlags(_ body: UnsafeRawBufferPointer) -> Result<(flags: ScriptFlags, length: Int), ScriptError> {
         guard let newline = body.firstIndex(of: 10) else { return .failure(ScriptError("Invalid script shebang")) }
         let line = String(decoding: body[0..<newline], as: UTF8.self)
-        let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        // sdssplitargs' separators (quoting aside).
+        let parts = line.split(whereSeparator: { " \t\r\n\u{0B}\u{0C}".contains($0) }).map(String.init)
         guard let engineName = parts.first else { return .failure(ScriptError("Invalid engine in script shebang")) }
         guard engineName == "#!lua" else { return .failure(ScriptError("Unexpected engine in script shebang: \(engineName)")) }
         var flags: ScriptFlags = []
         for part in parts.dropFirst() {
             guard part.hasPrefix("flags=") else { return .failure(ScriptError("Unknown lua shebang option: \(part)")) }
-            for name in part.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false) {
+            // An empty list is no flags; otherwise every comma counts ("a," names an empty flag).
+            let list = part.dropFirst(6)
+            for name in list.isEmpty ? [] : list.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let flag = ScriptFlags.names.first(where: { $0.0 == name })?.1 else {
                     return .failure(ScriptError("Unexpected flag in script shebang: \(name)"))
                 }

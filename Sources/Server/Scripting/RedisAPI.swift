@@ -44,6 +44,7 @@ extension ScriptingEngine {
 
         // math.random and math.randomseed on Redis's rand48, the same sequence every run.
         apus_lua_install_random(L, rand48)
+        apus_lua_install_pcall(L)
 
         lua.run(ScriptingEngine.errorHandlerSource, name: "@err_handler")
     }
