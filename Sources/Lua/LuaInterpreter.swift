@@ -25,8 +25,9 @@ public final class LuaInterpreter {
     /// Pushes the globals table itself (writable by the server even once locked).
     public func pushGlobals() { apus_lua_push_real_globals(state) }
 
-    /// Bytes the interpreter has allocated (used_memory_lua, used_memory_vm_eval).
-    public var memoryBytes: Int { Int(lua_gc(state, LUA_GCCOUNT, 0)) * 1024 + Int(lua_gc(state, LUA_GCCOUNTB, 0)) }
+    /// Bytes the interpreter has allocated, in whole KB as Redis reports it (used_memory_lua,
+    /// used_memory_vm_eval).
+    public var memoryBytes: Int { Int(lua_gc(state, LUA_GCCOUNT, 0)) * 1024 }
 
     public var top: Int32 { lua_gettop(state) }
     public func setTop(_ index: Int32) { lua_settop(state, index) }

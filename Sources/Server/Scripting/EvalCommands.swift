@@ -21,6 +21,8 @@ enum EvalCommands {
     static func eval(_ c: Client, sha: Bool, readOnly: Bool) {
         let server = c.server
         let engine = server.scripting
+        // EVAL is skip_monitor: fed here, before its script's commands (evalCommand).
+        if !server.monitors.isEmpty { server.feedMonitors(c) }
         guard let keyCount = parseInt64(c.arg(2)) else {
             c.error(ErrorText.notInteger)
             return
@@ -196,7 +198,14 @@ extension ScriptingEngine {
         }
         let caller = run.caller
         if failed {
-            caller.error(errorReplyText(lua, run))
+            let (text, counted) = errorReplyText(lua, run)
+            if counted {
+                // Not counted again, but the call still failed (afterErrorReply's NO_STATS_UPDATE).
+                caller.reply.error(text)
+                caller.commandFailed = true
+            } else {
+                caller.error(text)
+            }
             lua.pop()
         } else {
             LuaToReply.write(L, caller.reply, scriptResp: run.resp, caller: caller)
@@ -207,11 +216,12 @@ extension ScriptingEngine {
     }
 
     /// The error reply of a failed run: "<code> <message> script: <name>, on <source>:<line>."
-    private func errorReplyText(_ lua: LuaInterpreter, _ run: ScriptRun) -> String {
+    /// With it, whether the error was already counted in the error stats (a command's error).
+    private func errorReplyText(_ lua: LuaInterpreter, _ run: ScriptRun) -> (String, Bool) {
         let L = lua.state
         guard apus_lua_istable(L, -1) != 0 else {
             let message = luaString(L, -1) ?? "execution failure"
-            return "ERR Error running script \(run.functionName), \(message.prefix(100))"
+            return ("ERR Error running script \(run.functionName), \(message.prefix(100))", false)
         }
         func field(_ name: String) -> String? {
             pushLuaString(L, name)
@@ -223,7 +233,11 @@ extension ScriptingEngine {
         if let line = field("line"), let source = field("source") {
             text += " script: \(run.functionName), on \(source):\(line)."
         }
-        return text
+        pushLuaString(L, "ignore_error_stats_update")
+        lua_rawget(L, -2)
+        let counted = lua_toboolean(L, -1) != 0
+        lua.pop()
+        return (text, counted)
     }
 
     /// scriptingReset (SCRIPT FLUSH): a new interpreter, no scripts.

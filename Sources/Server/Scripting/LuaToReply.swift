@@ -53,7 +53,12 @@ enum LuaToReply {
             lua_rawget(L, -2)
             let counted = lua_toboolean(L, -1) != 0
             lua_settop(L, -2)
-            if counted { reply.error(text) } else { caller.error(text) }
+            if counted {
+                reply.error(text)
+                caller.commandFailed = true
+            } else {
+                caller.error(text)
+            }
             return
         }
         lua_settop(L, -2)

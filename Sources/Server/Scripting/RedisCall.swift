@@ -25,6 +25,9 @@ extension ScriptingEngine {
         }
         guard loadArguments(L, argc) else { return raise ? -1 : 1 }
         if let refusal = server.scriptCommandRefusal(client, run) {
+            // afterErrorReply and incrCommandStatsOnError(ERROR_COMMAND_REJECTED), as scriptCall.
+            server.stats.recordError(refusal.hasPrefix("-") ? String(refusal.dropFirst()) : "ERR " + refusal)
+            client.lastCommand?.stats.rejectedCalls += 1
             pushErrorTable(L, refusal)
             // Counted once, here; the error must not count again when the script returns it.
             markIgnoreStats(L)
@@ -123,9 +126,10 @@ extension ScriptingEngine {
 }
 
 extension Server {
-    /// scriptCall's checks, in Redis 7.0's order; nil when the command may run. On success the
-    /// script client's lastCommand is the command (or subcommand) to call.
+    /// scriptCall's checks, in Redis 7.0's order; nil when the command may run. The script
+    /// client's lastCommand is the command (or subcommand) found, nil for an unknown one.
     func scriptCommandRefusal(_ c: Client, _ run: ScriptRun) -> String? {
+        c.lastCommand = nil
         guard let base = commandTable.lookupForDispatch(c.arg(0))?.takeUnretainedValue() else {
             return "Unknown Redis command called from script"
         }
@@ -136,11 +140,12 @@ extension Server {
             }
             command = sub
         }
+        // Known from here: a refusal counts in its rejected_calls.
+        c.lastCommand = command
         guard command.acceptsArgumentCount(c.argumentCount), command.handler != nil else {
             return "Wrong number of args calling Redis command from script"
         }
         if command.flags.contains(.noScript) { return "This Redis command is not allowed from script" }
-        c.lastCommand = command
         let writes = command.flags.contains(.write)
         let mayReplicate = writes || Server.mayReplicateCommands.contains(command.fullName)
         if run.readOnly && mayReplicate {

@@ -77,12 +77,18 @@ final class ScriptingEngine {
 
     init(server: Server) {
         self.server = server
-        client = Client(fakeFor: server)
-        client.flags.insert(.scriptClient)
+        // "lua" is what MONITOR shows as the address of a script's commands.
+        client = Client(server: server, fd: -1, peer: "lua", local: "", id: server.nextClientID, now: server.now)
+        server.nextClientID += 1
+        client.flags.insert([.fake, .scriptClient])
         prepareEvalInterpreter()
     }
 
     deinit { rand48.deallocate() }
+
+    /// evalScriptsMemory: the cached bodies and SHA1s with their table entries (Redis counts its
+    /// dict entries and sds headers; the per-script figure here is the same order, not exact).
+    var scriptsMemoryBytes: Int { scriptsBodyBytes + scripts.count * 64 }
 
     /// scriptingInit: the API, then the lock on the globals.
     func prepareEvalInterpreter() {
