@@ -6,6 +6,7 @@ stream, MONITOR lines, INFO figures) must be identical, in RESP2 and RESP3:
     * test_sandbox                the globals and libraries scripts see, readonly tables, the
                                   missing-global error, the redis.* helpers and their errors
     * test_conversions            Lua values -> replies and replies -> Lua values, every type
+    * test_libraries_and_command_replies  cjson, bit, string/table/math results, command replies
     * test_errors                 numkeys, compile and runtime errors, pcall, refused commands,
                                   EVAL_RO / no-writes, shebangs, EVALSHA, SCRIPT, SELECT, MULTI
     * test_deep_nesting           'reached lua stack limit' on tables nested past Lua's C stack
@@ -414,6 +415,110 @@ ERRORS = [
 ]
 
 
+# Values of the libraries and of commands' replies as scripts see them (run in order, one database).
+LIBRARIES = [
+    "return 'a\\0b'",
+    "return {'a\\0b'}",
+    "return string.byte('\\0')",
+    "return redis.call('set','k','')",
+    "return redis.call('get','k')",
+    "return redis.call('set','big','9223372036854775807')",
+    "return redis.call('incr','big')",
+    "return redis.call('incrby','n','9007199254740993')",
+    "return redis.call('get','n')",
+    "return redis.call('incrby','n2','9223372036854775807')",
+    'return -0.0',
+    'return tostring(-0.0)',
+    "return redis.status_reply('OK')",
+    "return cjson.decode('{bad')",
+    'return cjson.encode({[1]=1,[5]=2})',
+    'return cjson.encode({[1]=1,[50]=2})',
+    'return cjson.encode(function() end)',
+    'return cjson.decode(\'{"a":[1,2,{"b":null}]}\').a[3].b == cjson.null',
+    'return cjson.encode(cjson.decode(\'[1.5, "x", true, null]\'))',
+    "return string.format('%s', 1.5)",
+    "return string.format('%d', 3.7)",
+    'return bit.tohex(255)',
+    'return bit.band()',
+    'return bit.tobit(2^40)',
+    'return tostring(2^63)',
+    'return 2^53+1',
+    'return 9007199254740993',
+    "return '9007199254740993' + 0",
+    "return redis.call('rpush','L',1,2,3,4,5)",
+    "return redis.call('lrange','L',0,-1)",
+    "return redis.call('lpos','L','3')",
+    "return redis.call('hincrbyfloat','h','f','1.5')",
+    "return redis.call('object','encoding','L')",
+    "return redis.call('type','L')",
+    "return redis.call('type','L').ok",
+    "return redis.call('exists','L','nope')",
+    "return redis.call('config','get','maxmemory')",
+    "return redis.call('info','server') ~= nil",
+    "return redis.call('dbsize')",
+    "return redis.call('time')[1] ~= nil",
+    "return redis.call('randomkey') ~= nil",
+    "return redis.call('zadd','z','1','a','2','b')",
+    "return redis.call('zrange','z',0,-1,'WITHSCORES')",
+    "return redis.call('zscore','z','a')",
+    "return redis.call('zincrby','z','0.5','a')",
+    "return redis.call('publish','ch','msg')",
+    "return redis.call('pubsub','channels')",
+    "return redis.call('client','getname')",
+    "return redis.call('client','id') > 0",
+    "return redis.call('echo','x')",
+    "return redis.call('sort','L','desc')",
+    "return redis.call('sort','L','limit','0','2','store','L2')",
+    "return redis.call('expire','L','100')",
+    "return redis.call('ttl','L')",
+    "return redis.call('persist','L')",
+    "return redis.call('rename','L','L3')",
+    "return redis.call('copy','L3','L4')",
+    "return redis.call('move','L4','1')",
+    "return redis.call('flushdb')",
+    "return redis.call('swapdb','0','1')",
+    "return redis.call('dbsize')",
+    "return redis.call('swapdb','0','1')",
+    "return redis.call('object','freq','x')",
+    "return redis.call('memory','usage','nokey')",
+    "return redis.call('debug','object','x')",
+    "return redis.call('hset','h','a','1') and redis.call('hrandfield','h')",
+    "return redis.call('srandmember','nokey')",
+    'local a = {} a[1]=1 a[2]=2 a[4]=4 return a',
+    'local a = {n=1, 10, 20} return a',
+    'return {1, 2, nil, 4}',
+    'return unpack({1,2,3})',
+    'return 1, 2',
+    'return (function() return end)()',
+    "return tonumber('0x10')",
+    "return tonumber('1e3')",
+    "return tonumber('abc')",
+    'return math.huge',
+    'return -math.huge',
+    'return math.floor(3.7)',
+    'return math.fmod(7,3)',
+    'return math.pi',
+    "return string.sub('hello', 2, 3)",
+    "return ('%5.2f'):format(3.14159)",
+    "return string.gsub('hello world', 'o', '0')",
+    "return {string.find('hello', 'l')}",
+    "return table.concat({1,2,3}, ',')",
+    'local t = {3,1,2} table.sort(t) return t',
+    'local t = {3,1,2} table.sort(t, function(a,b) return a > b end) return t',
+    "return select('#', 1, 2, 3)",
+    'return type(redis)',
+    'return type(KEYS)',
+    'return #KEYS',
+    "return assert(false, 'assert msg')",
+    'return assert(nil)',
+    "return assert(1 == 1, 'x')",
+    "error('with level 2', 2)",
+    "return string.rep('ab', 3, ',')",
+    "return ('x'):rep(0)",
+    "return string.len(string.rep('a', 1000000))",
+]
+
+
 @pytest.mark.parametrize("proto", [2, 3])
 def test_sandbox(apus, redis, proto):
     assert_script_matches(apus, redis, proto, 8, [], [["EVAL", s, "0"] for s in SANDBOX])
@@ -422,6 +527,12 @@ def test_sandbox(apus, redis, proto):
 @pytest.mark.parametrize("proto", [2, 3])
 def test_conversions(apus, redis, proto):
     assert_script_matches(apus, redis, proto, 8, [], [["EVAL", s, "0"] for s in CONVERSIONS])
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_libraries_and_command_replies(apus, redis, proto):
+    cleanup = [["SELECT", "1"], ["DEL", "L4"], ["SELECT", "8"]]
+    assert_script_matches(apus, redis, proto, 8, [], [["EVAL", s, "0"] for s in LIBRARIES] + cleanup)
 
 
 @pytest.mark.parametrize("proto", [2, 3])
