@@ -836,3 +836,25 @@ def test_info_memory(apus, redis):
             assert loaded["used_memory_lua"] == loaded["used_memory_vm_eval"]
             c.command("SCRIPT", "FLUSH")
             assert _memory_fields(c)["number_of_cached_scripts"] == "0"
+
+
+def test_tracking_of_script_reads(apus, redis):
+    # Redis 7.0.15 does not remember keys read by a script's commands for the caller's
+    # client-side caching; a plain GET is the control.
+    from support.differential import nothing_yet
+    seen = []
+    for srv in (apus, redis):
+        with RespClient(srv.host, srv.port) as a, RespClient(srv.host, srv.port) as b:
+            a.command("HELLO", "3")
+            a.command("SELECT", "9")
+            b.command("SELECT", "9")
+            a.command("CLIENT", "TRACKING", "on")
+            a.command("EVAL", "return redis.call('get','tk')", "0")
+            a.command("EVAL_RO", "return redis.call('get','tk2')", "0")
+            a.command("GET", "tk3")
+            for key in ("tk", "tk2", "tk3"):
+                b.command("SET", key, "1")
+            seen.append([nothing_yet(a), nothing_yet(a)])
+            b.command("DEL", "tk", "tk2", "tk3")
+    assert seen[0] == seen[1]
+    assert seen[1][0] == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$3\r\ntk3\r\n"
