@@ -26,6 +26,11 @@ deps-apt:
 		echo "installing redis-server redis-tools"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
 	fi
+	@# Lua 5.1 with cjson and bit, as Redis embeds them, for scripting (a C system library).
+	@if [ ! -f /usr/include/lua5.1/lua.h ] || [ ! -f /usr/include/lua5.1/lua-cjson.h ] || [ ! -f /usr/include/lua5.1/lua-bitop.h ]; then \
+		echo "installing liblua5.1-0-dev lua-cjson-dev lua-bitop-dev"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblua5.1-0-dev lua-cjson-dev lua-bitop-dev pkg-config >/dev/null; \
+	fi
 	@# Debian's package starts a service on 6379; the tests and `make run` need the port.
 	@if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then systemctl stop redis-server; fi
 	@if pgrep -x redis-server >/dev/null && redis-cli -p 6379 ping >/dev/null 2>&1 && [ -f /var/run/redis/redis-server.pid ]; then \

@@ -21,6 +21,14 @@ with appendonly yes / appendfsync everysec (requests/s); SAVE time, start-up loa
 from disk") and dump.rdb size for 1M keys and for a 1M-member hash, set and zset; p99 latency of a
 SET load with BGSAVEs back to back over 1M keys, and rdb_last_cow_size.
 
+Replication (Benchmarks/harness/replication_bench.py, Apus master + Apus replica beside redis-server
+master + redis-server replica, fresh servers, --repl-diskless-sync-delay 0): SET -P 16 against a master
+alone and with one replica (the master's requests/s with over without, CPU of master and replica), the
+replica's lag sampled by ROLE during the load (bytes, and the age of the oldest write not yet applied),
+the catch-up time after it and DEBUG DIGEST equal; a full resync of 1M keys to a fresh replica with
+repl-diskless-sync no and yes: REPLICAOF until master_link_status:up and DBSIZE = 1M, split into
+transfer and load (the replica's log), and the first write after it.
+
 Tests: PING_INLINE PING_MBULK SET GET INCR MSET always; LPUSH RPUSH LPOP RPOP SADD HSET
 SPOP ZADD ZPOPMIN LRANGE_100 LRANGE_600 XADD when Apus answers COMMAND INFO <command>.
 LRANGE_* run as custom commands on a list pre-filled with 600 elements (so the CPU of
@@ -34,10 +42,13 @@ Environment:
     BENCH_QUICK=1      fewer requests, -d 3 only
     BENCH_MEMORY=0     skip the memory part;  BENCH_MEMORY=only  run only the memory part
     BENCH_TESTS=set,get   only these tests (names as in the table, case-insensitive; PUBSUB
-                          for the pub/sub row, PERSISTENCE for the persistence rows)
+                          for the pub/sub row, PERSISTENCE / REPLICATION for those rows)
     BENCH_PUBSUB=0     skip the pub/sub row
     BENCH_PERSISTENCE=0  skip the persistence rows;  BENCH_PERSISTENCE=only  run only them
                        (BENCH_QUICK: 100k keys/members instead of 1M)
+    BENCH_REPLICATION=0  skip the replication rows;  BENCH_REPLICATION=only  run only them (with
+                       BENCH_PERSISTENCE=only as well: both)  (BENCH_QUICK: 500k requests instead
+                       of 2M, 100k keys instead of 1M)
     BENCH_N=N          requests per test at -P 1 (x4 at -P 16), overriding the defaults
     BENCH_REPEAT=k     run each test k times per server (still alternating); the table shows
                        the median rps/p99 and CPU over all k runs (k times longer)
@@ -68,6 +79,7 @@ from benchlib import (Conn, HarnessError, RespError, Server, apus_binary,  # noq
                       redis_benchmark_binary, redis_binary, require_executable)
 from persistence_bench import print_persistence, run_persistence  # noqa: E402
 from pubsub_bench import print_pubsub, run_pubsub  # noqa: E402
+from replication_bench import print_replication, run_replication  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 CLIENTS = 50
@@ -89,13 +101,14 @@ class Test:
     big_scale  a further factor at -d 1024 (replies or memory grow with the value size)
     always     part of the set every server must support (never skipped)
     fill_list  (re)fill `mylist` with 600 elements of -d bytes before the test
+    setup      run on each server's connection first (SCRIPT LOAD, FUNCTION LOAD)
     sized      whether the requests or replies carry the -d payload; a test that does not
                (PING, INCR, SADD "element:N", ...) would repeat itself at -d 1024, so it runs
                at the smallest size only unless BENCH_ALL_SIZES=1
     """
 
     def __init__(self, name, probe, t=None, custom=None, scale=1.0, big_scale=1.0,
-                 always=False, fill_list=False, sized=True):
+                 always=False, fill_list=False, sized=True, setup=None):
         self.name = name
         self.probe = probe
         self.t = t
@@ -105,6 +118,22 @@ class Test:
         self.always = always
         self.fill_list = fill_list
         self.sized = sized
+        self.setup = setup  # a function of a connection, run on both servers before the test
+
+
+# The scripting rows: one redis.call('INCR', KEYS[1]) as a cached script and as a function.
+INCR_SCRIPT = b"return redis.call('INCR', KEYS[1])"
+INCR_SCRIPT_SHA = "b8e3a5d7a3ebb8d9e80e1b81f2ad6e0dbb8c3e0b"
+INCR_LIBRARY = b"#!lua name=benchlib\nredis.register_function('benchincr', function(keys, args) return redis.call('INCR', keys[1]) end)"
+
+
+def load_incr_script(conn) -> None:
+    global INCR_SCRIPT_SHA
+    INCR_SCRIPT_SHA = conn.command("SCRIPT", "LOAD", INCR_SCRIPT).decode()
+
+
+def load_incr_function(conn) -> None:
+    conn.command("FUNCTION", "LOAD", "REPLACE", INCR_LIBRARY)
 
 
 # redis-benchmark's default order: the pops follow the pushes and drain what they pushed.
@@ -130,6 +159,10 @@ TESTS = [
     Test("MSET", ["mset"], t="mset", scale=0.5, big_scale=0.25, always=True),
     Test("XADD", ["xadd"], custom=lambda d: ["XADD", "mystream", "*", "myfield", "x" * d],
          scale=0.5, big_scale=0.5),
+    Test("EVALSHA", ["evalsha", "script"], custom=lambda d: ["EVALSHA", INCR_SCRIPT_SHA, "1", "counter:__rand_int__"],
+         scale=0.5, sized=False, setup=load_incr_script),
+    Test("FCALL", ["fcall", "function"], custom=lambda d: ["FCALL", "benchincr", "1", "counter:__rand_int__"],
+         scale=0.5, sized=False, setup=load_incr_function),
 ]
 
 
@@ -227,7 +260,7 @@ def supported_tests(apus: Server, redis: Server) -> list:
                 continue
             chosen.append(test)
     if only:
-        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE"}
+        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE", "REPLICATION"}
         if unknown:
             raise HarnessError("unknown BENCH_TESTS entries: %s" % ", ".join(sorted(unknown)))
     if skipped:
@@ -273,6 +306,10 @@ def run_throughput(apus: Server, redis: Server) -> list:
             if test.fill_list:
                 fill_list(apus, size)
                 fill_list(redis, size)
+            if test.setup:
+                for srv in (apus, redis):
+                    with srv.conn() as c:
+                        test.setup(c)
             runs_a, runs_r = [], []
             for _ in range(REPEAT):
                 runs_a.append(run_benchmark(apus, test, n, pipeline, size))
@@ -290,14 +327,24 @@ def pubsub_selected() -> bool:
     return os.environ.get("BENCH_PUBSUB", "1") not in ("0", "no") and (not only or "PUBSUB" in only)
 
 
-def persistence_mode() -> str:
-    """"1", "0" or "only" (BENCH_PERSISTENCE); BENCH_MEMORY=only and a BENCH_TESTS list without
-    PERSISTENCE leave it out."""
+def section_mode(variable: str, test_name: str) -> str:
+    """"1", "0" or "only" for a part switched by <variable> (BENCH_PERSISTENCE, BENCH_REPLICATION);
+    BENCH_MEMORY=only and a BENCH_TESTS list without <test_name> leave it out."""
     only = [s.strip().upper() for s in os.environ.get("BENCH_TESTS", "").split(",") if s.strip()]
-    mode = os.environ.get("BENCH_PERSISTENCE", "1")
-    if mode in ("0", "no", "false") or os.environ.get("BENCH_MEMORY") == "only" or (only and "PERSISTENCE" not in only):
+    mode = os.environ.get(variable, "1")
+    if mode in ("0", "no", "false") or os.environ.get("BENCH_MEMORY") == "only" or (only and test_name not in only):
         return "0"
     return "only" if mode == "only" else "1"
+
+
+def sections() -> tuple:
+    """(persistence on, replication on, only those): one part's "only" leaves out the rest, the
+    other part too unless it is "only" as well."""
+    persist, repl = section_mode("BENCH_PERSISTENCE", "PERSISTENCE"), section_mode("BENCH_REPLICATION", "REPLICATION")
+    only = "only" in (persist, repl)
+    if only:
+        return persist == "only", repl == "only", True
+    return persist == "1", repl == "1", False
 
 
 def ratio(a: float, b: float) -> str:
@@ -578,8 +625,8 @@ def main() -> int:
     require_executable(apus_bin, "Apus binary", "build it with `make release`")
     require_executable(redis_bin, "redis-server", "install it with `make deps-apt`")
     require_executable(redis_benchmark_binary(), "redis-benchmark", "install it with `make deps-apt`")
-    persist_mode = persistence_mode()
-    mem_mode = "0" if persist_mode == "only" else os.environ.get("BENCH_MEMORY", "1")
+    run_persist, run_repl, sections_only = sections()
+    mem_mode = "0" if sections_only else os.environ.get("BENCH_MEMORY", "1")
     started = time.monotonic()
     report = {"machine": machine(), "quick": QUICK}
     apus = Server("Apus", apus_bin)
@@ -589,7 +636,7 @@ def main() -> int:
         redis.start()
         header(apus, redis)
         sys.stdout.flush()
-        if mem_mode != "only" and persist_mode != "only":
+        if mem_mode != "only" and not sections_only:
             report["throughput"] = run_throughput(apus, redis)
             if pubsub_selected():
                 report["pubsub"] = run_pubsub(apus, redis, publishes=20000 if QUICK else 100000,
@@ -597,7 +644,7 @@ def main() -> int:
     finally:
         apus.stop()
         redis.stop()
-    if mem_mode != "only" and persist_mode != "only":
+    if mem_mode != "only" and not sections_only:
         if report["throughput"]:
             print_throughput(report["throughput"])
         if "pubsub" in report:
@@ -608,9 +655,13 @@ def main() -> int:
         print_memory(report["memory"])
         report["fragmentation"] = run_fragmentation(apus_bin, redis_bin)
         print_fragmentation(report["fragmentation"])
-    if persist_mode != "0":
+    if run_persist:
         report["persistence"] = run_persistence(apus_bin, redis_bin, QUICK, REPEAT, log)
         print_persistence(report["persistence"], print_table, ratio)
+        sys.stdout.flush()
+    if run_repl:
+        report["replication"] = run_replication(apus_bin, redis_bin, QUICK, REPEAT, log)
+        print_replication(report["replication"], print_table, ratio)
     print("total time %.0f s" % (time.monotonic() - started))
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:

@@ -4,6 +4,9 @@
                 in its own temporary directory, with CPU time and RSS from /proc
                 (the tests' ServerProcess, Tests/python/support/servers.py)
     Conn        a minimal RESP2 connection: command(), pipelined loads
+    fill()      pipelined MSET / HSET / SADD / ZADD of many members
+    benchmark_argv(), start_benchmark(), benchmark_result()
+                a redis-benchmark SET load run in the background, and its CSV result
     machine()   one-line description of the machine (CPU model, cores, kernel, date)
 
 Binaries:  APUS_BIN (default <repo>/.build/release/apus-server),
@@ -13,7 +16,9 @@ Binaries:  APUS_BIN (default <repo>/.build/release/apus-server),
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import os
 import shutil
 import signal
@@ -195,6 +200,65 @@ def info_field(conn: Conn, section: str, field: str) -> str:
         if line.startswith(field + ":"):
             return line.split(":", 1)[1].strip()
     raise HarnessError("INFO %s has no field %s" % (section, field))
+
+
+# ---------------------------------------------------------------------------
+# Loads
+
+MEMBERS_PER_COMMAND = 1000
+
+
+def fill(srv: "Server", head: tuple, n: int, member_args) -> None:
+    """Pipelined <head> m1 [v1] m2 [v2] ... of MEMBERS_PER_COMMAND members each (MSET for keys)."""
+    commands = []
+    for lo in range(0, n, MEMBERS_PER_COMMAND):
+        args = []
+        for i in range(lo, min(n, lo + MEMBERS_PER_COMMAND)):
+            args += member_args(i)
+        commands.append(encode(*head, *args))
+    chunks = [b"".join(commands[k:k + 20]) for k in range(0, len(commands), 20)]
+    counts = [len(commands[k:k + 20]) for k in range(0, len(commands), 20)]
+    with srv.conn(timeout=300) as c:
+        c.pipeline_simple(chunks, counts)
+
+
+def benchmark_argv(srv: "Server", n: int, keyspace: int, pipeline: int, clients: int) -> list:
+    """redis-benchmark -t set with 3-byte values."""
+    return [redis_benchmark_binary(), "-h", srv.host, "-p", str(srv.port), "-c", str(clients),
+            "-n", str(n), "-r", str(keyspace), "-d", "3", "-P", str(pipeline), "--csv", "-t", "set"]
+
+
+def start_benchmark(argv: list) -> subprocess.Popen:
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def benchmark_result(srv: "Server", proc: subprocess.Popen, what: str) -> dict:
+    """The last CSV row of a finished redis-benchmark run; an error line fails the run."""
+    try:
+        out, err = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise HarnessError("%s on %s: redis-benchmark did not finish within 600 s" % (what, srv.name))
+    bad = [l for l in (out + "\n" + err).splitlines()
+           if "error" in l.lower() or "refused" in l.lower() or "reset by peer" in l.lower()]
+    rows = list(csv.DictReader(io.StringIO(out)))
+    if proc.returncode != 0 or bad or not rows or "rps" not in rows[-1]:
+        raise HarnessError("%s on %s: redis-benchmark failed (exit status %d):\n%s\n%s"
+                           % (what, srv.name, proc.returncode, err.strip(), out.strip()))
+    row = rows[-1]
+    return {k: float(row[c]) for k, c in (("rps", "rps"), ("p50_ms", "p50_latency_ms"),
+                                          ("p99_ms", "p99_latency_ms"), ("max_ms", "max_latency_ms"))}
+
+
+def count_label(n: int) -> str:
+    """1000000 -> "1M", 100000 -> "100k"."""
+    return "%dM" % (n // 1000000) if n % 1000000 == 0 else "%dk" % (n // 1000)
+
+
+def median_run(runs: list, key: str) -> dict:
+    """The run with the median <key>, with all runs under "runs"."""
+    ordered = sorted(runs, key=lambda r: r[key])
+    return dict(ordered[len(ordered) // 2], runs=runs)
 
 
 # ---------------------------------------------------------------------------

@@ -29,8 +29,6 @@ cores with whatever else runs, and single runs of that part moved p99 by 4x.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 import shutil
@@ -39,48 +37,12 @@ import subprocess
 import tempfile
 import time
 
-from benchlib import HarnessError, Server, encode, info_field, redis_benchmark_binary
+from benchlib import (HarnessError, Server, benchmark_argv, benchmark_result, count_label, fill,
+                      info_field, median_run, start_benchmark)
 
 CLIENTS = 50
 AOF_ARGS = ["--appendonly", "yes", "--appendfsync", "everysec"]
 LOADED_LINE = re.compile(rb"DB loaded from disk: ([0-9.]+) seconds")
-MEMBERS_PER_COMMAND = 1000
-
-
-# ---------------------------------------------------------------------------
-# redis-benchmark
-
-
-def benchmark_argv(srv: Server, n: int, keyspace: int, pipeline: int) -> list:
-    return [redis_benchmark_binary(), "-h", srv.host, "-p", str(srv.port), "-c", str(CLIENTS),
-            "-n", str(n), "-r", str(keyspace), "-d", "3", "-P", str(pipeline), "--csv", "-t", "set"]
-
-
-def benchmark_result(srv: Server, proc: subprocess.Popen, what: str) -> dict:
-    """The last CSV row of a finished redis-benchmark run; an error line fails the run."""
-    try:
-        out, err = proc.communicate(timeout=600)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise HarnessError("%s on %s: redis-benchmark did not finish within 600 s" % (what, srv.name))
-    bad = [l for l in (out + "\n" + err).splitlines()
-           if "error" in l.lower() or "refused" in l.lower() or "reset by peer" in l.lower()]
-    rows = list(csv.DictReader(io.StringIO(out)))
-    if proc.returncode != 0 or bad or not rows or "rps" not in rows[-1]:
-        raise HarnessError("%s on %s: redis-benchmark failed (exit status %d):\n%s\n%s"
-                           % (what, srv.name, proc.returncode, err.strip(), out.strip()))
-    row = rows[-1]
-    return {k: float(row[c]) for k, c in (("rps", "rps"), ("p50_ms", "p50_latency_ms"),
-                                          ("p99_ms", "p99_latency_ms"), ("max_ms", "max_latency_ms"))}
-
-
-def start_benchmark(argv: list) -> subprocess.Popen:
-    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def median_run(runs: list, key: str) -> dict:
-    ordered = sorted(runs, key=lambda r: r[key])
-    return dict(ordered[len(ordered) // 2], runs=runs)
 
 
 def dir_bytes(path: str) -> int:
@@ -100,7 +62,7 @@ def run_aof_once(name: str, binary: str, n: int) -> dict:
             if info_field(c, "persistence", "aof_enabled") != "1":
                 raise HarnessError("%s: aof_enabled is not 1 with --appendonly yes" % name)
         cpu0 = srv.cpu_seconds()
-        res = benchmark_result(srv, start_benchmark(benchmark_argv(srv, n, 100000, 16)), "AOF SET")
+        res = benchmark_result(srv, start_benchmark(benchmark_argv(srv, n, 100000, 16, CLIENTS)), "AOF SET")
         srv.check_alive()
         res["cpu_s_per_m"] = (srv.cpu_seconds() - cpu0) / n * 1e6
         with srv.conn() as c:
@@ -126,39 +88,21 @@ def run_aof(apus_bin: str, redis_bin: str, n: int, repeat: int, log) -> dict:
 # SAVE and start-up load
 
 
-def fill(srv: Server, head: tuple, n: int, member_args) -> None:
-    """Pipelined <head> m1 [v1] m2 [v2] ... of MEMBERS_PER_COMMAND members each (MSET for keys)."""
-    commands = []
-    for lo in range(0, n, MEMBERS_PER_COMMAND):
-        args = []
-        for i in range(lo, min(n, lo + MEMBERS_PER_COMMAND)):
-            args += member_args(i)
-        commands.append(encode(*head, *args))
-    chunks = [b"".join(commands[k:k + 20]) for k in range(0, len(commands), 20)]
-    counts = [len(commands[k:k + 20]) for k in range(0, len(commands), 20)]
-    with srv.conn(timeout=300) as c:
-        c.pipeline_simple(chunks, counts)
-
-
 def save_scenarios(n: int) -> list:
     """(label, fill(srv), check command, expected reply)."""
     return [
-        ("%s keys" % _count(n),
+        ("%s keys" % count_label(n),
          lambda srv: fill(srv, ("MSET",), n, lambda i: ["key:%d" % i, "value:%d" % i]), ("DBSIZE",), n),
-        ("hash, %s fields" % _count(n),
+        ("hash, %s fields" % count_label(n),
          lambda srv: fill(srv, ("HSET", "myhash"), n, lambda i: ["field:%d" % i, "v%d" % (i % 1000)]),
          ("HLEN", "myhash"), n),
-        ("set, %s members" % _count(n),
+        ("set, %s members" % count_label(n),
          lambda srv: fill(srv, ("SADD", "myset"), n, lambda i: ["member:%d" % i]),
          ("SCARD", "myset"), n),
-        ("zset, %s members" % _count(n),
+        ("zset, %s members" % count_label(n),
          lambda srv: fill(srv, ("ZADD", "myzset"), n, lambda i: [str(i * 0.5), "member:%d" % i]),
          ("ZCARD", "myzset"), n),
     ]
-
-
-def _count(n: int) -> str:
-    return "%dM" % (n // 1000000) if n % 1000000 == 0 else "%dk" % (n // 1000)
 
 
 def timed_save(srv: Server) -> float:
@@ -283,7 +227,7 @@ def run_bgsave_once(name: str, binary: str, keys: int, requests: int) -> dict:
         with srv.conn() as c:
             if c.command("DBSIZE") != keys:
                 raise HarnessError("%s: DBSIZE is not %d after filling" % (name, keys))
-        argv = benchmark_argv(srv, requests, keys, 1)
+        argv = benchmark_argv(srv, requests, keys, 1, CLIENTS)
         baseline = benchmark_result(srv, start_benchmark(argv), "SET without BGSAVE")
         with srv.conn() as c:
             done = int(info_field(c, "stats", "total_commands_processed"))

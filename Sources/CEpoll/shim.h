@@ -159,6 +159,20 @@ static inline int apus_connect_tcp(const char *host, int port) {
     return fd;
 }
 
+/// daemonize (server.c): the parent exits, the child leads a new session with its standard
+/// streams on /dev/null (with logfile "" it then logs nowhere, as Redis).
+static inline void apus_daemonize(void) {
+    if (fork() != 0) _exit(0);
+    setsid();
+    int fd = open("/dev/null", O_RDWR, 0);
+    if (fd != -1) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO) close(fd);
+    }
+}
+
 /// The pending error of a socket (SO_ERROR), 0 when none.
 static inline int apus_socket_error(int fd) {
     int err = 0;

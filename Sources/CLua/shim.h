@@ -165,4 +165,40 @@ static inline void apus_lua_install_pcall(lua_State *L) {
 static inline void apus_lua_push_real_globals(lua_State *L) { apus_lua_push_globals(L); }
 static inline void apus_lua_lock(lua_State *L) { apus_lua_lock_globals(L); }
 
+/// The busy-script hook (luaMaskCountHook): asks the Swift check stored in the registry under
+/// "apus_interrupt"; when it returns -1 (the script was killed) it raises the error the check
+/// pushed, here in C, and keeps firing on every line so a pcall cannot swallow the kill.
+static void apus_lua_interrupt_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_getfield(L, LUA_REGISTRYINDEX, "apus_interrupt");
+    apus_lua_swift_function check = (apus_lua_swift_function)lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (check == NULL) return;
+    if (check(L) < 0) {
+        lua_sethook(L, apus_lua_interrupt_hook, LUA_MASKLINE, 0);
+        lua_error(L);
+    }
+}
+
+/// Installs the busy-script check, called every `count` instructions; `context` is kept in the
+/// registry under "apus_engine" for it. A count of 0 removes it.
+static inline void apus_lua_set_interrupt(lua_State *L, apus_lua_swift_function check, void *context, int count) {
+    if (count <= 0) {
+        lua_sethook(L, NULL, 0, 0);
+        return;
+    }
+    lua_pushlightuserdata(L, (void *)check);
+    lua_setfield(L, LUA_REGISTRYINDEX, "apus_interrupt");
+    lua_pushlightuserdata(L, context);
+    lua_setfield(L, LUA_REGISTRYINDEX, "apus_engine");
+    lua_sethook(L, apus_lua_interrupt_hook, LUA_MASKCOUNT, count);
+}
+
+static inline void *apus_lua_registry_engine(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "apus_engine");
+    void *context = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return context;
+}
+
 #endif

@@ -14,6 +14,9 @@ public final class LuaInterpreter {
     public init() {
         state = luaL_newstate()!
         apus_lua_open_standard(state)
+        openStruct(state); openMessagePack(state)
+        // Debian's luaopen_cjson returns the module without setting the global Redis scripts use.
+        lua_pushcclosure(state, luaopen_cjson, 0); lua_call(state, 0, 1); apus_lua_setglobal(state, "cjson")
     }
 
     deinit { lua_close(state) }

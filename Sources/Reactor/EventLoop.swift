@@ -25,6 +25,8 @@ public final class EventLoop {
     public var beforeSleep: (() -> Void)?
     public var afterSleep: (() -> Void)?
     public private(set) var isStopped = false
+    /// How deep dispatching is nested (1 in a normal pass, 2 inside a busy script's pass).
+    private var nesting = 0
 
     public init() throws(SystemError) {
         let fd = apus_epoll_create()
@@ -96,27 +98,58 @@ public final class EventLoop {
         if let next = timers.nextDeadline {
             timeout = Int32(clamping: max(0, next - now))
         }
-        let count = readyFDs.withUnsafeMutableBufferPointer { fds in
-            readyMasks.withUnsafeMutableBufferPointer { masks in
-                apus_epoll_wait(epollFD, fds.baseAddress, masks.baseAddress, Int32(fds.count), timeout)
+        _ = dispatchFileEvents(timeout: timeout)
+        timers.advance(to: EventLoop.monotonicMilliseconds())
+    }
+
+    /// aeProcessEvents(AE_FILE_EVENTS|AE_DONT_WAIT|AE_CALL_BEFORE_SLEEP): before-sleep and the
+    /// file events ready now, no timers — how a long-running command (a busy script) lets
+    /// other clients be answered. Returns how many events it handled.
+    @discardableResult
+    public func processReadyFileEvents() -> Int {
+        beforeSleep?()
+        return dispatchFileEvents(timeout: 0)
+    }
+
+    private func dispatchFileEvents(timeout: Int32) -> Int {
+        // A handler may run a nested pass (a busy script): it gets buffers of its own, so the
+        // outer batch is not overwritten while it is being dispatched.
+        if nesting > 0 {
+            var fds = [Int32](repeating: 0, count: 128)
+            var masks = [UInt32](repeating: 0, count: 128)
+            return poll(&fds, &masks, timeout: timeout)
+        }
+        nesting += 1
+        defer { nesting -= 1 }
+        return poll(&readyFDs, &readyMasks, timeout: timeout)
+    }
+
+    /// epoll_wait into the given buffers, then dispatch what is ready.
+    private func poll(_ fds: inout [Int32], _ masks: inout [UInt32], timeout: Int32) -> Int {
+        let count = fds.withUnsafeMutableBufferPointer { f in
+            masks.withUnsafeMutableBufferPointer { m in
+                apus_epoll_wait(epollFD, f.baseAddress, m.baseAddress, Int32(f.count), timeout)
             }
         }
         afterSleep?()
-        if count > 0 {
-            for index in 0..<Int(count) {
-                let fd = readyFDs[index]
-                let mask = readyMasks[index]
-                let failed = mask & (APUS_EPOLLERR | APUS_EPOLLHUP) != 0
-                let readable = mask & APUS_EPOLLIN != 0 || failed
-                let writable = mask & APUS_EPOLLOUT != 0 || failed
-                // A handler earlier in this batch may have closed this fd.
-                guard Int(fd) < handlers.count, let handler = handlers[Int(fd)] else { continue }
-                let current = interests[Int(fd)]
-                handler(fd, readable && current.contains(.readable) || failed && current.contains(.readable),
-                        writable && current.contains(.writable))
-            }
+        guard count > 0 else { return 0 }
+        dispatch(fds: fds, masks: masks, count: Int(count))
+        return Int(count)
+    }
+
+    private func dispatch(fds: [Int32], masks: [UInt32], count: Int) {
+        for index in 0..<count {
+            let fd = fds[index]
+            let mask = masks[index]
+            let failed = mask & (APUS_EPOLLERR | APUS_EPOLLHUP) != 0
+            let readable = mask & APUS_EPOLLIN != 0 || failed
+            let writable = mask & APUS_EPOLLOUT != 0 || failed
+            // A handler earlier in this batch may have closed this fd.
+            guard Int(fd) < handlers.count, let handler = handlers[Int(fd)] else { continue }
+            let current = interests[Int(fd)]
+            handler(fd, readable && current.contains(.readable) || failed && current.contains(.readable),
+                    writable && current.contains(.writable))
         }
-        timers.advance(to: EventLoop.monotonicMilliseconds())
     }
 }
 

@@ -1,3 +1,4 @@
+import CEpoll
 import Config
 import Glibc
 import Logging
@@ -25,6 +26,8 @@ public enum ServerMain {
             return 1
         }
         logger.logLevel = RedisLogHandler.level(for: config.string("loglevel"))
+        let background = config.bool("daemonize") && ["no", ""].contains(config.string("supervised"))
+        if background { apus_daemonize() }
         guard sink.open(path: config.string("logfile")) else {
             fputs("Can't open the log file: \(String(cString: strerror(errno)))\n", stderr)
             return 1
@@ -40,7 +43,12 @@ public enum ServerMain {
         for name in ignored.sorted() {
             logger.warning("Directive '\(name)' is accepted but not in effect in this version of Apus")
         }
-        let pidfile = config.string("pidfile")
+        // createPidFile: a daemon always writes one, by default where Redis does.
+        var pidfile = config.string("pidfile")
+        if pidfile.isEmpty && background {
+            pidfile = "/var/run/redis.pid"
+            _ = config.setInternal("pidfile", [pidfile])
+        }
         if !pidfile.isEmpty, let file = fopen(pidfile, "w") {
             fputs("\(getpid())\n", file)
             fclose(file)

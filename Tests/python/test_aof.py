@@ -4,6 +4,7 @@ and corrupt files, the upgrade of an old single-file AOF, CONFIG SET appendonly,
 INFO's aof_* fields, automatic rewrite, and interop with redis-server and redis-check-aof."""
 
 import os
+import time
 import shutil
 import subprocess
 
@@ -47,9 +48,15 @@ def test_commands_reach_the_incr_file_with_select(datadir):
         r.set("a", "1")
         r.execute_command("SELECT", 3)
         r.execute_command("INCR", "c")
+        expected = (b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
+                    b"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$4\r\nINCR\r\n$1\r\nc\r\n")
+        # With everysec a write waits (up to 2 s, as in Redis) while the background fsync runs.
+        deadline = time.monotonic() + 5
         data = read_aof_file(datadir, "appendonly.aof.1.incr.aof")
-        assert data == (b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n"
-                        b"*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n*2\r\n$4\r\nINCR\r\n$1\r\nc\r\n")
+        while data != expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+            data = read_aof_file(datadir, "appendonly.aof.1.incr.aof")
+        assert data == expected
     finally:
         srv.stop()
 

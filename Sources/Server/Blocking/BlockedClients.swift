@@ -113,7 +113,7 @@ extension Server {
     private func serve(_ receiver: Client, _ operation: BlockedOperation, key: UnsafeRawBufferPointer,
                        object: RedisObject) -> Bool {
         switch operation {
-        case .replicas:
+        case .replicas, .shutdown:
             return false
         case .listPop(let head, let count):
             if count == -1 {

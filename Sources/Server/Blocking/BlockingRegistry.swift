@@ -19,6 +19,8 @@ enum BlockedOperation {
     case zsetPop(max: Bool, count: Int)
     /// WAIT: `count` replicas acknowledging stream offset `offset`.
     case replicas(offset: Int64, count: Int)
+    /// SHUTDOWN waiting for the replicas to catch up.
+    case shutdown
 
     var type: ObjectType {
         if case .zsetPop = self { return .zset }

@@ -29,7 +29,6 @@ struct ClientPause {
 
 extension Server {
     /// Commands with Redis's CMD_MAY_REPLICATE (COMMAND INFO does not show that flag).
-    static let mayReplicateCommands: Set<String> = ["eval", "evalsha", "fcall", "publish", "spublish", "pfcount"]
 
     /// is_may_replicate_command: writes, may-replicate commands, and EXEC of a queue holding one.
     func mayReplicate(_ command: Command, _ client: Client) -> Bool {
@@ -40,7 +39,7 @@ extension Server {
     }
 
     private func mayReplicate(_ command: Command) -> Bool {
-        command.flags.contains(.write) || Server.mayReplicateCommands.contains(command.fullName)
+        !command.flags.isDisjoint(with: [.write, .mayReplicate])
     }
 
     /// is_read_command: READONLY, or EXEC of a queue holding one.
@@ -122,14 +121,7 @@ extension Server {
             c.error(ErrorText.subcommandSyntax(c.argString(1), container: "client"))
             return
         }
-        guard let timeout = parseInt64(c.arg(2)) else {
-            c.error(ErrorText.timeoutNotInteger)
-            return
-        }
-        if timeout < 0 {
-            c.error(ErrorText.timeoutNegative)
-            return
-        }
+        guard let timeout = c.millisecondTimeoutArgument(2) else { return }
         let server = c.server
         var kind = ClientPause.Kind.all
         if c.argumentCount == 4 {

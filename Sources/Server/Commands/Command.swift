@@ -28,6 +28,10 @@ public struct CommandFlags: OptionSet {
     public static let skipMonitor = CommandFlags(rawValue: 1 << 16)
     public static let skipSlowlog = CommandFlags(rawValue: 1 << 17)
     public static let asking = CommandFlags(rawValue: 1 << 18)
+    /// CMD_MAY_REPLICATE: not a write, but may propagate (scripts, PUBLISH, PFCOUNT). Internal
+    /// to Redis, so not in the COMMAND INFO flags: set from a list (`mayReplicateNames`).
+    public static let mayReplicate = CommandFlags(rawValue: 1 << 19)
+    static let mayReplicateNames: Set<String> = ["eval", "evalsha", "fcall", "publish", "spublish", "pfcount"]
 
     init(words: String) {
         var flags: CommandFlags = []
@@ -115,7 +119,7 @@ public final class Command {
          aclCategories: [String], handler: CommandHandler?, info: ReplyTree, docs: ReplyTree) {
         self.fullName = fullName
         self.arity = arity
-        self.flags = flags
+        self.flags = CommandFlags.mayReplicateNames.contains(fullName) ? flags.union(.mayReplicate) : flags
         self.firstKey = firstKey
         self.lastKey = lastKey
         self.keyStep = keyStep

@@ -106,13 +106,24 @@ enum ServerCommands {
             return
         }
         if abort {
-            // Shutdown never waits (no replicas to catch up yet), so nothing can be in progress.
-            c.error("ERR No shutdown in progress.")
+            if c.server.abortShutdown() { c.reply.ok() } else { c.error("ERR No shutdown in progress.") }
             return
         }
+        // During a busy script only SHUTDOWN NOSAVE goes, and at once: the script never returns.
+        if let busy = c.server.busyScript {
+            if !noSave {
+                c.error(busy.isEval ? ErrorText.busyEval : ErrorText.busyFunction)
+                return
+            }
+        }
         let choice: Bool? = noSave ? false : (save ? true : nil)
-        if !c.server.finishShutdown(save: choice, force: force, now: now) {
+        // nil: waiting for the replicas, this client blocked until the shutdown happens or fails.
+        guard let done = c.server.prepareForShutdown(save: choice, force: force, now: now || c.server.busyScript != nil,
+                                                     waiter: c) else { return }
+        if !done {
             c.error("ERR Errors trying to SHUTDOWN. Check logs.")
+        } else if c.server.busyScript != nil {
+            exit(c.server.shutdownExitCode)
         }
     }
 }

@@ -21,6 +21,7 @@ extension Server {
     func cron() {
         refreshClock()
         cronLoops += 1
+        if pendingShutdown != nil { checkPendingShutdown() }
         LRUClock.refresh(nowMilliseconds: now)
         // serverCron does not run during a load: no expiry, save point or rewrite on half a dataset.
         if loadingState.isActive { return }

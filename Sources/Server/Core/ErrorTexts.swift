@@ -102,6 +102,9 @@ extension ErrorText {
 // MARK: scripting
 extension ErrorText {
     static let noScript: StaticString = "NOSCRIPT No matching script. Please use EVAL."
+    static let busyEval = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    static let busyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    static let unkillableFromMaster: StaticString = "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed."
     static let notBusy: StaticString = "NOTBUSY No scripts in execution right now."
     static let unkillable: StaticString = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
     static let scriptWriteFlagOnReadOnlyCommand: StaticString = "ERR Can not execute a script with write flag using *_ro command."

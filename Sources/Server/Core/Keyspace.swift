@@ -108,6 +108,17 @@ extension Client {
         return nil
     }
 
+    /// getTimeoutFromObjectOrReply in milliseconds (CLIENT PAUSE, WAIT): a non-negative integer,
+    /// or replies Redis's error and returns nil.
+    func millisecondTimeoutArgument(_ index: Int) -> Int64? {
+        guard let timeout = integerArgument(index, error: ErrorText.timeoutNotInteger) else { return nil }
+        if timeout < 0 {
+            error(ErrorText.timeoutNegative)
+            return nil
+        }
+        return timeout
+    }
+
     /// Deletes `key` (after lookups decided so); counts it as a change.
     @discardableResult
     func deleteKey(_ key: UnsafeRawBufferPointer) -> Bool {

@@ -23,7 +23,7 @@ extension Server {
         "repl-backlog-size", "repl-backlog-ttl", "repl-timeout", "repl-ping-replica-period", "repl-diskless-sync",
         "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "min-replicas-to-write",
         "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port", "repl-disable-tcp-nodelay",
-        "replica-priority", "replica-announced",
+        "replica-priority", "replica-announced", "daemonize", "rdb-del-sync-files", "repl-diskless-load",
     ]
 
     func installConfigHooks() {

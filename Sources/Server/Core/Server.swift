@@ -85,6 +85,10 @@ public final class Server {
     var disklessTransfer: DisklessTransfer?
     /// EVAL's Lua interpreter, the scripts cache and the running script (Scripting/).
     lazy var scripting = ScriptingEngine(server: self)
+    /// The script running past busy-reply-threshold, while other clients are served -BUSY.
+    var busyScript: ScriptRun?
+    /// A SHUTDOWN waiting for the replicas to catch up (ShutdownWait.swift).
+    var pendingShutdown: PendingShutdown?
 
     public init(config: ConfigStore, logger: Logger) throws {
         self.config = config
@@ -187,7 +191,7 @@ public final class Server {
         let flags = config.string(signal == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm").split(separator: " ")
         let save: Bool? = flags.contains("nosave") ? false : (flags.contains("save") ? true : nil)
         // The signal arrives through the loop, so this already runs between commands.
-        _ = finishShutdown(save: save, force: flags.contains("force"), now: flags.contains("now"))
+        _ = prepareForShutdown(save: save, force: flags.contains("force"), now: flags.contains("now"), waiter: nil)
     }
 
     /// Closes clients and listeners, removes the pid file and stops the loop. `save` nil means
@@ -196,7 +200,7 @@ public final class Server {
     func finishShutdown(save: Bool?, force: Bool, now: Bool) -> Bool {
         // Never save half a dataset over the snapshot (shutdownCommand, whileBlockedCron: NOSAVE).
         let save = loading ? false : save
-        logger.warning("User requested shutdown...")
+        logReplicasAtShutdown()
         // The child could overwrite the snapshot saved below.
         if persistence.childKind == .rdb {
             logger.warning("There is a child saving an .rdb. Killing it!")
@@ -220,6 +224,8 @@ public final class Server {
                 }
             }
         }
+        // The replicas get what is still buffered for them (flushSlavesOutputBuffers).
+        for replica in replication.replicas where mayStreamToReplica(replica) { writeReplies(replica) }
         for fd in listeners { loop.unwatch(fd); Socket.close(fd) }
         listeners.removeAll()
         for client in clientsByFD.compactMap({ $0 }) { closeClient(client) }

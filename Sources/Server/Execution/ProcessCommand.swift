@@ -78,6 +78,11 @@ extension Server {
             reject(client, command, ErrorText.loading)
             return
         }
+        // A script past busy-reply-threshold: only what may interrupt it (SCRIPT KILL...).
+        if busyScript != nil && !command.flags.contains(.allowBusy) {
+            reject(client, command, busyScript!.isEval ? ErrorText.busyEval : ErrorText.busyFunction)
+            return
+        }
         // A monitor is flagged as a replica, and replicas may not touch the keyspace.
         if !monitors.isEmpty && client.controls.isMonitor
             && (mayReplicate(command, client) || readsKeyspace(command, client)) {

@@ -30,7 +30,7 @@ public struct PropagatedArguments {
 
     /// An integer argument as its decimal text (PEXPIREAT's time, a count).
     public mutating func append(_ value: Int64) {
-        withInteger(value) { append($0) }
+        PropagatedArguments.withInteger(value) { append($0) }
     }
 
     /// One whole command of `count` arguments, for a stream's own commands (SELECT, PING).
@@ -50,10 +50,12 @@ public struct PropagatedArguments {
     }
 
     private mutating func appendDecimal(_ value: Int64) {
-        withInteger(value) { bytes.append(contentsOf: $0) }
+        PropagatedArguments.withInteger(value) { bytes.append(contentsOf: $0) }
     }
 
-    private func withInteger<R>(_ value: Int64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    // Static: a method on self would hold a copy of `bytes` while the closure appends to them,
+    // and every append would then copy the whole buffer.
+    private static func withInteger<R>(_ value: Int64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
             let length = writeDecimal(value, to: buffer.baseAddress!)
             return body(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: length))

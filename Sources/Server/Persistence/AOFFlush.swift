@@ -102,6 +102,26 @@ extension Server {
         return total
     }
 
+    /// aofRewriteLimited: after three failed rewrites in a row, automatic ones wait 1, 2, 4 ...
+    /// up to 60 minutes between attempts, so a full disk is not hammered with forks.
+    func aofRewriteLimited() -> Bool {
+        let nowSeconds = now / 1000
+        guard aof.consecutiveRewriteFailures >= 3 else {
+            aof.rewriteLimitDelayMinutes = 0
+            aof.rewriteLimitNextTime = 0
+            return false
+        }
+        if aof.rewriteLimitNextTime != 0 {
+            if nowSeconds < aof.rewriteLimitNextTime { return true }
+            aof.rewriteLimitNextTime = 0
+            return false
+        }
+        aof.rewriteLimitDelayMinutes = min(aof.rewriteLimitDelayMinutes == 0 ? 1 : aof.rewriteLimitDelayMinutes * 2, 60)
+        aof.rewriteLimitNextTime = nowSeconds + Int64(aof.rewriteLimitDelayMinutes) * 60
+        logger.warning("Background AOF rewrite has repeatedly failed and triggered the limit, will retry in \(aof.rewriteLimitDelayMinutes) minutes")
+        return true
+    }
+
     /// The AOF's share of serverCron: retry a postponed or failed write, start a scheduled or
     /// automatic rewrite.
     func aofCron() {
@@ -112,7 +132,7 @@ extension Server {
         }
         // One child at a time: a scheduled or automatic rewrite waits for the running one.
         guard !persistence.hasActiveChild else { return }
-        if aof.rewriteScheduled {
+        if aof.rewriteScheduled && !aofRewriteLimited() {
             aof.rewriteScheduled = false
             _ = rewriteAppendOnlyFile()
             return
@@ -121,7 +141,7 @@ extension Server {
         if aof.status == .on && percentage > 0 && aof.currentSize > config.int("auto-aof-rewrite-min-size") {
             let base = aof.rewriteBaseSize > 0 ? aof.rewriteBaseSize : 1
             let growth = aof.currentSize * 100 / base - 100
-            if growth >= percentage {
+            if growth >= percentage && !aofRewriteLimited() {
                 logger.notice("Starting automatic rewriting of AOF on \(growth)% growth")
                 _ = rewriteAppendOnlyFile()
             }

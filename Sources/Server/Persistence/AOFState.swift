@@ -53,6 +53,9 @@ final class AppendOnlyFile {
     var lastRewriteSeconds: Int64 = -1
     var lastRewriteOK = true
     var consecutiveRewriteFailures = 0
+    /// aofRewriteLimited's state: the current delay and when the next attempt may start.
+    var rewriteLimitDelayMinutes = 0
+    var rewriteLimitNextTime: Int64 = 0
     /// Unix seconds the running rewrite started (aof_rewrite_time_start), -1 when none runs.
     var rewriteStartedAt: Int64 = -1
     /// What the running rewrite's child will have produced the base for.

@@ -169,7 +169,7 @@ extension Server {
     /// backgroundSaveDoneHandler: the disk or socket handler, then the replicas waiting on it.
     private func backgroundSaveDone(exitCode: Int32, bySignal: Int32) {
         if persistence.rdbTarget == .sockets {
-            disklessSaveDone(ok: exitCode == 0 && bySignal == 0)
+            disklessSaveDone(exitCode: exitCode, bySignal: bySignal)
         } else {
             backgroundSaveToDiskDone(exitCode: exitCode, bySignal: bySignal)
             replicasBackgroundSaveDone(ok: exitCode == 0 && bySignal == 0)

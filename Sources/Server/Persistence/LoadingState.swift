@@ -18,6 +18,9 @@ struct LoadingState {
     var rdbUsedMemory = 0
     var loadedBytes = 0
     /// rdb_last_load_keys_loaded / rdb_last_load_keys_expired, from the last successful load.
+    /// The replication AUX fields of the last RDB loaded (rdbSaveInfo): a replica restarted from
+    /// its own RDB continues its master's stream from there.
+    var savedReplication = SavedReplicationInfo()
     var lastLoadKeysLoaded = 0
     var lastLoadKeysExpired = 0
     /// The load running in bounded steps from the loop, if any.
@@ -67,4 +70,10 @@ extension Server {
             ("loading_eta_seconds", eta),
         ]
     }
+}
+
+struct SavedReplicationInfo {
+    var id: [UInt8]?
+    var offset: Int64?
+    var streamDB: Int?
 }

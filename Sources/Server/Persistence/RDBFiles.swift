@@ -138,6 +138,9 @@ extension Server {
         for (key, value) in fields {
             let text = String(decoding: value, as: UTF8.self)
             switch key {
+            case "repl-id": loadingState.savedReplication.id = value.count == 40 ? value : nil
+            case "repl-offset": loadingState.savedReplication.offset = Int64(text)
+            case "repl-stream-db": loadingState.savedReplication.streamDB = Int(text)
             case "redis-ver": logger.notice("Loading RDB produced by version \(text)")
             case "ctime":
                 if let ctime = Int64(text) {

@@ -168,11 +168,14 @@ extension Server {
     }
 
     /// backgroundSaveDoneHandlerSocket: the child is reaped.
-    func disklessSaveDone(ok: Bool) {
+    func disklessSaveDone(exitCode: Int32, bySignal: Int32) {
+        let ok = exitCode == 0 && bySignal == 0
         if ok {
             logger.notice("Background RDB transfer terminated with success")
-        } else {
+        } else if bySignal == 0 {
             logger.warning("Background transfer error")
+        } else {
+            logger.warning("Background transfer terminated by signal \(bySignal)")
         }
         persistence.lastSaveDuration = Int64(time(nil)) - persistence.saveStartedAt
         persistence.saveStartedAt = -1

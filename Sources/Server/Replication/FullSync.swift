@@ -79,6 +79,7 @@ extension Server {
             return false
         }
         if !toSockets {
+            replication.rdbWrittenForReplicas = true
             for replica in waiting { setupForFullResync(replica, replica.replicaLink!, offset: replication.masterOffset) }
         }
         return true

@@ -11,7 +11,7 @@ import Reactor
 
 extension Server {
     /// The link becomes a client; `streamStart` is what already arrived after the payload.
-    func createMasterClient(offset: Int64, streamStart: [UInt8]) {
+    func createMasterClient(offset: Int64, streamStart: [UInt8], database: Int = 0) {
         let fd = replication.linkFD
         refreshClock()
         let master = Client(server: self, fd: fd, peer: Socket.peerAddress(fd), local: Socket.localAddress(fd),
@@ -20,6 +20,7 @@ extension Server {
         master.flags.insert(.master)
         master.authenticated = true
         master.appliedReplicationOffset = offset
+        if database < databases.count { master.select(database) }
         do {
             try loop.watch(fd, .readable) { [unowned self] fd, readable, writable in
                 self.handleClientEvent(fd: fd, readable: readable, writable: writable)
@@ -67,6 +68,7 @@ extension Server {
         logger.notice("* Caching the disconnected master state.")
         replication.cachedMasterID = replication.replicationID
         replication.cachedMasterOffset = master.appliedReplicationOffset
+        replication.cachedMasterDB = master.databaseIndex
         replication.master = nil
         replication.linkFD = -1
         if replication.linkState != .none { replication.linkState = .connect }
@@ -90,7 +92,7 @@ extension Server {
         replication.cachedMasterID = nil
         loop.unwatch(replication.linkFD)
         if replication.backlog == nil { createReplicationBacklog() }
-        createMasterClient(offset: offset, streamStart: leftover)
+        createMasterClient(offset: offset, streamStart: leftover, database: replication.cachedMasterDB)
     }
 
     /// replicationCacheMasterUsingMyself: a master turned replica continues from its own
@@ -98,6 +100,8 @@ extension Server {
     func cacheMasterUsingMyself() {
         replication.cachedMasterID = replication.replicationID
         replication.cachedMasterOffset = replication.masterOffset
+        // The new master starts its stream with a SELECT.
+        replication.cachedMasterDB = 0
         logger.notice("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
     }
 }

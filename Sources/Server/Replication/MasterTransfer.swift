@@ -113,14 +113,14 @@ extension Server {
             }
         }
         replication.transfer = PayloadTransfer()
-        loadMasterPayload(transfer.received, streamStart: extra)
+        loadMasterPayload(transfer.received, streamStart: extra, usedEOFMark: transfer.eofMark != nil)
     }
 
     /// Where the payload goes before it is loaded, as the log says it.
     private var payloadTarget: String { config.string("repl-diskless-load") == "disabled" ? "disk" : "parser" }
 
     /// The payload is whole: flush, load, and become the master's replica.
-    private func loadMasterPayload(_ payload: [UInt8], streamStart: [UInt8]) {
+    private func loadMasterPayload(_ payload: [UInt8], streamStart: [UInt8], usedEOFMark: Bool) {
         // An AOF rewrite or a BGSAVE would copy every page the load touches.
         if persistence.childKind == .rdb { killBackgroundSaveChild() }
         let aofWasOn = aof.status != .off
@@ -140,6 +140,13 @@ extension Server {
             case .success:
                 self.attachToMaster(afterFullSyncWith: streamStart)
                 logger.notice("MASTER <-> REPLICA sync: Finished with success")
+                // After a diskless transfer the master streams only once it hears from us.
+                if usedEOFMark { self.sendAckToMaster() }
+                if self.config.bool("rdb-del-sync-files") && self.persistenceDisabled && !aofWasOn
+                    && self.config.string("repl-diskless-load") == "disabled" {
+                    logger.notice("Removing the RDB file obtained from the master. This replica has persistence disabled")
+                    unlink(self.config.string("dbfilename"))
+                }
             }
             if aofWasOn { self.restartAppendOnlyAfterSync() }
         }

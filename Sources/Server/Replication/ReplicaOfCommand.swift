@@ -100,6 +100,8 @@ extension Server {
         disconnectAllBlockedClients()
         replication.masterHost = host
         replication.masterPort = port
+        // CONFIG GET replicaof and CONFIG REWRITE see the new master.
+        _ = config.setInternal("replicaof", [host, String(port)])
         cancelMasterHandshake()
         if wasMaster {
             discardCachedMaster()
@@ -115,6 +117,7 @@ extension Server {
         guard replication.isReplica else { return }
         logger.notice("Connection with master lost.")
         replication.masterHost = nil
+        _ = config.setInternal("replicaof", ["no", "one"])
         if let master = replication.master { closeClient(master) }
         discardCachedMaster()
         cancelMasterHandshake()

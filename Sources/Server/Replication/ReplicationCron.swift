@@ -65,8 +65,33 @@ extension Server {
         }
 
         startPendingReplicationSave()
+        removeRDBUsedToSyncReplicas()
         refreshGoodReplicasCount()
         replication.cronLoops += 1
+    }
+
+    /// allPersistenceDisabled: no save points and no AOF.
+    var persistenceDisabled: Bool { persistence.savePoints.isEmpty && aof.status == .off }
+
+    /// removeRDBUsedToSyncReplicas: with rdb-del-sync-files, a persistence-less master removes
+    /// the RDB it wrote for its replicas once none needs it.
+    func removeRDBUsedToSyncReplicas() {
+        guard config.bool("rdb-del-sync-files") else {
+            replication.rdbWrittenForReplicas = false
+            return
+        }
+        guard persistenceDisabled, replication.rdbWrittenForReplicas else { return }
+        let inSync = replication.replicas.contains {
+            guard let state = $0.replicaLink?.state else { return false }
+            return state != .online
+        }
+        if inSync { return }
+        let path = config.string("dbfilename")
+        if access(path, F_OK) == 0 {
+            replication.rdbWrittenForReplicas = false
+            logger.notice("Removing the RDB file used to feed replicas in a persistence-less instance")
+            unlink(path)
+        }
     }
 
     /// The server starts as a replica when `replicaof` is configured.
@@ -77,6 +102,14 @@ extension Server {
         replication.masterHost = String(parts[0])
         replication.masterPort = port
         replication.linkState = .connect
+        // A replica restarted from its own RDB asks its master to continue where it stopped.
+        let saved = loadingState.savedReplication
+        if let id = saved.id, let offset = saved.offset, offset >= 0, saved.streamDB != nil {
+            replication.replicationID = id
+            replication.masterOffset = offset
+            cacheMasterUsingMyself()
+            replication.cachedMasterDB = saved.streamDB ?? 0
+        }
         updateExpiryMode()
         connectToMaster()
     }

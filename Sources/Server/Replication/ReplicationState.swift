@@ -93,6 +93,8 @@ final class ReplicationState {
     /// min-replicas-to-write and min-replicas-max-lag, kept current by CONFIG SET.
     var minReplicasToWrite = 0
     var minReplicasMaxLag = 10
+    /// The RDB on disk was written to feed replicas (RDBGeneratedByReplication).
+    var rdbWrittenForReplicas = false
     /// Calls of the replication cron (replication_cron_loops).
     var cronLoops: Int64 = 0
     /// Clients blocked in WAIT want an ACK from every replica before the next sleep.
@@ -113,6 +115,9 @@ final class ReplicationState {
     /// processed offset.
     var cachedMasterID: [UInt8]?
     var cachedMasterOffset: Int64 = 0
+    /// The database the master's stream had selected: a partial resync continues without a
+    /// SELECT, so the resurrected master client must start there.
+    var cachedMasterDB = 0
     /// From +FULLRESYNC: what the master's stream will continue from.
     var masterInitialID: [UInt8] = []
     var masterInitialOffset: Int64 = -1

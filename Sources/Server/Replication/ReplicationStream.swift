@@ -38,6 +38,8 @@ extension Server {
             db = replication.streamDatabase == -1 ? 0 : replication.streamDatabase
         } else if let master = replication.master {
             db = master.databaseIndex
+        } else if replication.cachedMasterID != nil {
+            db = replication.cachedMasterDB
         } else {
             return nil
         }

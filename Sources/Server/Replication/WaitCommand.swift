@@ -18,14 +18,7 @@ enum WaitCommand {
             c.error(ErrorText.notInteger)
             return
         }
-        guard let timeout = parseInt64(c.arg(2)) else {
-            c.error(ErrorText.timeoutNotInteger)
-            return
-        }
-        if timeout < 0 {
-            c.error(ErrorText.timeoutNegative)
-            return
-        }
+        guard let timeout = c.millisecondTimeoutArgument(2) else { return }
         let offset = c.replicationWriteOffset
         let acknowledged = server.replicasAcknowledging(offset)
         if acknowledged >= wanted || c.denyBlocking {
@@ -58,6 +51,7 @@ extension Server {
     /// A replica's ACK came: before the next sleep, answer the WAITs it satisfies.
     func replicaAcknowledged() {
         if !replication.waitingClients.isEmpty { replication.acksArrived = true }
+        if pendingShutdown != nil { checkPendingShutdown() }
     }
 
     /// The before-sleep part: REPLCONF GETACK * to every replica once per loop iteration if some

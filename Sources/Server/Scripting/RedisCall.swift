@@ -147,7 +147,7 @@ extension Server {
         }
         if command.flags.contains(.noScript) { return "This Redis command is not allowed from script" }
         let writes = command.flags.contains(.write)
-        let mayReplicate = writes || Server.mayReplicateCommands.contains(command.fullName)
+        let mayReplicate = !command.flags.isDisjoint(with: [.write, .mayReplicate])
         if run.readOnly && mayReplicate {
             return "Write commands are not allowed from read-only scripts."
         }

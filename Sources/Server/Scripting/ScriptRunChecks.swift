@@ -47,15 +47,9 @@ extension Server {
 
     /// scriptResetRun.
     func scriptRunEnded(_ engine: ScriptingEngine, _ run: ScriptRun) {
+        if run.timedOut { leaveBusyScriptMode(run) }
         engine.client.reply.discardAll()
         engine.client.reply.resp3 = false
     }
 
-    /// The busy-script hook (luaMaskCountHook); false when none is installed.
-    func installBusyHook(_ engine: ScriptingEngine) -> Bool { false }
-
-    /// SCRIPT KILL / FUNCTION KILL with no script running.
-    func killScript(_ c: Client, function: Bool) {
-        c.error(ErrorText.notBusy)
-    }
 }

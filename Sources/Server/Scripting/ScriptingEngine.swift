@@ -1,5 +1,6 @@
 import CLua
 import Lua
+import Reactor
 import Util
 
 // The EVAL side of scripting (eval.c and script_lua.c, Redis 7.0): one Lua interpreter for EVAL
@@ -15,6 +16,12 @@ final class ScriptRun {
     let startedMicroseconds: Int64
     var wrote = false
     var killed = false
+    /// Past busy-reply-threshold (SCRIPT_TIMEDOUT): events are being processed meanwhile.
+    var timedOut = false
+    /// EVAL (SCRIPT KILL stops it) rather than FCALL (FUNCTION KILL).
+    var isEval = true
+    /// The caller's watched events, masked while it is protected.
+    var callerInterest: Interest = []
     /// redis.setresp: the protocol of replies handed to the script.
     var resp = 2
 
