@@ -1,7 +1,8 @@
 import CLua
 
 // One Lua 5.1 interpreter (Debian's liblua5.1, as Redis embeds Lua 5.1) with the libraries Redis
-// opens for scripts: base, table, string, math, debug, cjson and bit. Everything Redis-specific
+// opens for scripts: base, table, string, math, debug, cjson (as a global: Debian's luaopen_cjson
+// does not set it, apus_lua_open_standard does), bit, struct and cmsgpack. Everything Redis-specific
 // (the `redis` table, the sandbox, the command bridge) is installed by the server's scripting
 // layer; this type only owns the state and wraps the stack operations Swift needs.
 
@@ -15,8 +16,6 @@ public final class LuaInterpreter {
         state = luaL_newstate()!
         apus_lua_open_standard(state)
         openStruct(state); openMessagePack(state)
-        // Debian's luaopen_cjson returns the module without setting the global Redis scripts use.
-        lua_pushcclosure(state, luaopen_cjson, 0); lua_call(state, 0, 1); apus_lua_setglobal(state, "cjson")
     }
 
     deinit { lua_close(state) }

@@ -199,13 +199,7 @@ extension ScriptingEngine {
         let caller = run.caller
         if failed {
             let (text, counted) = errorReplyText(lua, run)
-            if counted {
-                // Not counted again, but the call still failed (afterErrorReply's NO_STATS_UPDATE).
-                caller.reply.error(text)
-                caller.commandFailed = true
-            } else {
-                caller.error(text)
-            }
+            caller.scriptError(text, alreadyCounted: counted)
             lua.pop()
         } else {
             LuaToReply.write(L, caller.reply, scriptResp: run.resp, caller: caller)
@@ -217,21 +211,22 @@ extension ScriptingEngine {
 
     /// The error reply of a failed run: "<code> <message> script: <name>, on <source>:<line>."
     /// With it, whether the error was already counted in the error stats (a command's error).
-    private func errorReplyText(_ lua: LuaInterpreter, _ run: ScriptRun) -> (String, Bool) {
+    private func errorReplyText(_ lua: LuaInterpreter, _ run: ScriptRun) -> ([UInt8], Bool) {
         let L = lua.state
         guard apus_lua_istable(L, -1) != 0 else {
-            let message = luaString(L, -1) ?? "execution failure"
-            return ("ERR Error running script \(run.functionName), \(message.prefix(100))", false)
+            let message = luaBytes(L, -1) ?? Array("execution failure".utf8)
+            return (Array("ERR Error running script \(run.functionName), ".utf8) + message.prefix(100), false)
         }
-        func field(_ name: String) -> String? {
+        // Bytes throughout: an error's text may hold any byte (a library's message quoting input).
+        func field(_ name: String) -> [UInt8]? {
             pushLuaString(L, name)
             lua_rawget(L, -2)
             defer { lua.pop() }
-            return luaString(L, -1)
+            return luaBytes(L, -1)
         }
-        var text = field("err") ?? ""
+        var text = field("err") ?? []
         if let line = field("line"), let source = field("source") {
-            text += " script: \(run.functionName), on \(source):\(line)."
+            text += Array(" script: \(run.functionName), on ".utf8) + source + [UInt8(ascii: ":")] + line + [UInt8(ascii: ".")]
         }
         pushLuaString(L, "ignore_error_stats_update")
         lua_rawget(L, -2)

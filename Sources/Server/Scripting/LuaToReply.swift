@@ -47,18 +47,13 @@ enum LuaToReply {
 
     private static func writeTable(_ L: LuaStatePointer, _ reply: ReplyBuffer, scriptResp: Int, caller: Client) {
         if field(L, "err") == LUA_TSTRING {
-            let text = luaString(L, -1) ?? ""
+            let text = luaBytes(L, -1) ?? []
             lua_settop(L, -2)
             pushLuaString(L, "ignore_error_stats_update")
             lua_rawget(L, -2)
             let counted = lua_toboolean(L, -1) != 0
             lua_settop(L, -2)
-            if counted {
-                reply.error(text)
-                caller.commandFailed = true
-            } else {
-                caller.error(text)
-            }
+            caller.scriptError(text, alreadyCounted: counted)
             return
         }
         lua_settop(L, -2)
@@ -168,5 +163,18 @@ extension Int64 {
         else if value >= 9.2233720368547758e18 { self = Int64.min }
         else if value <= -9.2233720368547758e18 { self = Int64.min }
         else { self = Int64(value) }
+    }
+}
+
+extension Client {
+    /// A script's error reply, as raw bytes (CR/LF as spaces, as addReplyErrorFormat). An error a
+    /// script's command already counted is not counted again, but the call still fails
+    /// (afterErrorReply's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+    func scriptError(_ text: [UInt8], alreadyCounted: Bool) {
+        commandFailed = true
+        if !alreadyCounted { server.stats.recordError(String(decoding: text.prefix(while: { $0 != 32 }), as: UTF8.self)) }
+        reply.append(byte: UInt8(ascii: "-"))
+        for byte in text { reply.append(byte: byte == 13 || byte == 10 ? 32 : byte) }
+        reply.appendCRLF()
     }
 }

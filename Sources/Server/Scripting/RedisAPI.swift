@@ -104,6 +104,12 @@ func luaString(_ L: LuaStatePointer, _ index: Int32) -> String? {
     return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
 }
 
+func luaBytes(_ L: LuaStatePointer, _ index: Int32) -> [UInt8]? {
+    var length = 0
+    guard let pointer = apus_lua_tostring(L, index, &length) else { return nil }
+    return [UInt8](UnsafeRawBufferPointer(start: pointer, count: length))
+}
+
 /// Raises an error table with `text` (the trampoline raises it once this returns).
 func raiseError(_ L: LuaStatePointer, _ text: String) -> Int32 {
     pushErrorTable(L, text)
