@@ -28,6 +28,13 @@ import Testing
         h.run("EVAL", "return redis.call('set','y','1')", "0")
         #expect(h.takePropagated() == [resp("set", "y", "1")])
         #expect(h.run("GET", "x") == "$1\r\n1\r\n")
+        // Only the command's own propagation is filtered: what it propagates itself
+        // (alsoPropagate, SPOP with a count) still goes out, as in Redis.
+        h.run("SADD", "S", "a", "b", "c")
+        _ = h.takePropagated()
+        h.run("EVAL", "redis.set_repl(redis.REPL_NONE) redis.call('spop','S',1) redis.call('spop','S') return 1", "0")
+        let stream = h.takePropagated()
+        #expect(stream.count == 1 && stream[0].hasPrefix("*3\r\n$4\r\nSREM\r\n$1\r\nS\r\n"))
     }
 
     @Test func globalsAndLibrariesAreReadonly() throws {

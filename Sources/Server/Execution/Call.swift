@@ -59,6 +59,8 @@ extension Server {
     }
 
     private func propagateCall(_ client: Client) {
+        // redis.set_repl(REPL_NONE) filters a script command's own propagation, not alsoPropagate.
+        if client.flags.contains(.scriptClient) && scripting.replicationTargets == 0 { return }
         if callEffects.contains(.rewritten) {
             propagation.appendRewrite(db: client.databaseIndex)
             return

@@ -117,13 +117,6 @@ public final class PropagationStream {
         build(&rewrite)
     }
 
-    /// redis.set_repl(REPL_NONE): forgets what was queued after the first `count` commands.
-    func dropPending(after count: Int) {
-        guard count < ops.count else { return }
-        ops.removeSubrange(count...)
-        pending.bytes.removeSubrange((ops.last?.end ?? 0)...)
-    }
-
     /// Queues the rewrite set during the call that just ended.
     func appendRewrite(db: Int) {
         guard isConsumed else { return }

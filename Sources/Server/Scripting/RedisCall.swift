@@ -35,11 +35,10 @@ extension ScriptingEngine {
         }
         client.reply.resp3 = run.resp == 3
         let dirtyBefore = server.dirty
-        let queuedBefore = server.propagation.pendingCount
+        // replicationTargets (redis.set_repl) is read by call's propagation. AOF and replicas read
+        // one stream: REPL_AOF or REPL_REPLICA alone still feeds both.
         server.call(client.lastCommand!, client)
         if server.dirty != dirtyBefore { run.wrote = true }
-        // AOF and replicas read one stream: REPL_AOF or REPL_REPLICA alone still feeds both.
-        if replicationTargets == 0 { server.propagation.dropPending(after: queuedBefore) }
         let isError = pushReplyAsLua(L)
         if isError {
             markIgnoreStats(L)
