@@ -16,9 +16,10 @@ stream, MONITOR lines, INFO figures) must be identical, in RESP2 and RESP3:
     * test_replication_stream     scripts replicate as their effects, in MULTI/EXEC
     * test_info_memory            the scripting fields of INFO memory
 
+    * test_set_repl_targets       REPL_AOF / REPL_REPLICA: the AOF file and the replica stream
+
 Not compared: error({}) (redis-server 7.0.15 crashes on it), FUNCTION/FCALL/XREAD inside a
-script (other parts of Apus), redis.set_repl(REPL_AOF|REPL_REPLICA) alone (Apus feeds one stream
-to the AOF and replicas, so either flag propagates to both; see the report of issue 11).
+script (other parts of Apus).
 """
 
 import re
@@ -862,3 +863,40 @@ def test_tracking_of_script_reads(apus, redis):
             b.command("DEL", "tk", "tk2", "tk3")
     assert seen[0] == seen[1]
     assert seen[1][0] == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$3\r\ntk3\r\n"
+
+
+SET_REPL = [
+    ["EVAL", "redis.set_repl(redis.REPL_AOF) redis.call('set','aofonly','1') "
+             "redis.set_repl(redis.REPL_REPLICA) redis.call('set','replonly','1') "
+             "redis.set_repl(redis.REPL_ALL) redis.call('set','all','1') return 1", "0"],
+    # Two AOF-only commands: the replicas still get the (empty) MULTI/EXEC, as from Redis.
+    ["EVAL", "redis.set_repl(redis.REPL_AOF) redis.call('set','a1','1') redis.call('set','a2','1') return 1", "0"],
+    ["EVAL", "redis.set_repl(redis.REPL_REPLICA) redis.call('set','r1','1') return 1", "0"],
+    ["EVAL", "redis.set_repl(redis.REPL_NONE) redis.call('set','n1','1') return 1", "0"],
+]
+
+
+def _aof_and_stream(srv):
+    import glob
+    import os
+    with RespClient(srv.host, srv.port) as c:
+        tap = ReplicationTap(srv)
+        try:
+            replies = [c.command(*step) for step in SET_REPL]
+            c.command("SET", "__end__", "1")
+            stream = tap.until(b"__end__\r\n$1\r\n1\r\n")
+        finally:
+            tap.close()
+    (incr,) = glob.glob(os.path.join(srv.dir, "appendonlydir", "*.incr.aof"))
+    with open(incr, "rb") as f:
+        return replies, stream, f.read()
+
+
+def test_set_repl_targets(apus_factory, redis_factory):
+    args = ["--appendonly", "yes", "--appendfsync", "always"]
+    apus_side = _aof_and_stream(apus_factory(extra_args=args))
+    redis_side = _aof_and_stream(redis_factory(extra_args=args))
+    assert apus_side == redis_side
+    _, stream, aof = redis_side
+    assert b"aofonly" in aof and b"replonly" not in aof and b"a1" in aof and b"r1" not in aof
+    assert b"aofonly" not in stream and b"replonly" in stream and b"r1" in stream and b"n1" not in stream + aof

@@ -104,6 +104,12 @@ func luaString(_ L: LuaStatePointer, _ index: Int32) -> String? {
     return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
 }
 
+/// `(int)` of a double as x86 converts it (Redis assigns lua_tonumber to an int): out of range
+/// or NaN is INT_MIN.
+func cInt(_ value: Double) -> Int {
+    value.isNaN || value >= 2147483648 || value <= -2147483649 ? Int(Int32.min) : Int(Int32(value))
+}
+
 func luaBytes(_ L: LuaStatePointer, _ index: Int32) -> [UInt8]? {
     var length = 0
     guard let pointer = apus_lua_tostring(L, index, &length) else { return nil }
@@ -121,7 +127,7 @@ private func luaRedisLog(_ L: LuaStatePointer?) -> Int32 {
     let argc = lua_gettop(L)
     if argc < 2 { return raiseError(L, "redis.log() requires two arguments or more.") }
     if lua_isnumber(L, -argc) == 0 { return raiseError(L, "First argument must be a number (log level).") }
-    let level = Int(lua_tonumber(L, -argc))
+    let level = cInt(lua_tonumber(L, -argc))
     if level < 0 || level > 3 { return raiseError(L, "Invalid debug level.") }
     var parts: [String] = []
     for index in 1..<argc {
@@ -142,7 +148,7 @@ private func luaRedisLog(_ L: LuaStatePointer?) -> Int32 {
 private func luaRedisSetResp(_ L: LuaStatePointer?) -> Int32 {
     let L = L!
     if lua_gettop(L) != 1 { return raiseError(L, "redis.setresp() requires one argument.") }
-    let version = Int(lua_tonumber(L, -1))
+    let version = cInt(lua_tonumber(L, -1))
     if version != 2 && version != 3 { return raiseError(L, "RESP version must be 2 or 3.") }
     ScriptingEngine.from(L).run?.resp = version
     return 0
@@ -198,9 +204,9 @@ private func luaRedisSetRepl(_ L: LuaStatePointer?) -> Int32 {
     guard engine.run != nil else { return raiseError(L, "redis.set_repl() can only be called inside a script invocation") }
     // Redis's text says two, for one argument.
     if lua_gettop(L) != 1 { return raiseError(L, "redis.set_repl() requires two arguments.") }
-    let flags = Int(lua_tonumber(L, -1))
+    let flags = cInt(lua_tonumber(L, -1))
     if flags & ~3 != 0 { return raiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.") }
-    engine.replicationTargets = flags
+    engine.replicationTargets = UInt8(flags)
     return 0
 }
 

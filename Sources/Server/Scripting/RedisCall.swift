@@ -35,8 +35,7 @@ extension ScriptingEngine {
         }
         client.reply.resp3 = run.resp == 3
         let dirtyBefore = server.dirty
-        // replicationTargets (redis.set_repl) is read by call's propagation. AOF and replicas read
-        // one stream: REPL_AOF or REPL_REPLICA alone still feeds both.
+        // replicationTargets (redis.set_repl) is read by call's propagation.
         server.call(client.lastCommand!, client)
         if server.dirty != dirtyBefore { run.wrote = true }
         let isError = pushReplyAsLua(L)

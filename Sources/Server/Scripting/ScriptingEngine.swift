@@ -70,7 +70,7 @@ final class ScriptingEngine {
     /// The interpreter the running script runs in.
     unowned(unsafe) var runningIn: LuaInterpreter?
     /// redis.set_repl's targets for the running script (REPL_ALL by default).
-    var replicationTargets = 3
+    var replicationTargets: UInt8 = 3
     /// A command's reply, gathered for parsing into Lua (reused).
     var replyScratch: [UInt8] = []
     /// rand48's state behind math.random, one for every interpreter (rand.c's), never reset:
