@@ -900,3 +900,31 @@ def test_set_repl_targets(apus_factory, redis_factory):
     _, stream, aof = redis_side
     assert b"aofonly" in aof and b"replonly" not in aof and b"a1" in aof and b"r1" not in aof
     assert b"aofonly" not in stream and b"replonly" in stream and b"r1" in stream and b"n1" not in stream + aof
+
+
+def test_write_pause_holds_scripts_by_their_flags(apus, redis):
+    # evalGetCommandFlags: a script that declares no-writes runs during CLIENT PAUSE WRITE; one
+    # without a shebang (may replicate) or with write flags waits for CLIENT UNPAUSE.
+    from support.differential import NOTHING, nothing_yet
+    scripts = ["#!lua flags=no-writes\nreturn 1", "return 2", "#!lua\nreturn 3"]
+    seen = []
+    for srv in (apus, redis):
+        with RespClient(srv.host, srv.port) as ctl:
+            sha = ctl.command("SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn 4")[5:-2].decode()
+            ctl.command("CLIENT", "PAUSE", "10000", "WRITE")
+            observed = []
+            clients = []
+            try:
+                for args in [["EVAL", s, "0"] for s in scripts] + [["EVALSHA", sha, "0"]]:
+                    c = RespClient(srv.host, srv.port)
+                    clients.append(c)
+                    c.send_command(*args)
+                    observed.append(nothing_yet(c))
+            finally:
+                ctl.command("CLIENT", "UNPAUSE")
+            observed += [c.read_reply() for c, first in zip(clients, observed) if first == NOTHING]
+            for c in clients:
+                c.close()
+            seen.append(observed)
+    assert seen[0] == seen[1]
+    assert seen[1] == [b":1\r\n", NOTHING, NOTHING, b":4\r\n", b":2\r\n", b":3\r\n"]

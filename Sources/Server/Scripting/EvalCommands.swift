@@ -248,3 +248,26 @@ struct ScriptError: Error {
     let message: String
     init(_ message: String) { self.message = message }
 }
+
+extension Server {
+    /// evalGetCommandFlags, for what CLIENT PAUSE holds back: nil unless `c` runs EVAL/EVALSHA
+    /// of a script that declares its flags (a shebang); then whether it may write (a no-writes
+    /// script runs during a write pause, as in Redis).
+    func evalDeclaresWrites(_ command: Command, _ c: Client) -> Bool? {
+        let evalsha = command.fullName == "evalsha"
+        guard evalsha || command.fullName == "eval", c.argumentCount >= 2 else { return nil }
+        let body = c.arg(1)
+        let flags: ScriptFlags
+        if evalsha {
+            guard body.count == 40, let script = scripting.scripts[body.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }] else { return nil }
+            flags = script.flags
+        } else if let script = scripting.scripts[Array(hexDigits(SHA1.hash(body)).utf8)] {
+            flags = script.flags
+        } else {
+            guard body.starts(with: "#!".utf8), case .success(let parsed) = ScriptingEngine.shebangFlags(body) else { return nil }
+            flags = parsed.flags
+        }
+        if flags.contains(.evalCompatibilityMode) { return nil }
+        return !flags.contains(.noWrites)
+    }
+}
