@@ -928,3 +928,32 @@ def test_write_pause_holds_scripts_by_their_flags(apus, redis):
             seen.append(observed)
     assert seen[0] == seen[1]
     assert seen[1] == [b":1\r\n", NOTHING, NOTHING, b":4\r\n", b":2\r\n", b":3\r\n"]
+
+
+def test_script_flags_on_a_replica(apus_factory, redis_factory):
+    # processCommand judges EVAL by the flags its script declares: one with write flags is
+    # refused on a read-only replica before it runs, a no-writes one runs, and on a stale
+    # replica only allow-stale scripts run (a Redis 6 script passes processCommand, EVAL being
+    # stale-allowed, and is refused when the run is prepared).
+    master = redis_factory()
+    steps = [
+        ["EVAL", "#!lua\nreturn 1", "0"],
+        ["EVAL", "#!lua flags=no-writes\nreturn redis.call('get','a')", "0"],
+        ["EVAL", "return redis.call('set','a','b')", "0"],
+        ["EVAL_RO", "return 1", "0"],
+        ["CONFIG", "SET", "replica-serve-stale-data", "no"],
+        ["REPLICAOF", "127.0.0.1", "1"],
+        ["EVAL", "#!lua flags=no-writes\nreturn 1", "0"],
+        ["EVAL", "#!lua flags=no-writes,allow-stale\nreturn 1", "0"],
+        ["EVAL", "return 1", "0"],
+        ["EVAL", "#!lua\nreturn 1", "0"],
+        ["REPLICAOF", "NO", "ONE"],
+    ]
+    got = []
+    for factory in (apus_factory, redis_factory):
+        replica = factory(extra_args=["--replicaof", master.host, str(master.port)])
+        with RespClient(replica.host, replica.port) as c:
+            got.append([c.command(*step) for step in steps])
+    assert got[0] == got[1]
+    assert got[1][0] == b"-READONLY You can't write against a read only replica.\r\n"
+    assert got[1][6].startswith(b"-MASTERDOWN") and got[1][7] == b":1\r\n" and got[1][8].startswith(b"-MASTERDOWN")

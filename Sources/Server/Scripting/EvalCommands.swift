@@ -250,10 +250,10 @@ struct ScriptError: Error {
 }
 
 extension Server {
-    /// evalGetCommandFlags, for what CLIENT PAUSE holds back: nil unless `c` runs EVAL/EVALSHA
-    /// of a script that declares its flags (a shebang); then whether it may write (a no-writes
-    /// script runs during a write pause, as in Redis).
-    func evalDeclaresWrites(_ command: Command, _ c: Client) -> Bool? {
+    /// evalGetCommandFlags: the flags a script declares (a shebang) when `c` runs EVAL/EVALSHA
+    /// of one; nil for a script without (Redis 6 rules: the command's own flags stand). They
+    /// replace EVAL's write/deny-oom/stale flags in processCommand's checks.
+    func evalDeclaredFlags(_ command: Command, _ c: Client) -> ScriptFlags? {
         let evalsha = command.fullName == "evalsha"
         guard evalsha || command.fullName == "eval", c.argumentCount >= 2 else { return nil }
         let body = c.arg(1)
@@ -267,7 +267,12 @@ extension Server {
             guard body.starts(with: "#!".utf8), case .success(let parsed) = ScriptingEngine.shebangFlags(body) else { return nil }
             flags = parsed.flags
         }
-        if flags.contains(.evalCompatibilityMode) { return nil }
-        return !flags.contains(.noWrites)
+        return flags.contains(.evalCompatibilityMode) ? nil : flags
+    }
+
+    /// For CLIENT PAUSE WRITE: whether a script that declares its flags may write (nil: the
+    /// command's flags decide). A no-writes script runs during a write pause, as in Redis.
+    func evalDeclaresWrites(_ command: Command, _ c: Client) -> Bool? {
+        evalDeclaredFlags(command, c).map { !$0.contains(.noWrites) }
     }
 }
