@@ -11,7 +11,7 @@ import Musl
 import Darwin
 #endif
 
-enum ConfigText {
+public enum ConfigText {
     // MARK: Case
 
     /// `sdstolower`/`strcasecmp` fold ASCII only.
@@ -188,7 +188,7 @@ enum ConfigText {
     /// and \<any> escapes; 'single quotes' with only \' escaped. A closing quote must be followed
     /// by a blank or the end. Returns nil for unbalanced quotes. A NUL byte ends the line, as it
     /// does for the C string Redis passes.
-    static func splitArgs<Bytes: Collection>(_ line: Bytes) -> [String]? where Bytes.Element == UInt8 {
+    public static func splitArgs<Bytes: Collection>(_ line: Bytes) -> [String]? where Bytes.Element == UInt8 {
         var bytes = Array(line)
         if let nul = bytes.firstIndex(of: 0) { bytes.removeSubrange(nul...) }
         func at(_ i: Int) -> UInt8 { i < bytes.count ? bytes[i] : 0 }

@@ -14,6 +14,10 @@ public struct RDBLoadOptions {
     public var usesLFU: Bool
     /// RDBFLAGS_ALLOW_DUP (DEBUG RELOAD MERGE): a key already present is replaced, not an error.
     public var replaceExisting = false
+    /// Creates a FUNCTION library from its code (replacing one of the same name when
+    /// `replaceExisting`); returns nil, or the error that fails the load. Without it an RDB with
+    /// functions does not load.
+    public var functionLoaded: (([UInt8]) -> String?)?
 
     public init(limits: RDBLoadLimits, verifyChecksum: Bool, nowMilliseconds: Int64, dropExpired: Bool = true,
                 usesLFU: Bool) {

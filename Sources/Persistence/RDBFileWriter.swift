@@ -20,6 +20,8 @@ public struct RDBSaveOptions {
     /// rdbSaveInfo: on a server in a replication chain, the stream's database, replication ID
     /// and offset at the snapshot (repl-stream-db, repl-id, repl-offset).
     public var replication: (streamDB: Int, id: String, offset: Int64)?
+    /// The code of each FUNCTION library, saved before the databases.
+    public var functions: [[UInt8]] = []
 
     public init(compression: Bool, checksum: Bool, savesIdle: Bool, savesFrequency: Bool, usedMemory: Int64,
                 nowMilliseconds: Int64, aofBase: Bool = false) {
@@ -46,6 +48,7 @@ public enum RDBFileWriter {
             w.aux("repl-offset", replication.offset)
         }
         w.aux("aof-base", options.aofBase ? 1 : 0)
+        writeFunctions(options.functions, to: w)
         var saved = 0
         for db in databases where db.count > 0 {
             w.byte(RDBFormat.opSelectDB)
@@ -82,6 +85,16 @@ public enum RDBFileWriter {
         w.byte(RDBFormat.opEOF)
         w.littleEndian64(w.finishChecksum())
         try w.flush()
+    }
+}
+
+extension RDBFileWriter {
+    /// rdbSaveFunctions: each library as the FUNCTION2 opcode and its code.
+    public static func writeFunctions(_ codes: [[UInt8]], to w: RDBWriter) {
+        for code in codes {
+            w.byte(RDBFormat.opFunction2)
+            w.string(code)
+        }
     }
 }
 

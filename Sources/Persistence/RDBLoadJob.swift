@@ -118,8 +118,14 @@ public final class RDBLoadJob {
             report.aux.append((key, value))
         case RDBFormat.opModuleAux:
             throw RDBDecodeError(offset: at, "The RDB file contains AUX module data Apus can't load: Apus has no modules")
-        case RDBFormat.opFunction, RDBFormat.opFunction2:
-            throw RDBDecodeError(offset: at, "The RDB file contains functions (FUNCTION LOAD libraries), which Apus does not support yet")
+        case RDBFormat.opFunction:
+            throw RDBDecodeError(offset: at, "Pre-release function format not supported.")
+        case RDBFormat.opFunction2:
+            let code = try r.string("a library's code")
+            guard let functionLoaded = options.functionLoaded else {
+                throw RDBDecodeError(offset: at, "The RDB file contains functions, which this load cannot take")
+            }
+            if let error = functionLoaded(code) { throw RDBDecodeError(offset: at, "Failed loading library, \(error)") }
         default:
             guard RDBDecoder.isObjectType(type) || RDBDecoder.typeName(type) != nil else {
                 throw RDBDecodeError(offset: at, "Unknown RDB opcode or object type \(type)")

@@ -113,3 +113,20 @@ extension ErrorText {
     static let scriptDebuggerUnsupported: StaticString = "ERR SCRIPT DEBUG YES/SYNC: the Lua debugger is not supported by Apus"
     static let scriptNoCluster: StaticString = "ERR Can not run script on cluster, 'no-cluster' flag is set."
 }
+
+// MARK: functions
+extension ErrorText {
+    static let functionNotFound: StaticString = "ERR Function not found"
+    static let libraryNotFound: StaticString = "ERR Library not found"
+    static let functionBadNumberOfKeys: StaticString = "ERR Bad number of keys provided"
+    static let functionKeysGreaterThanArgs: StaticString = "ERR Number of keys can't be greater than number of args"
+    static let functionNegativeKeys: StaticString = "ERR Number of keys can't be negative"
+    static let functionCodeMissing: StaticString = "ERR Function code is missing"
+    static let functionFlushOption: StaticString = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+    static let functionRestorePolicy: StaticString = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
+    static let functionPayloadInvalid: StaticString = "ERR DUMP payload version or checksum are wrong"
+    static let functionListLibraryNameMissing: StaticString = "ERR library name argument was not given"
+    static let slowEval: StaticString = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    static func functionLoadOption(_ option: String) -> String { "ERR Unknown option given: \(option)" }
+    static func functionListArgument(_ argument: String) -> String { "ERR Unknown argument \(argument)" }
+}

@@ -12,7 +12,7 @@ extension Server {
                        TrackingCommands.handlers, PubSubCommands.handlers, DumpRestoreCommands.handlers, SaveCommand.handlers,
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
-                       EvalCommands.handlers] {
+                       EvalCommands.handlers, FunctionCommands.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

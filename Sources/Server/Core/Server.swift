@@ -85,6 +85,8 @@ public final class Server {
     var disklessTransfer: DisklessTransfer?
     /// EVAL's Lua interpreter, the scripts cache and the running script (Scripting/).
     lazy var scripting = ScriptingEngine(server: self)
+    /// FUNCTION's libraries and their own Lua interpreter (Scripting/Functions/).
+    lazy var functions = FunctionLibraries(server: self)
     /// The script running past busy-reply-threshold, while other clients are served -BUSY.
     var busyScript: ScriptRun?
     /// A SHUTDOWN waiting for the replicas to catch up (ShutdownWait.swift).

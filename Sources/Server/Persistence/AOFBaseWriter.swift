@@ -61,6 +61,7 @@ extension Server {
     /// Writes every database's keys as commands to `fd`; returns errno, 0 on success.
     func writeAOFCommandBase(to fd: Int32) -> Int32 {
         var out = AOFCommandWriter(fd: fd)
+        writeFunctionLoads(&out)
         for db in databases where db.count > 0 {
             var select: [UInt8] = []
             appendSelect(db.id, to: &select)

@@ -26,6 +26,7 @@ extension Server {
                                      usedMemory: MemoryFigures.current().used, nowMilliseconds: now)
         options.keySaved = keySavedHook()
         options.replication = replicationSaveInfo()
+        options.functions = functions.libraryCodes
         return options
     }
 
@@ -115,6 +116,7 @@ extension Server {
         var options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
                                      nowMilliseconds: now, usesLFU: settings.usesLFU)
         options.replaceExisting = replaceExisting
+        options.functionLoaded = { [unowned self] code in self.loadFunctionFromRDB(code, replace: replaceExisting) }
         return options
     }
 
@@ -122,6 +124,7 @@ extension Server {
     func emptyDatabasesForLoad() {
         databaseWillFlush(nil)
         for db in databases { _ = db.removeAll() }
+        functions.flush()
     }
 
     /// rdbLoad adds keys without signalModifiedKey: WATCH and tracking hear of the flush before a

@@ -36,7 +36,7 @@ extension Server {
         processEventsWhileBlocked()
         if run.killed {
             logger.notice("Lua script killed by user with \(run.isEval ? "SCRIPT KILL" : "FUNCTION KILL").")
-            pushErrorTable(L, "Script killed by user with \(run.isEval ? "SCRIPT KILL" : "FUNCTION KILL")...")
+            pushErrorTable(L, "Script killed by user with SCRIPT KILL...")  // so for functions too, as Redis
             return -1
         }
         return 0

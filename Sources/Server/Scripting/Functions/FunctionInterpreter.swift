@@ -1,0 +1,339 @@
+import CEpoll
+import CLua
+import Lua
+
+// The functions' Lua interpreter (function_lua.c, Redis 7.0), apart from EVAL's. Code sees an
+// empty, read-only globals table whose __index is switched: while FUNCTION LOAD runs a library it
+// reaches only a `redis` table with register_function, log and the version (so a library can do
+// nothing but register), and while a function runs it reaches the real globals (the Redis API
+// and the libraries). Stock Lua 5.1 has no read-only tables, so the real globals and the library
+// tables are read-only proxies, whose metamethods are C functions: their errors carry the
+// script's position ("user_function:3: Attempt to modify a readonly table"), as Redis's do.
+
+final class FunctionInterpreter {
+    let lua = LuaInterpreter()
+    unowned(unsafe) let engine: ScriptingEngine
+    /// The library whose code is running (Redis's load ctx): register_function adds to it.
+    var loading: FunctionLibrary?
+    private var errorHandler: Int32 = 0
+    private var globalsMetatable: Int32 = 0
+    private var realGlobals: Int32 = 0
+    private var loadGlobals: Int32 = 0
+    private var startLoadHook: Int32 = 0
+    private var stopLoadHook: Int32 = 0
+    /// When the running load's time is up (0: no limit, as for a master's or the AOF's).
+    private(set) var loadDeadline: Int64 = 0
+
+    init(engine: ScriptingEngine) {
+        self.engine = engine
+        engine.installRedisAPI(into: lua)
+        let L = lua.state
+        let globals = apus_lua_globalsindex()
+        FunctionInterpreter.unwrapGlobals(L)
+
+        // The error handler lives in the registry, not among the globals; debug is not for code.
+        luaL_loadbuffer(L, FunctionInterpreter.errorHandlerSource, FunctionInterpreter.errorHandlerSource.utf8.count,
+                        "@err_handler_def")
+        lua_pcall(L, 0, 1, 0)
+        errorHandler = luaL_ref(L, apus_lua_registryindex())
+        // luaEngineLoadHook as a Lua hook (it may raise, which a Swift hook may not), holding
+        // on to debug.sethook.
+        luaL_loadbuffer(L, FunctionInterpreter.loadHookSource, FunctionInterpreter.loadHookSource.utf8.count,
+                        "@load_hook_def")
+        lua.pushFunction(luaLoadTimedOut, context: Unmanaged.passUnretained(self).toOpaque())
+        lua_pcall(L, 1, 2, 0)
+        stopLoadHook = luaL_ref(L, apus_lua_registryindex())
+        startLoadHook = luaL_ref(L, apus_lua_registryindex())
+        for name in ["debug", "__redis__err__handler"] {
+            pushLuaString(L, name)
+            lua_pushnil(L)
+            lua_rawset(L, globals)
+        }
+
+        // The debugger's entry points and replicate_commands are EVAL's only (scriptingInit).
+        pushLuaString(L, "redis")
+        lua_rawget(L, globals)
+        for name in ["breakpoint", "debug", "replicate_commands"] {
+            pushLuaString(L, name)
+            lua_pushnil(L)
+            lua_rawset(L, -3)
+        }
+        lua.pop()
+
+        // What a library's load sees: redis.register_function, redis.log and the version.
+        apus_lua_newtable(L)
+        apus_lua_newtable(L)
+        lua.pushFunction(luaRegisterFunction, context: Unmanaged.passUnretained(self).toOpaque())
+        lua.rawSetField(-2, "register_function")
+        pushLuaString(L, "redis")
+        lua_rawget(L, globals)
+        for name in ["log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION", "REDIS_VERSION_NUM"] {
+            pushLuaString(L, name)
+            lua_rawget(L, -2)
+            lua.rawSetField(-3, name)
+        }
+        lua.pop()
+        FunctionInterpreter.pushProtectionMetatable(L, index: nil, errorOnMissing: true)
+        lua_setmetatable(L, -2)
+        FunctionInterpreter.replaceWithReadonlyProxy(L, errorOnMissing: false)
+        lua.rawSetField(-2, "redis")
+        FunctionInterpreter.pushProtectionMetatable(L, index: nil, errorOnMissing: true)
+        lua_setmetatable(L, -2)
+        loadGlobals = luaL_ref(L, apus_lua_registryindex())
+
+        // The library tables become read-only proxies (and strings' methods go through the
+        // string one).
+        var libraryNames: [String] = []
+        lua_pushnil(L)
+        while lua_next(L, globals) != 0 {
+            if lua_type(L, -2) == LUA_TSTRING, apus_lua_istable(L, -1) != 0, lua_rawequal(L, -1, globals) == 0,
+               let name = luaString(L, -2) {
+                libraryNames.append(name)
+            }
+            lua.pop()
+        }
+        for name in libraryNames {
+            pushLuaString(L, name)
+            pushLuaString(L, name)
+            lua_rawget(L, globals)
+            FunctionInterpreter.replaceWithReadonlyProxy(L, errorOnMissing: false)
+            lua_rawset(L, globals)
+        }
+        lua_pushlstring(L, "", 0)
+        if lua_getmetatable(L, -1) != 0 {
+            pushLuaString(L, "string")
+            lua_rawget(L, globals)
+            lua.rawSetField(-2, "__index")
+            FunctionInterpreter.protectMetatable(L)
+            lua.pop()
+        }
+        lua.pop()
+        pushLuaString(L, "rawset")
+        apus_lua_push_function(L, luaGuardedRawset)
+        lua_rawset(L, globals)
+        pushLuaString(L, "setmetatable")
+        apus_lua_push_function(L, luaGuardedSetmetatable)
+        lua_rawset(L, globals)
+        pushLuaString(L, "pairs")
+        apus_lua_push_function(L, luaPairsThroughProxies)
+        lua_rawset(L, globals)
+        pushLuaString(L, "next")
+        apus_lua_push_function(L, luaNextThroughProxies)
+        lua_rawset(L, globals)
+        pushLuaString(L, "rawget")
+        apus_lua_push_function(L, luaRawgetThroughProxies)
+        lua_rawset(L, globals)
+
+        // The real globals: missing names and new names are errors.
+        lua_pushvalue(L, globals)
+        FunctionInterpreter.pushProtectionMetatable(L, index: nil, errorOnMissing: true)
+        lua_setmetatable(L, -2)
+        realGlobals = luaL_ref(L, apus_lua_registryindex())
+
+        // The globals code sees: empty, read-only, reading through to the real ones.
+        apus_lua_newtable(L)
+        lua_rawgeti(L, apus_lua_registryindex(), realGlobals)
+        FunctionInterpreter.pushProtectionMetatable(L, index: -1, errorOnMissing: false)
+        lua_remove(L, -2)
+        lua_pushvalue(L, -1)
+        globalsMetatable = luaL_ref(L, apus_lua_registryindex())
+        lua_setmetatable(L, -2)
+        lua_replace(L, globals)
+    }
+
+    /// Every 100000 instructions of a library's load, the time is checked; once it is up, every
+    /// line raises (LOAD_TIMEOUT_MS, 500 ms).
+    private static let loadHookSource = """
+        local dbg = debug
+        local timed_out = ...
+        local function hook()
+          if timed_out() then
+            dbg.sethook(hook, 'l')
+            error({err='ERR FUNCTION LOAD timeout'})
+          end
+        end
+        return function () dbg.sethook(hook, '', 100000) end, function () dbg.sethook() end
+        """
+
+    /// Should the API's installation have put an empty proxy in front of the globals, the
+    /// table behind it becomes the globals again: this interpreter builds its own protection.
+    private static func unwrapGlobals(_ L: LuaStatePointer) {
+        while lua_getmetatable(L, apus_lua_globalsindex()) != 0 {
+            pushLuaString(L, "__index")
+            lua_rawget(L, -2)
+            lua_pushnil(L)
+            let empty = lua_next(L, apus_lua_globalsindex()) == 0
+            if !empty { apus_lua_pop(L, 2) }
+            guard empty, apus_lua_istable(L, -1) != 0 else {
+                apus_lua_pop(L, 2)
+                return
+            }
+            lua_replace(L, apus_lua_globalsindex())
+            apus_lua_pop(L, 1)
+        }
+    }
+
+    /// Redis's error handler for functions (luaEngineInitEngine's errh_func).
+    private static let errorHandlerSource = """
+        local dbg = debug
+        local error_handler = function (err)
+          local i = dbg.getinfo(2,'nSl')
+          if i and i.what == 'C' then
+            i = dbg.getinfo(3,'nSl')
+          end
+          if type(err) ~= 'table' then
+            err = {err='ERR ' .. tostring(err)}
+          end
+          if i then
+            err['source'] = i.source
+            err['line'] = i.currentline
+          end
+          return err
+        end
+        return error_handler
+        """
+
+    /// Pushes {__index = <value at index> or an error, __newindex = the read-only error}.
+    private static func pushProtectionMetatable(_ L: LuaStatePointer, index: Int32?, errorOnMissing: Bool) {
+        let absolute = index.map { $0 < 0 ? lua_gettop(L) + $0 + 1 : $0 }
+        apus_lua_newtable(L)
+        pushLuaString(L, "__index")
+        if let absolute {
+            lua_pushvalue(L, absolute)
+        } else if errorOnMissing {
+            apus_lua_push_function(L, luaNonexistentGlobalError)
+        } else {
+            lua_pushnil(L)
+        }
+        lua_rawset(L, -3)
+        pushLuaString(L, "__newindex")
+        apus_lua_push_function(L, luaReadonlyTableError)
+        lua_rawset(L, -3)
+        // getmetatable answers an empty read-only table and setmetatable is refused ("cannot
+        // change a protected metatable"): the metatable would lead to the table behind the proxy.
+        pushLuaString(L, "__metatable")
+        apus_lua_newtable(L)
+        apus_lua_newtable(L)
+        pushLuaString(L, "__newindex")
+        apus_lua_push_function(L, luaReadonlyTableError)
+        lua_rawset(L, -3)
+        pushLuaString(L, "__metatable")
+        lua_pushboolean(L, 0)
+        lua_rawset(L, -3)
+        lua_setmetatable(L, -2)
+        lua_rawset(L, -3)
+    }
+
+    /// getmetatable on what the metatable on top protects gives a read-only proxy of it, and
+    /// setmetatable is refused, so code can neither rewire nor replace it (strings' metatable,
+    /// whose __index is already the read-only string table).
+    private static func protectMetatable(_ L: LuaStatePointer) {
+        apus_lua_newtable(L)
+        apus_lua_newtable(L)
+        pushLuaString(L, "__index")
+        lua_pushvalue(L, -4)
+        lua_rawset(L, -3)
+        pushLuaString(L, "__newindex")
+        apus_lua_push_function(L, luaReadonlyTableError)
+        lua_rawset(L, -3)
+        lua_setmetatable(L, -2)
+        pushLuaString(L, "__metatable")
+        lua_insert(L, -2)
+        lua_rawset(L, -3)
+    }
+
+    /// The table on top becomes an empty proxy reading through to it.
+    private static func replaceWithReadonlyProxy(_ L: LuaStatePointer, errorOnMissing: Bool) {
+        apus_lua_newtable(L)
+        pushProtectionMetatable(L, index: -2, errorOnMissing: errorOnMissing)
+        lua_setmetatable(L, -2)
+        lua_remove(L, -2)
+    }
+
+    /// Which globals code reaches: the load API while a library loads, the real ones otherwise.
+    private func reach(_ globals: Int32) {
+        let L = lua.state
+        lua_rawgeti(L, apus_lua_registryindex(), globalsMetatable)
+        pushLuaString(L, "__index")
+        lua_rawgeti(L, apus_lua_registryindex(), globals)
+        lua_rawset(L, -3)
+        lua.pop()
+    }
+
+    /// luaEngineCreate: compiles the library's code and runs it so it registers its functions
+    /// into `library`.
+    func load(_ library: FunctionLibrary, body: ArraySlice<UInt8>, timeLimited: Bool) throws {
+        let L = lua.state
+        let status = body.withUnsafeBytes { bytes in
+            luaL_loadbuffer(L, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, "@user_function")
+        }
+        if status != 0 {
+            let message = luaString(L, -1) ?? ""
+            lua.pop()
+            throw FunctionLoadError("Error compiling function: \(message)")
+        }
+        reach(loadGlobals)
+        loading = library
+        loadDeadline = timeLimited ? apus_monotonic_us() + 500_000 : 0
+        callHookSwitch(startLoadHook)
+        let failed = lua_pcall(L, 0, 0, 0) != 0
+        callHookSwitch(stopLoadHook)
+        loading = nil
+        reach(realGlobals)
+        if failed {
+            let message: String
+            if apus_lua_istable(L, -1) != 0 {
+                pushLuaString(L, "err")
+                lua_rawget(L, -2)
+                message = luaString(L, -1) ?? "(null)"
+                lua.pop()
+            } else {
+                message = "ERR " + (luaString(L, -1) ?? "")
+            }
+            lua.pop()
+            throw FunctionLoadError("Error registering functions: \(message)")
+        }
+    }
+
+    private func callHookSwitch(_ reference: Int32) {
+        lua_rawgeti(lua.state, apus_lua_registryindex(), reference)
+        lua_pcall(lua.state, 0, 0, 0)
+    }
+
+    /// Frees the library's functions in the interpreter.
+    func release(_ library: FunctionLibrary) {
+        for function in library.functions { luaL_unref(lua.state, apus_lua_registryindex(), function.reference) }
+        library.functions.removeAll()
+    }
+
+    /// luaEngineCall's stack: the error handler, the function, and its KEYS and ARGV tables.
+    func pushCall(_ function: LibraryFunction, _ c: Client, keys: Range<Int>, arguments: Range<Int>) {
+        let L = lua.state
+        lua_rawgeti(L, apus_lua_registryindex(), errorHandler)
+        lua_rawgeti(L, apus_lua_registryindex(), function.reference)
+        pushArray(L, c, keys)
+        pushArray(L, c, arguments)
+    }
+
+    private func pushArray(_ L: LuaStatePointer, _ c: Client, _ range: Range<Int>) {
+        lua_createtable(L, Int32(range.count), 0)
+        var slot: Int32 = 1
+        for index in range {
+            let argument = c.arg(index)
+            lua_pushlstring(L, argument.baseAddress?.assumingMemoryBound(to: CChar.self), argument.count)
+            lua_rawseti(L, -2, slot)
+            slot += 1
+        }
+    }
+
+    static func from(_ L: LuaStatePointer) -> FunctionInterpreter {
+        Unmanaged<FunctionInterpreter>.fromOpaque(apus_lua_context(L)!).takeUnretainedValue()
+    }
+}
+
+/// For the load hook: whether the running load is past its deadline.
+private func luaLoadTimedOut(_ L: LuaStatePointer?) -> Int32 {
+    let deadline = FunctionInterpreter.from(L!).loadDeadline
+    lua_pushboolean(L, deadline > 0 && apus_monotonic_us() > deadline ? 1 : 0)
+    return 1
+}
