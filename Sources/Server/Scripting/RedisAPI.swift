@@ -53,7 +53,6 @@ extension ScriptingEngine {
     /// the position of the script line (not of the C function it called).
     static let errorHandlerSource = """
         local dbg = debug
-        debug = nil
         function __redis__err__handler(err)
           local i = dbg.getinfo(2,'nSl')
           if i and i.what == 'C' then

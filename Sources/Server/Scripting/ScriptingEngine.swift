@@ -100,6 +100,9 @@ final class ScriptingEngine {
     /// scriptingInit: the API, then the lock on the globals.
     func prepareEvalInterpreter() {
         installRedisAPI(into: lua)
+        // The error handler keeps its own reference; scripts do not see `debug`.
+        lua_pushnil(lua.state)
+        apus_lua_setglobal(lua.state, "debug")
         lua.lockGlobals()
     }
 
