@@ -1,7 +1,8 @@
 import CLua
 
 // One Lua 5.1 interpreter (Debian's liblua5.1, as Redis embeds Lua 5.1) with the libraries Redis
-// opens for scripts: base, table, string, math, debug, cjson and bit. Everything Redis-specific
+// opens for scripts: base, table, string, math, debug, cjson (as a global: Debian's luaopen_cjson
+// does not set it, apus_lua_open_standard does), bit, struct and cmsgpack. Everything Redis-specific
 // (the `redis` table, the sandbox, the command bridge) is installed by the server's scripting
 // layer; this type only owns the state and wraps the stack operations Swift needs.
 
@@ -15,14 +16,20 @@ public final class LuaInterpreter {
         state = luaL_newstate()!
         apus_lua_open_standard(state)
         openStruct(state); openMessagePack(state)
-        // Debian's luaopen_cjson returns the module without setting the global Redis scripts use.
-        lua_pushcclosure(state, luaopen_cjson, 0); lua_call(state, 0, 1); apus_lua_setglobal(state, "cjson")
     }
 
     deinit { lua_close(state) }
 
-    /// Bytes the interpreter has allocated (used_memory_lua, used_memory_vm_eval).
-    public var memoryBytes: Int { Int(lua_gc(state, LUA_GCCOUNT, 0)) * 1024 + Int(lua_gc(state, LUA_GCCOUNTB, 0)) }
+    /// Makes the globals and every table reachable from them readonly, and reading a missing
+    /// global an error (what Redis 7.0 does to the EVAL interpreter once it is set up).
+    public func lockGlobals() { apus_lua_lock(state) }
+
+    /// Pushes the globals table itself (writable by the server even once locked).
+    public func pushGlobals() { apus_lua_push_real_globals(state) }
+
+    /// Bytes the interpreter has allocated, in whole KB as Redis reports it (used_memory_lua,
+    /// used_memory_vm_eval).
+    public var memoryBytes: Int { Int(lua_gc(state, LUA_GCCOUNT, 0)) * 1024 }
 
     public var top: Int32 { lua_gettop(state) }
     public func setTop(_ index: Int32) { lua_settop(state, index) }

@@ -4,9 +4,7 @@ redis-server 7.0, in RESP2 and RESP3. Each test asserts the values it expects on
 both servers, and where the values depend on the protocol's types, that Apus
 gives exactly what Redis gives.
 
-Lock.release(), extend() and reacquire() run Lua scripts (EVALSHA, SCRIPT LOAD):
-until scripting lands in Apus they are expected to fail there (strict xfail, so
-the marks must go when they start passing).
+Lock.release(), extend() and reacquire() run Lua scripts (EVALSHA, SCRIPT LOAD).
 """
 
 import threading
@@ -255,17 +253,7 @@ def test_lock_expires_with_its_timeout(r):
     assert rival.acquire(blocking=True, blocking_timeout=5) is True
 
 
-@pytest.fixture
-def needs_scripting(request, server_name):
-    """On Apus: runs, and must fail with the unknown-command error of EVALSHA / SCRIPT LOAD."""
-    if server_name == "apus":
-        request.applymarker(pytest.mark.xfail(
-            strict=True, raises=ResponseError,
-            reason="redis-py's Lock runs this as a Lua script (EVALSHA / SCRIPT LOAD): "
-                   "scripting is not implemented in Apus yet"))
-
-
-def test_lock_release(r, needs_scripting):
+def test_lock_release(r):
     lock = r.lock("resource", timeout=10)
     assert lock.acquire(blocking=False) is True
     lock.release()
@@ -280,7 +268,7 @@ def test_lock_release(r, needs_scripting):
     assert rival.owned() is True
 
 
-def test_lock_extend_and_reacquire(r, needs_scripting):
+def test_lock_extend_and_reacquire(r):
     lock = r.lock("resource", timeout=10)
     assert lock.acquire(blocking=False) is True
     assert lock.extend(20) is True
@@ -291,7 +279,7 @@ def test_lock_extend_and_reacquire(r, needs_scripting):
     assert 5000 < r.pttl("resource") <= 10000
 
 
-def test_lock_as_context_manager(r, needs_scripting):
+def test_lock_as_context_manager(r):
     # Leaving the block releases the lock (a script).
     with r.lock("resource", timeout=10) as lock:
         assert lock.owned() is True

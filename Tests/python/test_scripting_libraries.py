@@ -330,8 +330,6 @@ def test_bit(clients, script, error):
     _check(clients, script, error)
 
 
-@pytest.mark.xfail(strict=True, reason="EVAL's error reply goes through a Swift String: bytes that are not UTF-8 "
-                                       "become U+FFFD (Sources/Server/Scripting/EvalCommands.swift, errorReplyText)")
 def test_struct_error_with_a_byte_that_is_not_utf8(clients):
     _check(clients, "return struct.pack(string.char(200))", True)
 

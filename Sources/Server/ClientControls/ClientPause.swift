@@ -35,6 +35,7 @@ extension Server {
         if command.isExec, let transaction = client.transaction {
             return transaction.commands.contains { mayReplicate($0.command) }
         }
+        if command.flags.contains(.mayReplicate), let writes = evalDeclaresWrites(command, client) { return writes }
         return mayReplicate(command)
     }
 

@@ -58,7 +58,7 @@ enum MemoryCommand {
         field("clients.normal", memory.clientsNormal)
         field("cluster.links", Int64(0))
         field("aof.buffer", Int64(0))
-        field("lua.caches", Int64(0))
+        field("lua.caches", Int64(c.server.scripting.scriptsMemoryBytes))
         field("functions.caches", Int64(0))
         for db in memory.databases {
             reply.bulk("db.\(db.id)")

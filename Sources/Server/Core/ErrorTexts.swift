@@ -113,6 +113,7 @@ extension ErrorText {
     static let scriptWriteFlagOnReadOnlyCommand: StaticString = "ERR Can not execute a script with write flag using *_ro command."
     static let scriptReadOnlyReplica: StaticString = "READONLY Can not run script with write flag on readonly replica"
     static let scriptStaleMaster: StaticString = "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set"
+    static let scriptDebuggerUnsupported: StaticString = "ERR SCRIPT DEBUG YES/SYNC: the Lua debugger is not supported by Apus"
     static let scriptNoCluster: StaticString = "ERR Can not run script on cluster, 'no-cluster' flag is set."
 }
 

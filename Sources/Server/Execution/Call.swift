@@ -59,11 +59,14 @@ extension Server {
     }
 
     private func propagateCall(_ client: Client) {
+        // redis.set_repl filters a script command's own propagation, not what it alsoPropagates.
+        let targets: UInt8 = client.flags.contains(.scriptClient) ? scripting.replicationTargets : 3
+        if targets == 0 { return }
         if callEffects.contains(.rewritten) {
-            propagation.appendRewrite(db: client.databaseIndex)
+            propagation.appendRewrite(db: client.databaseIndex, targets: targets)
             return
         }
-        propagation.append(db: client.databaseIndex, count: client.argumentCount) { arguments in
+        propagation.append(db: client.databaseIndex, count: client.argumentCount, targets: targets) { arguments in
             for index in 0..<client.argumentCount { arguments.append(client.arg(index)) }
         }
     }

@@ -71,20 +71,28 @@ public final class PropagationStream {
     public private(set) var consumers: [PropagationConsumer] = []
     /// Each consumer's token, parallel to `consumers`, for removing one.
     private var tokens: [Int] = []
+    /// What each consumer is, PROPAGATE_AOF (1) or PROPAGATE_REPL (2), parallel to `consumers`.
+    private var kinds: [UInt8] = []
+    /// The kinds present: a command for none of them is not even queued (shouldPropagate).
+    private var consumedKinds: UInt8 = 0
     private var nextToken = 0
     /// The running unit's commands: their bytes back to back, and where each ends.
     private var pending = PropagatedArguments(bytes: [])
     private var ops: [(db: Int, end: Int)] = []
+    /// Each command's targets (redis.set_repl), parallel to `ops`.
+    private var opTargets: [UInt8] = []
 
     @inline(__always) public var isConsumed: Bool { !consumers.isEmpty }
     public var pendingCount: Int { ops.count }
 
     /// Adds a consumer; the token removes it again.
     @discardableResult
-    public func addConsumer(_ consumer: @escaping PropagationConsumer) -> Int {
+    public func addConsumer(kind: UInt8 = 3, _ consumer: @escaping PropagationConsumer) -> Int {
         nextToken += 1
         consumers.append(consumer)
         tokens.append(nextToken)
+        kinds.append(kind)
+        consumedKinds |= kind
         return nextToken
     }
 
@@ -92,19 +100,24 @@ public final class PropagationStream {
         guard let index = tokens.firstIndex(of: token) else { return }
         consumers.remove(at: index)
         tokens.remove(at: index)
+        kinds.remove(at: index)
+        consumedKinds = kinds.reduce(0, |)
     }
 
     public func removeAllConsumers() {
         consumers.removeAll()
         tokens.removeAll()
+        kinds.removeAll()
+        consumedKinds = 0
     }
 
     /// alsoPropagate: queues a command of `count` arguments against database `db`.
-    public func append(db: Int, count: Int, _ build: (inout PropagatedArguments) -> Void) {
-        guard isConsumed else { return }
+    public func append(db: Int, count: Int, targets: UInt8 = 3, _ build: (inout PropagatedArguments) -> Void) {
+        guard consumedKinds & targets != 0 else { return }
         pending.header(count)
         build(&pending)
         ops.append((db, pending.bytes.count))
+        opTargets.append(targets)
     }
 
     /// The running command's rewritten form, kept until its call ends. One buffer: a command
@@ -118,29 +131,32 @@ public final class PropagationStream {
     }
 
     /// Queues the rewrite set during the call that just ended.
-    func appendRewrite(db: Int) {
-        guard isConsumed else { return }
+    func appendRewrite(db: Int, targets: UInt8 = 3) {
+        guard consumedKinds & targets != 0 else { return }
         pending.bytes.append(contentsOf: rewrite.bytes)
         ops.append((db, pending.bytes.count))
+        opTargets.append(targets)
     }
 
-    /// propagatePendingCommands: hands the unit's commands to every consumer, inside MULTI/EXEC
-    /// when there are several and `atomic` (active expiry emits its DELs one by one).
+    /// propagatePendingCommands: hands the unit's commands to every consumer they target, inside
+    /// MULTI/EXEC (sent to all) when there are several and `atomic` (active expiry emits its DELs
+    /// one by one).
     func flush(atomic: Bool = true) {
         guard !ops.isEmpty else { return }
         let wrap = atomic && ops.count > 1
         pending.bytes.withUnsafeBytes { all in
             if wrap { emit(db: ops[0].db, PropagationStream.multi) }
             var start = 0
-            for op in ops {
+            for (index, op) in ops.enumerated() {
                 let command = UnsafeRawBufferPointer(rebasing: all[start..<op.end])
-                for consumer in consumers { consumer(op.db, command) }
+                for (consumer, kind) in zip(consumers, kinds) where kind & opTargets[index] != 0 { consumer(op.db, command) }
                 start = op.end
             }
             if wrap { emit(db: ops[ops.count - 1].db, PropagationStream.exec) }
         }
         pending.bytes.removeAll(keepingCapacity: true)
         ops.removeAll(keepingCapacity: true)
+        opTargets.removeAll(keepingCapacity: true)
     }
 
     private func emit(db: Int, _ text: StaticString) {

@@ -7,7 +7,7 @@ import Util
 extension Server {
     func installAOFConsumer() {
         guard aof.consumerToken == nil else { return }
-        aof.consumerToken = propagation.addConsumer { [unowned self] db, command in self.feedAppendOnlyFile(db: db, command) }
+        aof.consumerToken = propagation.addConsumer(kind: 1) { [unowned self] db, command in self.feedAppendOnlyFile(db: db, command) }
     }
 
     func feedAppendOnlyFile(db: Int, _ command: UnsafeRawBufferPointer) {

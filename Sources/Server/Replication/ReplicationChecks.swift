@@ -14,14 +14,15 @@ extension Server {
 
     func replicationDenial(_ command: Command, _ client: Client) -> String? {
         let obeyed = client.flags.contains(.master) || client.isFake
-        let isWrite = command.flags.contains(.write)
+        let declared = command.flags.contains(.mayReplicate) ? evalDeclaredFlags(command, client) : nil
+        let isWrite = command.flags.contains(.write) || declared.map { !$0.contains(.noWrites) } == true
             || (command.isExec && client.transaction?.queuedFlags.contains(.write) == true)
         if isWrite && !hasEnoughGoodReplicas { return ErrorText.noReplicas }
         if replication.isReplica && !obeyed && isWrite && config.bool("replica-read-only") {
             return ErrorText.readOnlyReplica
         }
         if replication.isReplica && replication.linkState != .connected && !config.bool("replica-serve-stale-data") {
-            let staleDenied = !command.flags.contains(.stale)
+            let staleDenied = !(declared.map { $0.contains(.allowStale) } ?? command.flags.contains(.stale))
                 || (command.isExec && client.transaction?.commands.contains { !$0.command.flags.contains(.stale) } == true)
             if staleDenied { return ErrorText.masterDown }
         }

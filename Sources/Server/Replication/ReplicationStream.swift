@@ -16,7 +16,7 @@ extension Server {
         // A new stream: whatever database it used before must be selected again.
         replication.streamDatabase = -1
         if replicationConsumerToken == nil {
-            replicationConsumerToken = propagation.addConsumer { [unowned self] db, command in
+            replicationConsumerToken = propagation.addConsumer(kind: 2) { [unowned self] db, command in
                 self.feedReplicationStream(db: db, command)
             }
         }

@@ -15,12 +15,14 @@ enum EvalCommands {
         "eval_ro": { eval($0, sha: false, readOnly: true) },
         "evalsha_ro": { eval($0, sha: true, readOnly: true) },
         "script|load": scriptLoad, "script|exists": scriptExists, "script|flush": scriptFlush,
-        "script|kill": scriptKill, "script|help": scriptHelp,
+        "script|kill": scriptKill, "script|help": scriptHelp, "script|debug": scriptDebug,
     ]
 
     static func eval(_ c: Client, sha: Bool, readOnly: Bool) {
         let server = c.server
         let engine = server.scripting
+        // EVAL is skip_monitor: fed here, before its script's commands (evalCommand).
+        if !server.monitors.isEmpty { server.feedMonitors(c) }
         guard let keyCount = parseInt64(c.arg(2)) else {
             c.error(ErrorText.notInteger)
             return
@@ -81,6 +83,17 @@ enum EvalCommands {
         c.server.killScript(c, function: false)
     }
 
+    /// The Lua debugger (LDB) is not implemented: NO is what every client already has.
+    static func scriptDebug(_ c: Client) {
+        if c.argIs(2, "no") {
+            c.reply.ok()
+        } else if c.argIs(2, "yes") || c.argIs(2, "sync") {
+            c.error(ErrorText.scriptDebuggerUnsupported)
+        } else {
+            c.error("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+        }
+    }
+
     static func scriptHelp(_ c: Client) { ObjectCommand.replyHelp(c, HelpText.script) }
 }
 
@@ -94,8 +107,8 @@ extension ScriptingEngine {
         var shebangLength = 0
         if body.starts(with: "#!".utf8) {
             switch ScriptingEngine.shebangFlags(body) {
-            case .failure(let message):
-                c?.error("ERR \(message)")
+            case .failure(let failure):
+                c?.error("ERR \(failure.message)")
                 return nil
             case .success(let parsed):
                 flags = parsed.flags
@@ -120,13 +133,16 @@ extension ScriptingEngine {
     static func shebangFlags(_ body: UnsafeRawBufferPointer) -> Result<(flags: ScriptFlags, length: Int), ScriptError> {
         guard let newline = body.firstIndex(of: 10) else { return .failure(ScriptError("Invalid script shebang")) }
         let line = String(decoding: body[0..<newline], as: UTF8.self)
-        let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        // sdssplitargs' separators (quoting aside).
+        let parts = line.split(whereSeparator: { " \t\r\n\u{0B}\u{0C}".contains($0) }).map(String.init)
         guard let engineName = parts.first else { return .failure(ScriptError("Invalid engine in script shebang")) }
         guard engineName == "#!lua" else { return .failure(ScriptError("Unexpected engine in script shebang: \(engineName)")) }
         var flags: ScriptFlags = []
         for part in parts.dropFirst() {
             guard part.hasPrefix("flags=") else { return .failure(ScriptError("Unknown lua shebang option: \(part)")) }
-            for name in part.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false) {
+            // An empty list is no flags; otherwise every comma counts ("a," names an empty flag).
+            let list = part.dropFirst(6)
+            for name in list.isEmpty ? [] : list.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let flag = ScriptFlags.names.first(where: { $0.0 == name })?.1 else {
                     return .failure(ScriptError("Unexpected flag in script shebang: \(name)"))
                 }
@@ -151,6 +167,7 @@ extension ScriptingEngine {
     }
 
     private func setGlobalArray(_ L: LuaStatePointer, _ name: StaticString, _ c: Client, _ range: Range<Int>) {
+        lua.pushGlobals()
         lua_pushlstring(L, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self), name.utf8CodeUnitCount)
         lua_createtable(L, Int32(range.count), 0)
         var slot: Int32 = 1
@@ -160,7 +177,8 @@ extension ScriptingEngine {
             lua_rawseti(L, -2, slot)
             slot += 1
         }
-        lua_rawset(L, apus_lua_globalsindex())
+        lua_rawset(L, -3)
+        lua.pop()
     }
 
     /// luaCallFunction: the function (under its error handler) with `arguments` values above it,
@@ -180,7 +198,8 @@ extension ScriptingEngine {
         }
         let caller = run.caller
         if failed {
-            caller.error(errorReplyText(lua, run))
+            let (text, counted) = errorReplyText(lua, run)
+            caller.scriptError(text, alreadyCounted: counted)
             lua.pop()
         } else {
             LuaToReply.write(L, caller.reply, scriptResp: run.resp, caller: caller)
@@ -191,23 +210,29 @@ extension ScriptingEngine {
     }
 
     /// The error reply of a failed run: "<code> <message> script: <name>, on <source>:<line>."
-    private func errorReplyText(_ lua: LuaInterpreter, _ run: ScriptRun) -> String {
+    /// With it, whether the error was already counted in the error stats (a command's error).
+    private func errorReplyText(_ lua: LuaInterpreter, _ run: ScriptRun) -> ([UInt8], Bool) {
         let L = lua.state
         guard apus_lua_istable(L, -1) != 0 else {
-            let message = luaString(L, -1) ?? "execution failure"
-            return "ERR Error running script \(run.functionName), \(message.prefix(100))"
+            let message = luaBytes(L, -1) ?? Array("execution failure".utf8)
+            return (Array("ERR Error running script \(run.functionName), ".utf8) + message.prefix(100), false)
         }
-        func field(_ name: String) -> String? {
+        // Bytes throughout: an error's text may hold any byte (a library's message quoting input).
+        func field(_ name: String) -> [UInt8]? {
             pushLuaString(L, name)
             lua_rawget(L, -2)
             defer { lua.pop() }
-            return luaString(L, -1)
+            return luaBytes(L, -1)
         }
-        var text = field("err") ?? ""
+        var text = field("err") ?? []
         if let line = field("line"), let source = field("source") {
-            text += " script: \(run.functionName), on \(source):\(line)."
+            text += Array(" script: \(run.functionName), on ".utf8) + source + [UInt8(ascii: ":")] + line + [UInt8(ascii: ".")]
         }
-        return text
+        pushLuaString(L, "ignore_error_stats_update")
+        lua_rawget(L, -2)
+        let counted = lua_toboolean(L, -1) != 0
+        lua.pop()
+        return (text, counted)
     }
 
     /// scriptingReset (SCRIPT FLUSH): a new interpreter, no scripts.
@@ -215,11 +240,39 @@ extension ScriptingEngine {
         lua = LuaInterpreter()
         scripts.removeAll()
         scriptsBodyBytes = 0
-        installRedisAPI(into: lua)
+        prepareEvalInterpreter()
     }
 }
 
 struct ScriptError: Error {
     let message: String
     init(_ message: String) { self.message = message }
+}
+
+extension Server {
+    /// evalGetCommandFlags: the flags a script declares (a shebang) when `c` runs EVAL/EVALSHA
+    /// of one; nil for a script without (Redis 6 rules: the command's own flags stand). They
+    /// replace EVAL's write/deny-oom/stale flags in processCommand's checks.
+    func evalDeclaredFlags(_ command: Command, _ c: Client) -> ScriptFlags? {
+        let evalsha = command.fullName == "evalsha"
+        guard evalsha || command.fullName == "eval", c.argumentCount >= 2 else { return nil }
+        let body = c.arg(1)
+        let flags: ScriptFlags
+        if evalsha {
+            guard body.count == 40, let script = scripting.scripts[body.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }] else { return nil }
+            flags = script.flags
+        } else if let script = scripting.scripts[Array(hexDigits(SHA1.hash(body)).utf8)] {
+            flags = script.flags
+        } else {
+            guard body.starts(with: "#!".utf8), case .success(let parsed) = ScriptingEngine.shebangFlags(body) else { return nil }
+            flags = parsed.flags
+        }
+        return flags.contains(.evalCompatibilityMode) ? nil : flags
+    }
+
+    /// For CLIENT PAUSE WRITE: whether a script that declares its flags may write (nil: the
+    /// command's flags decide). A no-writes script runs during a write pause, as in Redis.
+    func evalDeclaresWrites(_ command: Command, _ c: Client) -> Bool? {
+        evalDeclaredFlags(command, c).map { !$0.contains(.noWrites) }
+    }
 }

@@ -10,7 +10,13 @@ import RESP
 
 enum LuaToReply {
     static func write(_ L: LuaStatePointer, _ reply: ReplyBuffer, scriptResp: Int, caller: Client) {
-        lua_checkstack(L, 4)
+        // A map needs four slots; past Lua's C stack limit (deep nesting) the value becomes an
+        // error in place, and the rest of the reply goes on.
+        if lua_checkstack(L, 4) == 0 {
+            caller.error("ERR reached lua stack limit")
+            lua_settop(L, -2)
+            return
+        }
         switch lua_type(L, -1) {
         case LUA_TSTRING:
             var length = 0
@@ -41,20 +47,20 @@ enum LuaToReply {
 
     private static func writeTable(_ L: LuaStatePointer, _ reply: ReplyBuffer, scriptResp: Int, caller: Client) {
         if field(L, "err") == LUA_TSTRING {
-            let text = luaString(L, -1) ?? ""
+            let text = luaBytes(L, -1) ?? []
             lua_settop(L, -2)
             pushLuaString(L, "ignore_error_stats_update")
             lua_rawget(L, -2)
             let counted = lua_toboolean(L, -1) != 0
             lua_settop(L, -2)
-            if counted { reply.error(text) } else { caller.error(text) }
+            caller.scriptError(text, alreadyCounted: counted)
             return
         }
         lua_settop(L, -2)
         if field(L, "ok") == LUA_TSTRING {
-            let text = luaString(L, -1) ?? ""
+            let text = lineBytes(L)
             lua_settop(L, -2)
-            reply.simple(String(text.map { $0 == "\r" || $0 == "\n" ? " " : $0 }))
+            text.withUnsafeBytes { reply.simple($0) }
             return
         }
         lua_settop(L, -2)
@@ -66,9 +72,9 @@ enum LuaToReply {
         }
         lua_settop(L, -2)
         if field(L, "big_number") == LUA_TSTRING {
-            let text = luaString(L, -1) ?? ""
+            let text = lineBytes(L)
             lua_settop(L, -2)
-            reply.bigNumber(String(text.map { $0 == "\r" || $0 == "\n" ? " " : $0 }))
+            reply.bigNumber(String(decoding: text, as: UTF8.self))
             return
         }
         lua_settop(L, -2)
@@ -98,20 +104,24 @@ enum LuaToReply {
         }
         lua_settop(L, -2)
         if field(L, "verbatim_string") == LUA_TTABLE {
-            _ = field(L, "format")
-            let format = luaString(L, -1)
-            lua_settop(L, -2)
-            _ = field(L, "string")
-            let text = luaString(L, -1)
-            lua_settop(L, -2)
-            lua_settop(L, -2)
-            if let format, let text, format.utf8.count == 3 {
-                reply.verbatim(text, formatText: format)
-                return
+            if field(L, "format") == LUA_TSTRING {
+                // addReplyVerbatim takes the format's first three bytes, whatever its length.
+                var format = [UInt8](repeating: 0, count: 3)
+                var length = 0
+                if let pointer = apus_lua_tostring(L, -1, &length) {
+                    for index in 0..<min(3, length) { format[index] = UInt8(bitPattern: pointer[index]) }
+                }
+                lua_settop(L, -2)
+                if field(L, "string") == LUA_TSTRING {
+                    let text = luaString(L, -1) ?? ""
+                    lua_settop(L, -3)
+                    reply.verbatim(text, formatText: String(decoding: format, as: UTF8.self))
+                    return
+                }
             }
-        } else {
             lua_settop(L, -2)
         }
+        lua_settop(L, -2)
         var count: Int32 = 0
         while true {
             lua_rawgeti(L, -1, count + 1)
@@ -125,6 +135,13 @@ enum LuaToReply {
             lua_rawgeti(L, -1, index + 1)
             write(L, reply, scriptResp: scriptResp, caller: caller)
         }
+    }
+
+    /// The string on top with CR and LF as spaces, for a one-line reply (as Redis does).
+    private static func lineBytes(_ L: LuaStatePointer) -> [UInt8] {
+        var length = 0
+        guard let pointer = apus_lua_tostring(L, -1, &length) else { return [] }
+        return UnsafeRawBufferPointer(start: pointer, count: length).map { $0 == 13 || $0 == 10 ? 32 : $0 }
     }
 
     /// The number of key/value pairs of the table on top.
@@ -146,5 +163,18 @@ extension Int64 {
         else if value >= 9.2233720368547758e18 { self = Int64.min }
         else if value <= -9.2233720368547758e18 { self = Int64.min }
         else { self = Int64(value) }
+    }
+}
+
+extension Client {
+    /// A script's error reply, as raw bytes (CR/LF as spaces, as addReplyErrorFormat). An error a
+    /// script's command already counted is not counted again, but the call still fails
+    /// (afterErrorReply's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+    func scriptError(_ text: [UInt8], alreadyCounted: Bool) {
+        commandFailed = true
+        if !alreadyCounted { server.stats.recordError(String(decoding: text.prefix(while: { $0 != 32 }), as: UTF8.self)) }
+        reply.append(byte: UInt8(ascii: "-"))
+        for byte in text { reply.append(byte: byte == 13 || byte == 10 ? 32 : byte) }
+        reply.appendCRLF()
     }
 }

@@ -13,7 +13,8 @@ extension ScriptingEngine {
     /// into this engine, which knows the running script).
     func installRedisAPI(into lua: LuaInterpreter) {
         let L = lua.state
-        for name in ["loadfile", "dofile"] {
+        // What Redis 7.0.15 leaves out of the base library.
+        for name in ["loadfile", "dofile", "print", "getfenv", "setfenv", "newproxy"] {
             lua_pushnil(L)
             apus_lua_setglobal(L, name)
         }
@@ -22,7 +23,7 @@ extension ScriptingEngine {
             ("call", luaRedisCall), ("pcall", luaRedisPcall), ("log", luaRedisLog), ("setresp", luaRedisSetResp),
             ("sha1hex", luaRedisSha1Hex), ("error_reply", luaRedisErrorReply), ("status_reply", luaRedisStatusReply),
             ("set_repl", luaRedisSetRepl), ("replicate_commands", luaRedisReplicateCommands),
-            ("breakpoint", luaRedisBreakpoint), ("debug", luaRedisDebug),
+            ("breakpoint", luaRedisBreakpoint), ("debug", luaRedisDebug), ("acl_check_cmd", luaRedisAclCheckCmd),
         ]
         for (name, function) in functions {
             lua.pushFunction(function, context: context)
@@ -42,15 +43,10 @@ extension ScriptingEngine {
         apus_lua_setglobal(L, "redis")
 
         // math.random and math.randomseed on Redis's rand48, the same sequence every run.
-        apus_lua_getglobal(L, "math")
-        lua.pushFunction(luaMathRandom, context: context)
-        lua.rawSetField(-2, "random")
-        lua.pushFunction(luaMathRandomSeed, context: context)
-        lua.rawSetField(-2, "randomseed")
-        lua.pop()
+        apus_lua_install_random(L, rand48)
+        apus_lua_install_pcall(L)
 
         lua.run(ScriptingEngine.errorHandlerSource, name: "@err_handler")
-        lua.run(ScriptingEngine.globalsProtectionSource, name: "@globals_protection")
     }
 
     /// __redis__err__handler: every error becomes a table {err=..., source=..., line=...}, with
@@ -72,42 +68,6 @@ extension ScriptingEngine {
           return err
         end
         """
-
-    /// Reading an undefined global is an error, and so is creating one from a script (the
-    /// globals are Redis's, shared by every script).
-    static let globalsProtectionSource = """
-        local dbg = debug
-        local mt = {}
-        setmetatable(_G, mt)
-        mt.__newindex = function (t, n, v)
-          if dbg.getinfo(2) then
-            local w = dbg.getinfo(2, "S").what
-            if w ~= "main" and w ~= "C" then
-              error("Script attempted to create global variable '"..tostring(n).."'", 2)
-            end
-          end
-          rawset(t, n, v)
-        end
-        mt.__index = function (t, n)
-          if dbg.getinfo(2) and dbg.getinfo(2, "S").what ~= "C" then
-            error("Script attempted to access nonexistent global variable '"..tostring(n).."'", 2)
-          end
-          return rawget(t, n)
-        end
-        """
-
-    // MARK: rand48 (Redis's rand.c)
-
-    static var rand48State: UInt64 = 0x1234_ABCD_330E
-
-    static func seedRand48(_ seed: Int32) {
-        rand48State = (UInt64(UInt32(bitPattern: seed)) << 16 | 0x330E) & 0xFFFF_FFFF_FFFF
-    }
-
-    static func nextRand48() -> Int32 {
-        rand48State = (rand48State &* 0x5_DEEC_E66D &+ 0xB) & 0xFFFF_FFFF_FFFF
-        return Int32(truncatingIfNeeded: rand48State >> 17)
-    }
 }
 
 /// luaPushError: an error table {err="CODE message"}; text starting with '-' carries its own
@@ -143,6 +103,18 @@ func luaString(_ L: LuaStatePointer, _ index: Int32) -> String? {
     return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
 }
 
+/// `(int)` of a double as x86 converts it (Redis assigns lua_tonumber to an int): out of range
+/// or NaN is INT_MIN.
+func cInt(_ value: Double) -> Int {
+    value.isNaN || value >= 2147483648 || value <= -2147483649 ? Int(Int32.min) : Int(Int32(value))
+}
+
+func luaBytes(_ L: LuaStatePointer, _ index: Int32) -> [UInt8]? {
+    var length = 0
+    guard let pointer = apus_lua_tostring(L, index, &length) else { return nil }
+    return [UInt8](UnsafeRawBufferPointer(start: pointer, count: length))
+}
+
 /// Raises an error table with `text` (the trampoline raises it once this returns).
 func raiseError(_ L: LuaStatePointer, _ text: String) -> Int32 {
     pushErrorTable(L, text)
@@ -154,7 +126,7 @@ private func luaRedisLog(_ L: LuaStatePointer?) -> Int32 {
     let argc = lua_gettop(L)
     if argc < 2 { return raiseError(L, "redis.log() requires two arguments or more.") }
     if lua_isnumber(L, -argc) == 0 { return raiseError(L, "First argument must be a number (log level).") }
-    let level = Int(lua_tonumber(L, -argc))
+    let level = cInt(lua_tonumber(L, -argc))
     if level < 0 || level > 3 { return raiseError(L, "Invalid debug level.") }
     var parts: [String] = []
     for index in 1..<argc {
@@ -175,7 +147,7 @@ private func luaRedisLog(_ L: LuaStatePointer?) -> Int32 {
 private func luaRedisSetResp(_ L: LuaStatePointer?) -> Int32 {
     let L = L!
     if lua_gettop(L) != 1 { return raiseError(L, "redis.setresp() requires one argument.") }
-    let version = Int(lua_tonumber(L, -1))
+    let version = cInt(lua_tonumber(L, -1))
     if version != 2 && version != 3 { return raiseError(L, "RESP version must be 2 or 3.") }
     ScriptingEngine.from(L).run?.resp = version
     return 0
@@ -229,10 +201,11 @@ private func luaRedisSetRepl(_ L: LuaStatePointer?) -> Int32 {
     let L = L!
     let engine = ScriptingEngine.from(L)
     guard engine.run != nil else { return raiseError(L, "redis.set_repl() can only be called inside a script invocation") }
-    if lua_gettop(L) != 1 { return raiseError(L, "redis.set_repl() requires one argument.") }
-    let flags = Int(lua_tonumber(L, -1))
+    // Redis's text says two, for one argument.
+    if lua_gettop(L) != 1 { return raiseError(L, "redis.set_repl() requires two arguments.") }
+    let flags = cInt(lua_tonumber(L, -1))
     if flags & ~3 != 0 { return raiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.") }
-    engine.replicationTargets = flags
+    engine.replicationTargets = UInt8(flags)
     return 0
 }
 
@@ -247,33 +220,6 @@ private func luaRedisBreakpoint(_ L: LuaStatePointer?) -> Int32 {
 }
 
 private func luaRedisDebug(_ L: LuaStatePointer?) -> Int32 { 0 }
-
-/// math.random as Lua 5.1's, on rand48.
-private func luaMathRandom(_ L: LuaStatePointer?) -> Int32 {
-    let L = L!
-    let r = Double(ScriptingEngine.nextRand48() % Int32.max) / Double(Int32.max)
-    switch lua_gettop(L) {
-    case 0:
-        lua_pushnumber(L, r)
-    case 1:
-        let upper = Int(lua_tonumber(L, 1))
-        if upper < 1 { return raiseLuaText(L, "bad argument #1 to 'random' (interval is empty)") }
-        lua_pushnumber(L, (r * Double(upper)).rounded(.down) + 1)
-    case 2:
-        let lower = Int(lua_tonumber(L, 1))
-        let upper = Int(lua_tonumber(L, 2))
-        if lower > upper { return raiseLuaText(L, "bad argument #2 to 'random' (interval is empty)") }
-        lua_pushnumber(L, (r * Double(upper - lower + 1)).rounded(.down) + Double(lower))
-    default:
-        return raiseLuaText(L, "wrong number of arguments")
-    }
-    return 1
-}
-
-private func luaMathRandomSeed(_ L: LuaStatePointer?) -> Int32 {
-    ScriptingEngine.seedRand48(Int32(truncatingIfNeeded: Int(lua_tonumber(L, 1))))
-    return 0
-}
 
 /// Raises a plain string error, as a Lua library function would.
 func raiseLuaText(_ L: LuaStatePointer, _ text: String) -> Int32 {

@@ -10,6 +10,7 @@ import Util
 
 func luaRedisCall(_ L: LuaStatePointer?) -> Int32 { ScriptingEngine.from(L).redisCall(L!, raise: true) }
 func luaRedisPcall(_ L: LuaStatePointer?) -> Int32 { ScriptingEngine.from(L).redisCall(L!, raise: false) }
+func luaRedisAclCheckCmd(_ L: LuaStatePointer?) -> Int32 { ScriptingEngine.from(L).aclCheckCommand(L!) }
 
 extension ScriptingEngine {
     func redisCall(_ L: LuaStatePointer, raise: Bool) -> Int32 {
@@ -22,6 +23,32 @@ extension ScriptingEngine {
             pushErrorTable(L, "redis.call/pcall can only be called inside a script invocation")
             return raise ? -1 : 1
         }
+        guard loadArguments(L, argc) else { return raise ? -1 : 1 }
+        if let refusal = server.scriptCommandRefusal(client, run) {
+            // afterErrorReply and incrCommandStatsOnError(ERROR_COMMAND_REJECTED), as scriptCall.
+            server.stats.recordError(refusal.hasPrefix("-") ? String(refusal.dropFirst()) : "ERR " + refusal)
+            client.lastCommand?.stats.rejectedCalls += 1
+            pushErrorTable(L, refusal)
+            // Counted once, here; the error must not count again when the script returns it.
+            markIgnoreStats(L)
+            return raise ? -1 : 1
+        }
+        client.reply.resp3 = run.resp == 3
+        let dirtyBefore = server.dirty
+        // replicationTargets (redis.set_repl) is read by call's propagation.
+        server.call(client.lastCommand!, client)
+        if server.dirty != dirtyBefore { run.wrote = true }
+        let isError = pushReplyAsLua(L)
+        if isError {
+            markIgnoreStats(L)
+            if raise { return -1 }
+        }
+        return 1
+    }
+
+    /// luaArgsToRedisArgv: the arguments as the script client's argv (numbers as %.17g text on
+    /// the stack, the rest Lua's own string memory); false with an error table pushed.
+    private func loadArguments(_ L: LuaStatePointer, _ argc: Int32) -> Bool {
         var spans: [UnsafeRawBufferPointer] = []
         spans.reserveCapacity(Int(argc))
         for index in 1...argc {
@@ -33,28 +60,36 @@ extension ScriptingEngine {
                 lua_replace(L, index)
             } else if type != LUA_TSTRING {
                 pushErrorTable(L, "Lua redis lib command arguments must be strings or integers")
-                return raise ? -1 : 1
+                return false
             }
             var length = 0
             let pointer = apus_lua_tostring(L, index, &length)
             spans.append(UnsafeRawBufferPointer(start: pointer, count: length))
         }
         client.loadArguments(spans)
-        if let refusal = server.scriptCommandRefusal(client, run) {
-            pushErrorTable(L, refusal)
-            // Counted once, here; the error must not count again when the script returns it.
-            markIgnoreStats(L)
-            return raise ? -1 : 1
+        return true
+    }
+
+    /// redis.acl_check_cmd: whether the caller's user may run the command. Apus has the default
+    /// user only, who may run everything; an unknown command is an error.
+    func aclCheckCommand(_ L: LuaStatePointer) -> Int32 {
+        let argc = lua_gettop(L)
+        guard run != nil else {
+            pushErrorTable(L, "redis.acl_check_cmd can only be called inside a script invocation")
+            return -1
         }
-        client.reply.resp3 = run.resp == 3
-        let dirtyBefore = server.dirty
-        server.call(client.lastCommand!, client)
-        if server.dirty != dirtyBefore { run.wrote = true }
-        let isError = pushReplyAsLua(L)
-        if isError {
-            markIgnoreStats(L)
-            if raise { return -1 }
+        if argc == 0 {
+            pushErrorTable(L, "Please specify at least one argument for this redis lib call")
+            return -1
         }
+        guard loadArguments(L, argc) else { return -1 }
+        guard let base = server.commandTable.lookupForDispatch(client.arg(0))?.takeUnretainedValue(),
+              !base.isContainer || client.argumentCount < 2 || base.subcommands[client.argString(1).lowercased()] != nil
+        else {
+            pushErrorTable(L, "Invalid command passed to redis.acl_check_cmd()")
+            return -1
+        }
+        lua_pushboolean(L, 1)
         return 1
     }
 
@@ -89,9 +124,10 @@ extension ScriptingEngine {
 }
 
 extension Server {
-    /// scriptCall's checks, in Redis 7.0's order; nil when the command may run. On success the
-    /// script client's lastCommand is the command (or subcommand) to call.
+    /// scriptCall's checks, in Redis 7.0's order; nil when the command may run. The script
+    /// client's lastCommand is the command (or subcommand) found, nil for an unknown one.
     func scriptCommandRefusal(_ c: Client, _ run: ScriptRun) -> String? {
+        c.lastCommand = nil
         guard let base = commandTable.lookupForDispatch(c.arg(0))?.takeUnretainedValue() else {
             return "Unknown Redis command called from script"
         }
@@ -102,11 +138,12 @@ extension Server {
             }
             command = sub
         }
+        // Known from here: a refusal counts in its rejected_calls.
+        c.lastCommand = command
         guard command.acceptsArgumentCount(c.argumentCount), command.handler != nil else {
             return "Wrong number of args calling Redis command from script"
         }
         if command.flags.contains(.noScript) { return "This Redis command is not allowed from script" }
-        c.lastCommand = command
         let writes = command.flags.contains(.write)
         let mayReplicate = !command.flags.isDisjoint(with: [.write, .mayReplicate])
         if run.readOnly && mayReplicate {

@@ -70,16 +70,40 @@ final class ScriptingEngine {
     /// The interpreter the running script runs in.
     unowned(unsafe) var runningIn: LuaInterpreter?
     /// redis.set_repl's targets for the running script (REPL_ALL by default).
-    var replicationTargets = 3
+    var replicationTargets: UInt8 = 3
     /// A command's reply, gathered for parsing into Lua (reused).
     var replyScratch: [UInt8] = []
+    /// rand48's state behind math.random, one for every interpreter (rand.c's), never reset:
+    /// scripts draw one sequence from server start, as in Redis.
+    let rand48: UnsafeMutablePointer<UInt64> = {
+        let state = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        state.initialize(to: 0x1234_ABCD_330E)
+        return state
+    }()
     unowned(unsafe) let server: Server
 
     init(server: Server) {
         self.server = server
-        client = Client(fakeFor: server)
-        client.flags.insert(.scriptClient)
+        // "lua" is what MONITOR shows as the address of a script's commands.
+        client = Client(server: server, fd: -1, peer: "lua", local: "", id: server.nextClientID, now: server.now)
+        server.nextClientID += 1
+        client.flags.insert([.fake, .scriptClient])
+        prepareEvalInterpreter()
+    }
+
+    deinit { rand48.deallocate() }
+
+    /// evalScriptsMemory: the cached bodies and SHA1s with their table entries (Redis counts its
+    /// dict entries and sds headers; the per-script figure here is the same order, not exact).
+    var scriptsMemoryBytes: Int { scriptsBodyBytes + scripts.count * 64 }
+
+    /// scriptingInit: the API, then the lock on the globals.
+    func prepareEvalInterpreter() {
         installRedisAPI(into: lua)
+        // The error handler keeps its own reference; scripts do not see `debug`.
+        lua_pushnil(lua.state)
+        apus_lua_setglobal(lua.state, "debug")
+        lua.lockGlobals()
     }
 
     var context: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }

@@ -6,7 +6,7 @@ extension Server {
         let vmFunctions = functions.lua.memoryBytes
         let vmEval = scripting.lua.memoryBytes
         let overhead = functions.overheadBytes
-        let scriptsEval = scripting.scriptsBodyBytes
+        let scriptsEval = scripting.scriptsMemoryBytes
         add("number_of_functions", functions.current.functionCount)
         add("number_of_libraries", functions.current.libraries.count)
         add("used_memory_vm_functions", vmFunctions)
