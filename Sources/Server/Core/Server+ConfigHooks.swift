@@ -24,6 +24,7 @@ extension Server {
         "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "min-replicas-to-write",
         "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port", "repl-disable-tcp-nodelay",
         "replica-priority", "replica-announced", "daemonize", "rdb-del-sync-files", "repl-diskless-load",
+        "busy-reply-threshold",
     ]
 
     func installConfigHooks() {
@@ -34,7 +35,7 @@ extension Server {
                      "list-compress-depth", "latency-tracking", "latency-tracking-info-percentiles",
                      "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
                      "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
-                     "notify-keyspace-events"] {
+                     "notify-keyspace-events", "busy-reply-threshold"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil

@@ -9,6 +9,8 @@ public struct Settings {
     public var tcpBacklog = 511
     public var maxClients = 10000
     public var timeoutSeconds = 0
+    /// busy-reply-threshold (lua-time-limit) in milliseconds; 0: scripts are never interrupted.
+    public var busyReplyThreshold: Int64 = 5000
     public var tcpKeepAlive = 300
     public var protoMaxBulkLen: Int64 = 512 * 1024 * 1024
     public var clientQueryBufferLimit: Int64 = 1024 * 1024 * 1024
@@ -59,6 +61,7 @@ public struct Settings {
         tcpBacklog = Int(config.int("tcp-backlog"))
         maxClients = Int(config.int("maxclients"))
         timeoutSeconds = Int(config.int("timeout"))
+        busyReplyThreshold = config.int("busy-reply-threshold")
         tcpKeepAlive = Int(config.int("tcp-keepalive"))
         protoMaxBulkLen = config.int("proto-max-bulk-len")
         clientQueryBufferLimit = config.int("client-query-buffer-limit")

@@ -19,7 +19,7 @@ private func luaBusyCheck(_ L: LuaStatePointer?) -> Int32 {
 extension Server {
     /// Installs the check for the run about to start; false when busy-reply-threshold is 0.
     func installBusyHook(_ engine: ScriptingEngine) -> Bool {
-        guard config.int("busy-reply-threshold") > 0, let lua = engine.runningIn else { return false }
+        guard settings.busyReplyThreshold > 0, let lua = engine.runningIn else { return false }
         apus_lua_set_interrupt(lua.state, luaBusyCheck, engine.context, 100_000)
         return true
     }
@@ -29,7 +29,7 @@ extension Server {
         guard let run = engine.run else { return 0 }
         if !run.timedOut {
             let elapsed = (apus_monotonic_us() - run.startedMicroseconds) / 1000
-            guard elapsed >= config.int("busy-reply-threshold") else { return 0 }
+            guard elapsed >= settings.busyReplyThreshold else { return 0 }
             logger.warning("Slow script detected: still in execution after \(elapsed) milliseconds. You can try killing the script using the \(run.isEval ? "SCRIPT KILL" : "FUNCTION KILL") command. Script name is: \(run.functionName).")
             enterBusyScriptMode(run)
         }

@@ -35,38 +35,33 @@ enum EvalCommands {
             c.error("ERR Number of keys can't be negative")
             return
         }
-        let shaHex: [UInt8]
+        let script: CachedScript
         if sha {
-            guard c.arg(1).count == 40 else {
+            guard let key = ScriptKey(c.arg(1)), let cached = engine.scripts[key] else {
                 c.error(ErrorText.noScript)
                 return
             }
-            shaHex = c.arg(1).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
-            guard engine.scripts[shaHex] != nil else {
-                c.error(ErrorText.noScript)
-                return
-            }
+            script = cached
         } else {
             guard let created = engine.createFunction(c, body: c.arg(1)) else { return }
-            shaHex = created
+            script = created
         }
-        let script = engine.scripts[shaHex]!
-        engine.runEval(c, sha: shaHex, flags: script.flags, readOnly: readOnly,
+        engine.runEval(c, script, readOnly: readOnly,
                        keys: 3..<(3 + Int(keyCount)), arguments: (3 + Int(keyCount))..<c.argumentCount)
         c.preventPropagation()
     }
 
     static func scriptLoad(_ c: Client) {
-        guard let sha = c.server.scripting.createFunction(c, body: c.arg(2)) else { return }
-        c.reply.bulk(sha)
+        guard let script = c.server.scripting.createFunction(c, body: c.arg(2)) else { return }
+        c.reply.bulk(script.shaText)
     }
 
     static func scriptExists(_ c: Client) {
         let engine = c.server.scripting
         c.reply.arrayHeader(c.argumentCount - 2)
         for index in 2..<c.argumentCount {
-            let sha = c.arg(index).map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
-            c.reply.integer(engine.scripts[sha] != nil ? 1 : 0)
+            let exists = ScriptKey(c.arg(index)).map { engine.scripts[$0] != nil } ?? false
+            c.reply.integer(exists ? 1 : 0)
         }
     }
 
@@ -100,9 +95,10 @@ enum EvalCommands {
 extension ScriptingEngine {
     /// luaCreateFunction: compiles `body` unless cached; the SHA1 hex, or nil after replying
     /// the error to `c`.
-    func createFunction(_ c: Client?, body: UnsafeRawBufferPointer) -> [UInt8]? {
-        let sha = Array(hexDigits(SHA1.hash(body)).utf8)
-        if scripts[sha] != nil { return sha }
+    func createFunction(_ c: Client?, body: UnsafeRawBufferPointer) -> CachedScript? {
+        let shaText = hexDigits(SHA1.hash(body))
+        let key = ScriptKey(Array(shaText.utf8))!
+        if let cached = scripts[key] { return cached }
         var flags: ScriptFlags = [.evalCompatibilityMode]
         var shebangLength = 0
         if body.starts(with: "#!".utf8) {
@@ -123,10 +119,11 @@ extension ScriptingEngine {
             lua.pop()
             return nil
         }
-        lua_setfield(L, apus_lua_registryindex(), "f_" + String(decoding: sha, as: UTF8.self))
-        scripts[sha] = CachedScript(body: [UInt8](body), flags: flags)
+        let reference = luaL_ref(L, apus_lua_registryindex())
+        let script = CachedScript(body: [UInt8](body), flags: flags, shaText: shaText, functionReference: reference)
+        scripts[key] = script
         scriptsBodyBytes += body.count + 40
-        return sha
+        return script
     }
 
     /// evalExtractShebangFlags.
@@ -154,12 +151,15 @@ extension ScriptingEngine {
 
     /// evalGenericCommand's run: the checks of scriptPrepareForRun, KEYS and ARGV, the call,
     /// and the reply (or the error, as Redis formats it).
-    func runEval(_ c: Client, sha: [UInt8], flags: ScriptFlags, readOnly: Bool, keys: Range<Int>, arguments: Range<Int>) {
-        let shaText = String(decoding: sha, as: UTF8.self)
-        guard let run = server.prepareScriptRun(c, name: shaText, flags: flags, readOnly: readOnly) else { return }
+    func runEval(_ c: Client, _ script: CachedScript, readOnly: Bool, keys: Range<Int>, arguments: Range<Int>) {
+        guard let run = server.prepareScriptRun(c, name: script.shaText, flags: script.flags, readOnly: readOnly) else { return }
         let L = lua.state
-        apus_lua_getglobal(L, "__redis__err__handler")
-        lua_getfield(L, apus_lua_registryindex(), "f_" + shaText)
+        if errorHandlerReference == -2 {
+            apus_lua_getglobal(L, "__redis__err__handler")
+            errorHandlerReference = luaL_ref(L, apus_lua_registryindex())
+        }
+        lua_rawgeti(L, apus_lua_registryindex(), errorHandlerReference)
+        lua_rawgeti(L, apus_lua_registryindex(), script.functionReference)
         setGlobalArray(L, "KEYS", c, keys)
         setGlobalArray(L, "ARGV", c, arguments)
         callFunction(run, in: lua, arguments: 0)
@@ -238,6 +238,7 @@ extension ScriptingEngine {
     /// scriptingReset (SCRIPT FLUSH): a new interpreter, no scripts.
     func reset() {
         lua = LuaInterpreter()
+        errorHandlerReference = -2
         scripts.removeAll()
         scriptsBodyBytes = 0
         prepareEvalInterpreter()
@@ -259,9 +260,9 @@ extension Server {
         let body = c.arg(1)
         let flags: ScriptFlags
         if evalsha {
-            guard body.count == 40, let script = scripting.scripts[body.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }] else { return nil }
+            guard let key = ScriptKey(body), let script = scripting.scripts[key] else { return nil }
             flags = script.flags
-        } else if let script = scripting.scripts[Array(hexDigits(SHA1.hash(body)).utf8)] {
+        } else if let script = scripting.scripts[ScriptKey(Array(hexDigits(SHA1.hash(body)).utf8))!] {
             flags = script.flags
         } else {
             guard body.starts(with: "#!".utf8), case .success(let parsed) = ScriptingEngine.shebangFlags(body) else { return nil }

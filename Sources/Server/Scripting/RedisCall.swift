@@ -49,8 +49,13 @@ extension ScriptingEngine {
     /// luaArgsToRedisArgv: the arguments as the script client's argv (numbers as %.17g text on
     /// the stack, the rest Lua's own string memory); false with an error table pushed.
     private func loadArguments(_ L: LuaStatePointer, _ argc: Int32) -> Bool {
-        var spans: [UnsafeRawBufferPointer] = []
-        spans.reserveCapacity(Int(argc))
+        // Reused across calls (keeping its capacity): a call allocates no argv.
+        var spans = argumentScratch
+        argumentScratch = []
+        defer {
+            spans.removeAll(keepingCapacity: true)
+            argumentScratch = spans
+        }
         for index in 1...argc {
             let type = lua_type(L, index)
             if type == LUA_TNUMBER {

@@ -41,8 +41,9 @@ extension Server {
         let scriptClient = scripting.client
         scriptClient.select(caller.databaseIndex)
         let denyWrites = readOnly || (!flags.contains(.evalCompatibilityMode) && flags.contains(.noWrites))
-        return ScriptRun(caller: caller, functionName: name, readOnly: denyWrites, flags: flags,
-                         started: apus_monotonic_us())
+        let run = scripting.reusableRun
+        run.begin(caller: caller, functionName: name, readOnly: denyWrites, flags: flags, started: apus_monotonic_us())
+        return run
     }
 
     /// scriptResetRun.
