@@ -255,6 +255,11 @@ extension Server {
     /// of one; nil for a script without (Redis 6 rules: the command's own flags stand). They
     /// replace EVAL's write/deny-oom/stale flags in processCommand's checks.
     func evalDeclaredFlags(_ command: Command, _ c: Client) -> ScriptFlags? {
+        // fcallGetCommandFlags: a function's flags always stand (functions have no Redis 6 mode).
+        if command.fullName == "fcall" || command.fullName == "fcall_ro" {
+            guard c.argumentCount >= 2 else { return nil }
+            return functions.function(named: c.arg(1))?.flags
+        }
         let evalsha = command.fullName == "evalsha"
         guard evalsha || command.fullName == "eval", c.argumentCount >= 2 else { return nil }
         let body = c.arg(1)
