@@ -13,8 +13,9 @@
 #include <lua5.1/lauxlib.h>
 
 /// Registry keys (strings, not addresses: each Swift module gets its own copy of a header's
-/// statics): proxy -> real table, and the real globals.
+/// statics): proxy -> real table, real table -> proxy, and the real globals.
 #define APUS_LUA_PROXIES "apus.readonly.proxies"
+#define APUS_LUA_LOCKED "apus.readonly.locked"
 #define APUS_LUA_REAL_GLOBALS "apus.readonly.globals"
 
 /// The real table behind the proxy at `index`, pushed; or nothing pushed and 0.
@@ -116,7 +117,18 @@ static int apus_lua_getmetatable(lua_State *L) {
         lua_pushnil(L);
         return 1;
     }
-    luaL_getmetafield(L, 1, "__metatable");
+    if (!luaL_getmetafield(L, 1, "__metatable")) {
+        /* A locked metatable is handed out as its proxy, so code can read it, not change it. */
+        lua_pushliteral(L, APUS_LUA_LOCKED);
+        lua_rawget(L, LUA_REGISTRYINDEX);
+        if (lua_istable(L, -1)) {
+            lua_pushvalue(L, -2);
+            lua_rawget(L, -2);
+            if (!lua_isnil(L, -1)) return 1;
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
     return 1;
 }
 
@@ -160,11 +172,15 @@ static int apus_lua_table_insert(lua_State *L) {
 }
 
 /// The proxy for the real table on top (replacing it), made once per table; the tables it
-/// holds are locked first and its fields then point at their proxies, so every path from the
-/// proxy leads to locked tables. `visited` (absolute index) maps real tables to their proxies.
+/// holds, and its metatable (luaSetTableProtectionRecursively protects metatables too), are
+/// locked first and its fields then point at their proxies, so every path from the proxy leads
+/// to locked tables. A metatable stays real (Lua reads metamethods raw), and getmetatable hands
+/// out its proxy. `visited` (absolute index) maps real tables to their proxies. A proxy on top
+/// stays as it is.
 static void apus_lua_lock_top(lua_State *L, int visited) {
     lua_checkstack(L, 8);
     int real = lua_gettop(L);
+    if (apus_lua_is_readonly(L, real)) return;
     lua_pushvalue(L, real);
     lua_rawget(L, visited);
     if (!lua_isnil(L, -1)) {
@@ -198,6 +214,10 @@ static void apus_lua_lock_top(lua_State *L, int visited) {
         lua_rawset(L, real);
     }
     lua_pop(L, 1); /* updates */
+    if (lua_getmetatable(L, real)) {
+        apus_lua_lock_top(L, visited);
+        lua_pop(L, 1);
+    }
     lua_newtable(L); /* the proxy's metatable */
     lua_pushvalue(L, real);
     lua_setfield(L, -2, "__index");
@@ -230,14 +250,41 @@ static void apus_lua_set_base(lua_State *L, const char *name, lua_CFunction func
     lua_setfield(L, LUA_GLOBALSINDEX, name);
 }
 
-/// scriptingInit's lock (luaSetErrorMetatable + luaSetTableProtectionRecursively): reading a
-/// missing global raises, and the globals and every table reachable from them become readonly.
-/// The globals table of the state becomes the proxy; the real one stays in the registry
-/// (apus_lua_push_globals) for the server's own writes (KEYS, ARGV).
-static void apus_lua_lock_globals(lua_State *L) {
-    lua_pushliteral(L, APUS_LUA_PROXIES);
+/// The registry's table under `key`, made on first use, pushed.
+static void apus_lua_push_registry_table(lua_State *L, const char *key) {
+    lua_getfield(L, LUA_REGISTRYINDEX, key);
+    if (lua_istable(L, -1)) return;
+    lua_pop(L, 1);
     lua_newtable(L);
-    lua_rawset(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, key);
+}
+
+/// luaSetErrorMetatable: reading a missing field of the (real) table at `index` raises.
+static void apus_lua_set_error_metatable(lua_State *L, int index) {
+    if (index < 0 && index > LUA_REGISTRYINDEX) index = lua_gettop(L) + index + 1;
+    lua_newtable(L);
+    lua_pushcfunction(L, apus_lua_protected_table_error);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, index);
+}
+
+/// luaSetTableProtectionRecursively: the real table on top becomes its proxy, and every table
+/// reachable from it is locked.
+static void apus_lua_lock_table(lua_State *L) {
+    apus_lua_push_registry_table(L, APUS_LUA_PROXIES);
+    lua_pop(L, 1);
+    apus_lua_push_registry_table(L, APUS_LUA_LOCKED);
+    lua_insert(L, -2);
+    apus_lua_lock_top(L, lua_gettop(L) - 1);
+    lua_remove(L, -2);
+}
+
+/// The real globals get the error metatable and are locked with everything reachable from them
+/// (strings' metatable too, so strings index the locked string table); their proxy is pushed.
+/// The base functions that would see through a proxy become the ones above; the real globals
+/// stay in the registry (apus_lua_push_globals) for the server's own writes (KEYS, ARGV).
+static void apus_lua_lock_real_globals(lua_State *L) {
     apus_lua_set_base(L, "next", apus_lua_next, NULL);
     apus_lua_set_base(L, "pairs", apus_lua_pairs, apus_lua_next);
     apus_lua_set_base(L, "ipairs", apus_lua_ipairs, apus_lua_ipairs_step);
@@ -250,30 +297,45 @@ static void apus_lua_lock_globals(lua_State *L) {
     lua_setfield(L, -2, "insert");
     lua_pop(L, 1);
 
-    lua_pushvalue(L, LUA_GLOBALSINDEX);
     lua_pushliteral(L, APUS_LUA_REAL_GLOBALS);
-    lua_pushvalue(L, -2);
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
     lua_rawset(L, LUA_REGISTRYINDEX);
-    lua_newtable(L); /* the error metatable of the globals */
-    lua_pushcfunction(L, apus_lua_protected_table_error);
-    lua_setfield(L, -2, "__index");
-    lua_setmetatable(L, -2);
-
-    lua_newtable(L);
-    int visited = lua_gettop(L);
-    lua_pushvalue(L, -2);
-    apus_lua_lock_top(L, visited);
-    /* Strings index the locked string table too. */
+    apus_lua_set_error_metatable(L, LUA_GLOBALSINDEX);
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    apus_lua_lock_table(L);
     lua_pushliteral(L, "");
     if (lua_getmetatable(L, -1)) {
-        lua_pushliteral(L, "string");
-        lua_rawget(L, LUA_GLOBALSINDEX); /* already its proxy */
-        lua_setfield(L, -2, "__index");
+        apus_lua_lock_table(L);
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+}
+
+/// scriptingInit's lock (luaSetErrorMetatable + luaSetTableProtectionRecursively): reading a
+/// missing global raises, and the globals and every table reachable from them become readonly.
+/// The globals table of the state becomes the proxy.
+static void apus_lua_lock_globals(lua_State *L) {
+    apus_lua_lock_real_globals(L);
     lua_replace(L, LUA_GLOBALSINDEX);
-    lua_pop(L, 2); /* visited, real globals */
+}
+
+/// luaEngineInitEngine's lock (function_lua.c). The load-time environment on top (the real
+/// table a library's code reaches while it loads, error metatables already set) is locked and
+/// replaced by its proxy; the real globals are locked as for EVAL; and the globals code sees
+/// become an empty locked table whose locked metatable's __index is the globals' proxy. That
+/// metatable, real, is pushed: the server switches its __index to the load-time environment
+/// while a library loads (luaEngineCreate), with a raw set.
+static void apus_lua_lock_function_globals(lua_State *L) {
+    apus_lua_lock_table(L);
+    apus_lua_lock_real_globals(L);
+    lua_newtable(L); /* the metatable of the globals code sees */
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_newtable(L); /* the globals code sees */
+    lua_pushvalue(L, -2);
+    lua_setmetatable(L, -2);
+    apus_lua_lock_table(L);
+    lua_replace(L, LUA_GLOBALSINDEX);
 }
 
 /// The real globals table (the one scripts cannot write), pushed.

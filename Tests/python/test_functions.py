@@ -61,6 +61,13 @@ redis.register_function('nextbadkey', function() return next({}, 'x') end)
 redis.register_function('rawgetbad', function() return rawget(1) end)
 redis.register_function('nextloop', function() local n = 0 for k in next, math do n = n + 1 end return n end)
 redis.register_function('pairsbad', function(keys, args) return pairs(1) end)
+redis.register_function('mtgw', function() getmetatable(_G).x = 1 end)
+redis.register_function('mtstrw', function() getmetatable('').x = 1 end)
+redis.register_function('mtgidx', function() return tostring(rawget(getmetatable(_G), '__index') == nil) end)
+redis.register_function('mtmt', function() return tostring(getmetatable(getmetatable(_G))) end)
+redis.register_function('mtgset', function() setmetatable(getmetatable(_G), nil) end)
+redis.register_function('ipairsown', function() local n = 0 for i in ipairs({5, 6, 7}) do n = n + 1 end return n end)
+redis.register_function('insertstr', function() table.insert(string, 1) end)
 redis.register_function('setmtown', function(keys, args) local t = setmetatable({}, {__index = function() return 7 end}) return t.x end)
 """
 
@@ -68,6 +75,7 @@ FUNCTIONS = ["nog", "setg", "strmod", "err", "errt", "raise", "callerr", "dbg", 
              "reg", "ro", "rw", "gmod", "strmt", "localt", "nargs", "gstr", "redismod", "pcallro",
              "keysmod", "strings", "concat", "resp3", "types", "incr", "rawg", "rawstr", "rawown", "rawbad",
              "rawshort", "rawnil", "strmtset", "method", "setmtg", "setmtstr", "setmtown",
+             "mtgw", "mtstrw", "mtgidx", "mtmt", "mtgset", "ipairsown", "insertstr",
              "pairsstr", "pairsmath", "pairsown", "pairsbad", "mtype",
              "rawgetstr", "nextstr", "nextbadkey", "rawgetbad", "nextloop"]
 

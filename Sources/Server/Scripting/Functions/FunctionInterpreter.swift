@@ -6,9 +6,8 @@ import Lua
 // empty, read-only globals table whose __index is switched: while FUNCTION LOAD runs a library it
 // reaches only a `redis` table with register_function, log and the version (so a library can do
 // nothing but register), and while a function runs it reaches the real globals (the Redis API
-// and the libraries). Stock Lua 5.1 has no read-only tables, so the real globals and the library
-// tables are read-only proxies, whose metamethods are C functions: their errors carry the
-// script's position ("user_function:3: Attempt to modify a readonly table"), as Redis's do.
+// and the libraries). Both, and everything reachable from them, are read-only through the C
+// proxies of readonly_tables.h, as EVAL's globals are.
 
 final class FunctionInterpreter {
     let lua = LuaInterpreter()
@@ -29,7 +28,6 @@ final class FunctionInterpreter {
         engine.installRedisAPI(into: lua)
         let L = lua.state
         let globals = apus_lua_globalsindex()
-        FunctionInterpreter.unwrapGlobals(L)
 
         // The error handler lives in the registry, not among the globals; debug is not for code.
         luaL_loadbuffer(L, FunctionInterpreter.errorHandlerSource, FunctionInterpreter.errorHandlerSource.utf8.count,
@@ -60,7 +58,8 @@ final class FunctionInterpreter {
         }
         lua.pop()
 
-        // What a library's load sees: redis.register_function, redis.log and the version.
+        // What a library's load sees (LIBRARY_API): redis.register_function, redis.log and the
+        // version; a missing name raises, in the environment as in its `redis`.
         apus_lua_newtable(L)
         apus_lua_newtable(L)
         lua.pushFunction(luaRegisterFunction, context: Unmanaged.passUnretained(self).toOpaque())
@@ -73,72 +72,20 @@ final class FunctionInterpreter {
             lua.rawSetField(-3, name)
         }
         lua.pop()
-        FunctionInterpreter.pushProtectionMetatable(L, index: nil, errorOnMissing: true)
-        lua_setmetatable(L, -2)
-        FunctionInterpreter.replaceWithReadonlyProxy(L, errorOnMissing: false)
+        apus_lua_set_error_metatable(L, -1)
         lua.rawSetField(-2, "redis")
-        FunctionInterpreter.pushProtectionMetatable(L, index: nil, errorOnMissing: true)
-        lua_setmetatable(L, -2)
-        loadGlobals = luaL_ref(L, apus_lua_registryindex())
+        apus_lua_set_error_metatable(L, -1)
 
-        // The library tables become read-only proxies (and strings' methods go through the
-        // string one).
-        var libraryNames: [String] = []
-        lua_pushnil(L)
-        while lua_next(L, globals) != 0 {
-            if lua_type(L, -2) == LUA_TSTRING, apus_lua_istable(L, -1) != 0, lua_rawequal(L, -1, globals) == 0,
-               let name = luaString(L, -2) {
-                libraryNames.append(name)
-            }
-            lua.pop()
-        }
-        for name in libraryNames {
-            pushLuaString(L, name)
-            pushLuaString(L, name)
-            lua_rawget(L, globals)
-            FunctionInterpreter.replaceWithReadonlyProxy(L, errorOnMissing: false)
-            lua_rawset(L, globals)
-        }
-        lua_pushlstring(L, "", 0)
-        if lua_getmetatable(L, -1) != 0 {
-            pushLuaString(L, "string")
-            lua_rawget(L, globals)
-            lua.rawSetField(-2, "__index")
-            FunctionInterpreter.protectMetatable(L)
-            lua.pop()
-        }
-        lua.pop()
-        pushLuaString(L, "rawset")
-        apus_lua_push_function(L, luaGuardedRawset)
-        lua_rawset(L, globals)
-        pushLuaString(L, "setmetatable")
-        apus_lua_push_function(L, luaGuardedSetmetatable)
-        lua_rawset(L, globals)
-        pushLuaString(L, "pairs")
-        apus_lua_push_function(L, luaPairsThroughProxies)
-        lua_rawset(L, globals)
-        pushLuaString(L, "next")
-        apus_lua_push_function(L, luaNextThroughProxies)
-        lua_rawset(L, globals)
-        pushLuaString(L, "rawget")
-        apus_lua_push_function(L, luaRawgetThroughProxies)
-        lua_rawset(L, globals)
-
-        // The real globals: missing names and new names are errors.
-        lua_pushvalue(L, globals)
-        FunctionInterpreter.pushProtectionMetatable(L, index: nil, errorOnMissing: true)
-        lua_setmetatable(L, -2)
-        realGlobals = luaL_ref(L, apus_lua_registryindex())
-
-        // The globals code sees: empty, read-only, reading through to the real ones.
-        apus_lua_newtable(L)
-        lua_rawgeti(L, apus_lua_registryindex(), realGlobals)
-        FunctionInterpreter.pushProtectionMetatable(L, index: -1, errorOnMissing: false)
-        lua_remove(L, -2)
-        lua_pushvalue(L, -1)
+        // Everything becomes read-only (readonly_tables.h); the globals' metatable is kept to
+        // switch what code reaches.
+        apus_lua_lock_function_globals(L)
         globalsMetatable = luaL_ref(L, apus_lua_registryindex())
-        lua_setmetatable(L, -2)
-        lua_replace(L, globals)
+        loadGlobals = luaL_ref(L, apus_lua_registryindex())
+        lua_rawgeti(L, apus_lua_registryindex(), globalsMetatable)
+        pushLuaString(L, "__index")
+        lua_rawget(L, -2)
+        realGlobals = luaL_ref(L, apus_lua_registryindex())
+        lua.pop()
     }
 
     /// Every 100000 instructions of a library's load, the time is checked; once it is up, every
@@ -154,24 +101,6 @@ final class FunctionInterpreter {
         end
         return function () dbg.sethook(hook, '', 100000) end, function () dbg.sethook() end
         """
-
-    /// Should the API's installation have put an empty proxy in front of the globals, the
-    /// table behind it becomes the globals again: this interpreter builds its own protection.
-    private static func unwrapGlobals(_ L: LuaStatePointer) {
-        while lua_getmetatable(L, apus_lua_globalsindex()) != 0 {
-            pushLuaString(L, "__index")
-            lua_rawget(L, -2)
-            lua_pushnil(L)
-            let empty = lua_next(L, apus_lua_globalsindex()) == 0
-            if !empty { apus_lua_pop(L, 2) }
-            guard empty, apus_lua_istable(L, -1) != 0 else {
-                apus_lua_pop(L, 2)
-                return
-            }
-            lua_replace(L, apus_lua_globalsindex())
-            apus_lua_pop(L, 1)
-        }
-    }
 
     /// Redis's error handler for functions (luaEngineInitEngine's errh_func).
     private static let errorHandlerSource = """
@@ -192,63 +121,6 @@ final class FunctionInterpreter {
         end
         return error_handler
         """
-
-    /// Pushes {__index = <value at index> or an error, __newindex = the read-only error}.
-    private static func pushProtectionMetatable(_ L: LuaStatePointer, index: Int32?, errorOnMissing: Bool) {
-        let absolute = index.map { $0 < 0 ? lua_gettop(L) + $0 + 1 : $0 }
-        apus_lua_newtable(L)
-        pushLuaString(L, "__index")
-        if let absolute {
-            lua_pushvalue(L, absolute)
-        } else if errorOnMissing {
-            apus_lua_push_function(L, luaNonexistentGlobalError)
-        } else {
-            lua_pushnil(L)
-        }
-        lua_rawset(L, -3)
-        pushLuaString(L, "__newindex")
-        apus_lua_push_function(L, luaReadonlyTableError)
-        lua_rawset(L, -3)
-        // getmetatable answers an empty read-only table and setmetatable is refused ("cannot
-        // change a protected metatable"): the metatable would lead to the table behind the proxy.
-        pushLuaString(L, "__metatable")
-        apus_lua_newtable(L)
-        apus_lua_newtable(L)
-        pushLuaString(L, "__newindex")
-        apus_lua_push_function(L, luaReadonlyTableError)
-        lua_rawset(L, -3)
-        pushLuaString(L, "__metatable")
-        lua_pushboolean(L, 0)
-        lua_rawset(L, -3)
-        lua_setmetatable(L, -2)
-        lua_rawset(L, -3)
-    }
-
-    /// getmetatable on what the metatable on top protects gives a read-only proxy of it, and
-    /// setmetatable is refused, so code can neither rewire nor replace it (strings' metatable,
-    /// whose __index is already the read-only string table).
-    private static func protectMetatable(_ L: LuaStatePointer) {
-        apus_lua_newtable(L)
-        apus_lua_newtable(L)
-        pushLuaString(L, "__index")
-        lua_pushvalue(L, -4)
-        lua_rawset(L, -3)
-        pushLuaString(L, "__newindex")
-        apus_lua_push_function(L, luaReadonlyTableError)
-        lua_rawset(L, -3)
-        lua_setmetatable(L, -2)
-        pushLuaString(L, "__metatable")
-        lua_insert(L, -2)
-        lua_rawset(L, -3)
-    }
-
-    /// The table on top becomes an empty proxy reading through to it.
-    private static func replaceWithReadonlyProxy(_ L: LuaStatePointer, errorOnMissing: Bool) {
-        apus_lua_newtable(L)
-        pushProtectionMetatable(L, index: -2, errorOnMissing: errorOnMissing)
-        lua_setmetatable(L, -2)
-        lua_remove(L, -2)
-    }
 
     /// Which globals code reaches: the load API while a library loads, the real ones otherwise.
     private func reach(_ globals: Int32) {
