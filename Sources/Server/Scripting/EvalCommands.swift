@@ -169,14 +169,7 @@ extension ScriptingEngine {
     private func setGlobalArray(_ L: LuaStatePointer, _ name: StaticString, _ c: Client, _ range: Range<Int>) {
         lua.pushGlobals()
         lua_pushlstring(L, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self), name.utf8CodeUnitCount)
-        lua_createtable(L, Int32(range.count), 0)
-        var slot: Int32 = 1
-        for index in range {
-            let argument = c.arg(index)
-            lua_pushlstring(L, argument.baseAddress?.assumingMemoryBound(to: CChar.self), argument.count)
-            lua_rawseti(L, -2, slot)
-            slot += 1
-        }
+        pushArgumentArray(L, c, range)
         lua_rawset(L, -3)
         lua.pop()
     }
@@ -280,5 +273,17 @@ extension Server {
     /// command's flags decide). A no-writes script runs during a write pause, as in Redis.
     func evalDeclaresWrites(_ command: Command, _ c: Client) -> Bool? {
         evalDeclaredFlags(command, c).map { !$0.contains(.noWrites) }
+    }
+}
+
+/// luaCreateArray: the client's arguments in `range` as a new Lua array (KEYS, ARGV).
+func pushArgumentArray(_ L: LuaStatePointer, _ c: Client, _ range: Range<Int>) {
+    lua_createtable(L, Int32(range.count), 0)
+    var slot: Int32 = 1
+    for index in range {
+        let argument = c.arg(index)
+        lua_pushlstring(L, argument.baseAddress?.assumingMemoryBound(to: CChar.self), argument.count)
+        lua_rawseti(L, -2, slot)
+        slot += 1
     }
 }

@@ -51,9 +51,12 @@ extension ScriptingEngine {
 
     /// __redis__err__handler: every error becomes a table {err=..., source=..., line=...}, with
     /// the position of the script line (not of the C function it called).
-    static let errorHandlerSource = """
-        local dbg = debug
-        function __redis__err__handler(err)
+    static let errorHandlerSource = "local dbg = debug\n__redis__err__handler = " + errorHandlerFunction
+
+    /// The handler itself, a Lua function expression (it reads `dbg`); the functions' engine
+    /// keeps it in its registry instead of a global.
+    static let errorHandlerFunction = """
+        function (err)
           local i = dbg.getinfo(2,'nSl')
           if i and i.what == 'C' then
             i = dbg.getinfo(3,'nSl')

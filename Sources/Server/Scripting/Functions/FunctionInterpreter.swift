@@ -103,24 +103,7 @@ final class FunctionInterpreter {
         """
 
     /// Redis's error handler for functions (luaEngineInitEngine's errh_func).
-    private static let errorHandlerSource = """
-        local dbg = debug
-        local error_handler = function (err)
-          local i = dbg.getinfo(2,'nSl')
-          if i and i.what == 'C' then
-            i = dbg.getinfo(3,'nSl')
-          end
-          if type(err) ~= 'table' then
-            err = {err='ERR ' .. tostring(err)}
-          end
-          if i then
-            err['source'] = i.source
-            err['line'] = i.currentline
-          end
-          return err
-        end
-        return error_handler
-        """
+    private static let errorHandlerSource = "local dbg = debug\nreturn " + ScriptingEngine.errorHandlerFunction
 
     /// Which globals code reaches: the load API while a library loads, the real ones otherwise.
     private func reach(_ globals: Int32) {
@@ -183,19 +166,8 @@ final class FunctionInterpreter {
         let L = lua.state
         lua_rawgeti(L, apus_lua_registryindex(), errorHandler)
         lua_rawgeti(L, apus_lua_registryindex(), function.reference)
-        pushArray(L, c, keys)
-        pushArray(L, c, arguments)
-    }
-
-    private func pushArray(_ L: LuaStatePointer, _ c: Client, _ range: Range<Int>) {
-        lua_createtable(L, Int32(range.count), 0)
-        var slot: Int32 = 1
-        for index in range {
-            let argument = c.arg(index)
-            lua_pushlstring(L, argument.baseAddress?.assumingMemoryBound(to: CChar.self), argument.count)
-            lua_rawseti(L, -2, slot)
-            slot += 1
-        }
+        pushArgumentArray(L, c, keys)
+        pushArgumentArray(L, c, arguments)
     }
 
     static func from(_ L: LuaStatePointer) -> FunctionInterpreter {
