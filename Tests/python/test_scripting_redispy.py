@@ -13,18 +13,7 @@ import redis as redispy
 from redis.exceptions import NoScriptError, ResponseError
 
 
-@pytest.fixture(params=["apus", "redis"])
-def server_name(request):
-    return request.param
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def protocol(request):
-    return request.param
-
-
-def connect(server, protocol):
-    return redispy.Redis(host=server.host, port=server.port, protocol=protocol, socket_timeout=10)
+from support.redispy_fixtures import connect, protocol, server_name  # noqa: F401
 
 
 @pytest.fixture
