@@ -53,12 +53,31 @@ final class LibraryContext {
     func link(_ library: FunctionLibrary) {
         for function in library.functions { functions[function.name.lowercased()] = function }
         libraries[library.name] = library
+        lastFunction = nil
     }
 
     func unlink(_ library: FunctionLibrary) {
         for function in library.functions { functions[function.name.lowercased()] = nil }
         libraries[library.name] = nil
+        lastFunction = nil
     }
+
+    /// The function FCALL names, case-insensitively. The last one found is kept with its
+    /// lowercased name, so calling the same function again builds no String (names are
+    /// letters, digits and underscores: an ASCII comparison is exact).
+    func function(named name: UnsafeRawBufferPointer) -> LibraryFunction? {
+        if let last = lastFunction, name.count == lastName.count,
+           zip(name, lastName).allSatisfy({ ($0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0) == $1 }) {
+            return last
+        }
+        guard let found = functions[String(decoding: name, as: UTF8.self).lowercased()] else { return nil }
+        lastName = Array(found.name.lowercased().utf8)
+        lastFunction = found
+        return found
+    }
+
+    private var lastName: [UInt8] = []
+    private var lastFunction: LibraryFunction?
 }
 
 struct FunctionLoadError: Error {
@@ -78,9 +97,7 @@ final class FunctionLibraries {
 
     var lua: LuaInterpreter { interpreter.lua }
 
-    func function(named name: UnsafeRawBufferPointer) -> LibraryFunction? {
-        current.functions[String(decoding: name, as: UTF8.self).lowercased()]
-    }
+    func function(named name: UnsafeRawBufferPointer) -> LibraryFunction? { current.function(named: name) }
 
     /// functionsCreateWithLibraryCtx: compiles and runs `code`, linking the library into
     /// `context` (the current one by default); its name, or the error text (without "ERR ").
