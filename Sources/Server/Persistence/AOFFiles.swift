@@ -85,3 +85,18 @@ extension Server {
         return (base, total, last)
     }
 }
+
+extension Server {
+    /// The manifest written and in effect, the AOF's sizes measured from its files: where a
+    /// rewrite ends and where start-up begins (the growth of auto-aof-rewrite counts from here).
+    @discardableResult
+    func adoptAOFManifest(_ manifest: AOFManifest) throws -> (total: Int64, lastIncr: Int64) {
+        try persistAOFManifest(manifest)
+        aof.manifest = manifest
+        let sizes = aofFilesSize(manifest)
+        aof.currentSize = sizes.total
+        aof.rewriteBaseSize = sizes.total
+        aof.fsyncOffset = sizes.total
+        return (sizes.total, sizes.lastIncr)
+    }
+}

@@ -150,12 +150,7 @@ extension Server {
             logger.notice("Successfully renamed the temporary AOF incr file \(temporaryIncrName) into \(incrName)")
         }
         fsyncDirectory(aofDirectory)
-        try persistAOFManifest(manifest)
-        aof.manifest = manifest
-        let sizes = aofFilesSize(manifest)
-        aof.currentSize = sizes.total
-        aof.rewriteBaseSize = sizes.total
-        aof.fsyncOffset = sizes.total
+        try adoptAOFManifest(manifest)
         if aof.status == .waitRewrite {
             aof.status = .on
             aof.lastFsyncSecond = now / 1000

@@ -83,13 +83,7 @@ extension Server {
         }
         let incrName = hadIncr ? manifest.incrs[manifest.incrs.count - 1].name : manifest.newIncrName(prefix: aofPrefix)
         aof.fd = try openAOFIncr(incrName)
-        try persistAOFManifest(manifest)
-        aof.manifest = manifest
-        let sizes = aofFilesSize(manifest)
-        aof.currentSize = sizes.total
-        aof.rewriteBaseSize = sizes.total
-        aof.fsyncOffset = sizes.total
-        aof.lastIncrSize = sizes.lastIncr
+        aof.lastIncrSize = try adoptAOFManifest(manifest).lastIncr
         aof.lastFsyncSecond = now / 1000
         logger.notice("\(hadIncr ? "Opening" : "Creating") AOF incr file \(incrName) on server start")
     }
