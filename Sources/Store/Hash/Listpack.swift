@@ -73,6 +73,26 @@ public final class Listpack {
 
     @inlinable public var byteCount: Int { bytes.count }
 
+    /// Adopts bytes already known to be a valid listpack of `count` elements (an RDB stream node).
+    public init(adopting bytes: [UInt8], count: Int) {
+        self.bytes = bytes
+        self.count = count
+    }
+
+    /// Room for `capacity` bytes without growing (a new stream node, as lpNew(prealloc)).
+    public func reserveCapacity(_ capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Drops the growth slack of a listpack that will not grow again (lpShrinkToFit, when a
+    /// stream node is closed).
+    public func shrinkToFit() {
+        if bytes.capacity > bytes.count { bytes = [UInt8](unsafeUninitializedCapacity: bytes.count) { out, initialized in
+            _ = out.initialize(from: bytes)
+            initialized = bytes.count
+        } }
+    }
+
     /// Hands over the encoded bytes (a quicklist node being compressed); the element count stays.
     public func releaseBytes() -> [UInt8] {
         let taken = bytes
@@ -197,6 +217,27 @@ public final class Listpack {
     /// Appends an element at the end.
     public func append(_ value: ElementValue) {
         insert(value, at: bytes.count - 1)
+    }
+
+    /// Appends `elements` elements, `element(i)` each, growing the buffer once (a stream entry's
+    /// flags, ID, fields and values).
+    public func append(elements: Int, _ element: (Int) -> ElementValue) {
+        var total = 0
+        for index in 0..<elements {
+            let size = Listpack.Encoded(element(index)).size
+            total += size + Listpack.backlenSize(size)
+        }
+        var offset = bytes.count - 1
+        bytes.append(contentsOf: repeatElement(0, count: total))
+        bytes[bytes.count - 1] = Listpack.terminator
+        for index in 0..<elements {
+            let value = element(index)
+            let encoded = Listpack.Encoded(value)
+            write(encoded, value, at: offset)
+            offset += encoded.size + Listpack.backlenSize(encoded.size)
+        }
+        count += elements
+        updateHeader()
     }
 
     /// Inserts an element before the entry at `offset` (the terminator's offset appends).
