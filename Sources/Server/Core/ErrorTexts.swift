@@ -44,6 +44,25 @@ enum ErrorText {
         "ERR Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
     }
 
+    // Streams (t_stream.c).
+    static let invalidStreamID: StaticString = "ERR Invalid stream ID specified as stream command argument"
+    static let xaddIDTooSmall: StaticString = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+    static let xaddIDZero: StaticString = "ERR The ID specified in XADD must be greater than 0-0"
+    static let streamExhausted: StaticString = "ERR The stream has exhausted the last possible ID, unable to add more items"
+    static let streamElementsTooLarge: StaticString = "ERR Elements are too large to be stored"
+    static let maxlenAndMinid: StaticString = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+    static let maxlenNegative: StaticString = "ERR The MAXLEN argument must be >= 0."
+    static let limitNegative: StaticString = "ERR The LIMIT argument must be >= 0."
+    static let limitWithoutStrategy: StaticString = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+    static let limitWithoutApproximate: StaticString = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+    static let xtrimWithoutStrategy: StaticString = "ERR syntax error, XTRIM must be called with a trimming strategy"
+    static let invalidIntervalStart: StaticString = "ERR invalid start ID for the interval"
+    static let invalidIntervalEnd: StaticString = "ERR invalid end ID for the interval"
+    static let entriesAddedNegative: StaticString = "ERR entries_added must be positive"
+    static let xsetidBelowGivenMaxDeleted: StaticString = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+    static let xsetidBelowTop: StaticString = "ERR The ID specified in XSETID is smaller than the target stream top item"
+    static let xsetidEntriesAddedBelowLength: StaticString = "ERR The entries_added specified in XSETID is smaller than the target stream length"
+
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
     }

@@ -38,6 +38,8 @@ public struct Settings {
     public var zsetMaxListpackEntries = 128
     public var zsetMaxListpackValue = 64
     public var listMaxListpackSize = -2
+    public var streamNodeMaxBytes = 4096
+    public var streamNodeMaxEntries = 100
     public var listCompressDepth = 0
     public var activeDefrag = false
     public var activeDefragIgnoreBytes: Int64 = 100 << 20
@@ -81,6 +83,8 @@ public struct Settings {
         zsetMaxListpackEntries = Int(clamping: config.int("zset-max-listpack-entries"))
         zsetMaxListpackValue = Int(clamping: config.int("zset-max-listpack-value"))
         listMaxListpackSize = Int(clamping: config.int("list-max-listpack-size"))
+        streamNodeMaxBytes = Int(clamping: config.int("stream-node-max-bytes"))
+        streamNodeMaxEntries = Int(clamping: config.int("stream-node-max-entries"))
         listCompressDepth = Int(clamping: config.int("list-compress-depth"))
         activeDefrag = config.bool("activedefrag")
         activeDefragIgnoreBytes = config.int("active-defrag-ignore-bytes")

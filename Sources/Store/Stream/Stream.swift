@@ -111,6 +111,18 @@ public final class Stream {
         return edge
     }
 
+    /// streamGetEdgeID(first, no tombstone skipping): the first node's first entry, deleted or
+    /// not; nil when the stream has no node.
+    public var firstIDIncludingTombstones: StreamID? {
+        guard let position = nodes.first else { return nil }
+        let master = nodes.key(at: position)
+        return nodes.value(at: position).withBase { base -> StreamID? in
+            let header = StreamNodeHeader(base)
+            if base[header.firstEntryOffset] == Listpack.terminator { return nil }
+            return StreamEntryLocation(base, at: header.firstEntryOffset, header, master: master).id
+        }
+    }
+
     // MARK: adding
 
     /// Why `append` refused an entry.
