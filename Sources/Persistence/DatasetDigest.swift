@@ -3,7 +3,8 @@ import Util
 
 // DEBUG DIGEST and DEBUG DIGEST-VALUE as debug.c computes them: SHA1s combined with xorDigest
 // (order-independent: set members, hash fields, keys) and mixDigest (order-dependent: list
-// elements, a key followed by its value). Zset scores are hashed as "%.17g" text, as in 7.0.
+// elements, stream entries, a key followed by its value). Zset scores are hashed as "%.17g"
+// text, as in 7.0.
 
 public enum DatasetDigest {
     static func xor(_ digest: inout [UInt8], _ bytes: UnsafeRawBufferPointer) {
@@ -52,6 +53,17 @@ public enum DatasetDigest {
                 mix(&element, field)
                 mix(&element, value)
                 element.withUnsafeBytes { xor(&digest, $0) }
+            }
+        case .stream:
+            // Live entries in order: the ID as "ms.seq" (a dot, as debug.c formats it), then
+            // each field and value. Groups are not part of the digest.
+            StreamType.stream(object).forEachEntry(from: .zero, to: .max) { entry in
+                mix(&digest, Array("\(entry.id.ms).\(entry.id.seq)".utf8))
+                entry.forEachPair { field, value in
+                    mix(&digest, field)
+                    mix(&digest, value)
+                }
+                return true
             }
         default:
             break
