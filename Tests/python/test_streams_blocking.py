@@ -341,3 +341,26 @@ def test_client_list_shows_blocked_stream_reader(apus, redis, proto):
         return out
     log = run_both(apus, redis, proto, scenario)
     assert log[:2] == [b"b", b"xread"]
+
+
+def test_consumer_and_events_of_a_blocked_xreadgroup(apus, redis, proto):
+    """The consumer exists while its XREADGROUP is blocked; serving it emits the same keyspace
+    events (and only those) as on Redis; a timed-out XREADGROUP leaves the consumer behind."""
+    from support.streams import drain_events, group_normalise
+
+    def scenario(s):
+        sub = s.connect()
+        sub.command("PSUBSCRIBE", "__key*@*__:*")
+        s.ctl.command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        s.ctl.command("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        a, b = s.connect(), s.connect()
+        s.block(a, "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
+        cons = ("XINFO", "CONSUMERS", "s", "g")
+        out = [group_normalise(cons, s.ctl.command(*cons))]
+        out += [s.ctl.command("XADD", "s", "1-0", "f", "v"), a.read_reply()]
+        out.append(b.command("XREADGROUP", "GROUP", "g", "bob", "BLOCK", "20", "STREAMS", "s", ">"))
+        out.append(group_normalise(cons, s.ctl.command(*cons)))
+        out.append(s.ctl.command("XPENDING", "s", "g"))
+        return out + drain_events(s, sub)
+    log = run_both(apus, redis, proto, scenario)
+    assert any(b"xgroup-createconsumer" in x for x in log if isinstance(x, bytes))

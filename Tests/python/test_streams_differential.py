@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from support.streams import NOTHING, nothing_yet, run_both, run_script, stream_normalise
+from support.streams import drain_events, run_both, run_script, stream_normalise
 from test_differential import proto  # noqa: F401  (fixture: 2 or 3)
 
 U64 = "18446744073709551615"
@@ -269,13 +269,7 @@ def test_keyspace_notifications(apus, redis, proto, flags):
         sub.command("PSUBSCRIBE", "__key*@*__:*")
         s.ctl.command("CONFIG", "SET", "notify-keyspace-events", flags)
         out = s.run(NOTIFY_STEPS)
-        events = []
-        while True:
-            frame = nothing_yet(sub, 0.3)
-            if frame == NOTHING:
-                break
-            events.append(frame)
-        return out + events
+        return out + drain_events(s, sub)
     log = run_both(apus, redis, proto, scenario)
     if flags == "KEA":
         text = b"".join(x for x in log if isinstance(x, bytes))

@@ -318,3 +318,63 @@ def test_random_group_workload(apus, redis, proto, seed):
     assert any(r not in (b"*0\r\n",) for r in claims), "no XCLAIM claimed anything"
     reads = [replies[i] for i, st in enumerate(steps) if st[0] == "XREADGROUP"]
     assert any(r[:1] in b"*%" and r not in (b"*-1\r\n",) for r in reads)
+
+
+# ===========================================================================
+# Arity and keyspace notifications
+# ===========================================================================
+
+ARITY = [
+    ("XACK",), ("XACK", "s"), ("XACK", "s", "g"), ("XCLAIM", "s", "g", "c"), ("XCLAIM", "s", "g", "c", "0"),
+    ("XAUTOCLAIM", "s", "g", "c", "0"), ("XPENDING", "s"), ("XPENDING",), ("XREADGROUP", "GROUP", "g", "c"),
+    ("XREADGROUP", "GROUP", "g"), ("XREADGROUP",), ("XREAD",), ("XREAD", "STREAMS", "s"),
+    ("XGROUP", "CREATE", "s"), ("XGROUP", "CREATE", "s", "g"), ("XGROUP", "SETID", "s", "g"),
+    ("XGROUP", "DESTROY", "s"), ("XGROUP", "DESTROY", "s", "g", "x"), ("XGROUP", "CREATECONSUMER", "s", "g"),
+    ("XGROUP", "DELCONSUMER", "s", "g"), ("XGROUP", "DELCONSUMER", "s", "g", "c", "x"),
+    ("XGROUP", "CREATE", "s", "g", "0", "MKSTREAM", "x"), ("XGROUP", "NOPE", "s"), ("XGROUP", "help"),
+    ("XINFO", "GROUPS"), ("XINFO", "GROUPS", "s", "x"), ("XINFO", "CONSUMERS", "s"),
+    ("XINFO", "CONSUMERS", "s", "g", "x"), ("XINFO", "STREAM", "s", "FULL", "COUNT", "1", "x"),
+    ("XINFO", "NOPE"), ("xinfo", "help", "extra"),
+]
+
+
+def test_arity_and_unknown_subcommands(apus, redis, proto):
+    steps = [("XADD", "s", "1-0", "f", "v"), ("XGROUP", "CREATE", "s", "g", "0")] + ARITY
+    run_script(apus, redis, proto, steps, group_normalise)
+
+
+GROUP_NOTIFY_STEPS = [
+    ("XADD", "s", "1-0", "f", "v"), ("XADD", "s", "2-0", "f", "v"), ("XGROUP", "CREATE", "s", "g", "0"),
+    ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "new", "g", "$", "MKSTREAM"),
+    ("XGROUP", "SETID", "s", "g", "0"), ("XGROUP", "SETID", "s", "nog", "0"),
+    ("XGROUP", "CREATECONSUMER", "s", "g", "c1"), ("XGROUP", "CREATECONSUMER", "s", "g", "c1"),
+    ("XREADGROUP", "GROUP", "g", "c2", "COUNT", "1", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "g", "c2", "STREAMS", "s", ">"), ("XREADGROUP", "GROUP", "g", "c3", "STREAMS", "s", "0"),
+    ("XREADGROUP", "GROUP", "g", "c4", "STREAMS", "s", ">"),
+    ("XCLAIM", "s", "g", "c5", "0", "1-0"), ("XCLAIM", "s", "g", "c6", HOUR, "1-0"),
+    ("XAUTOCLAIM", "s", "g", "c7", "0", "0"), ("XACK", "s", "g", "1-0"), ("XACK", "s", "g", "1-0"),
+    ("XGROUP", "DELCONSUMER", "s", "g", "c1"), ("XGROUP", "DELCONSUMER", "s", "g", "nobody"),
+    ("XDEL", "s", "2-0"), ("XAUTOCLAIM", "s", "g", "c7", "0", "0"),
+    ("XGROUP", "DESTROY", "s", "g"), ("XGROUP", "DESTROY", "s", "g"),
+    ("XGROUP", "CREATE", "s", "g", "0", "ENTRIESREAD", "1"),
+    ("MULTI",), ("XGROUP", "CREATECONSUMER", "s", "g", "m"), ("XREADGROUP", "GROUP", "g", "m", "STREAMS", "s", ">"),
+    ("EXEC",), ("DEL", "s", "new"),
+]
+
+
+@pytest.mark.parametrize("flags", ["KEA", "Et", "Kg"])
+def test_group_keyspace_notifications(apus, redis, proto, flags):
+    from support.streams import drain_events, run_both
+
+    def scenario(s):
+        sub = s.connect()
+        sub.command("PSUBSCRIBE", "__key*@*__:*")
+        s.ctl.command("CONFIG", "SET", "notify-keyspace-events", flags)
+        out = s.run(GROUP_NOTIFY_STEPS, group_normalise)
+        return out + drain_events(s, sub)
+    log = run_both(apus, redis, proto, scenario)
+    if flags == "KEA":
+        text = b"".join(x for x in log if isinstance(x, bytes))
+        for event in (b"xgroup-create", b"xgroup-setid", b"xgroup-createconsumer", b"xgroup-delconsumer",
+                      b"xgroup-destroy"):
+            assert b"\r\n" + event + b"\r\n" in text, event

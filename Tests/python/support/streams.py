@@ -77,6 +77,21 @@ class StreamScene(differential.Scene):
         return out
 
 
+SENTINEL = "__keyspace@0__:~end-of-sequence~"
+
+
+def drain_events(s, sub):
+    """The keyspace events `sub` (PSUBSCRIBEd to __key*@*__:*) got so far, up to a sentinel
+    message published on ctl (pub/sub delivers in order, so nothing is left behind)."""
+    s.ctl.command("PUBLISH", SENTINEL, "end")
+    events = []
+    while True:
+        frame = sub.read_reply()
+        if SENTINEL.encode() in frame:
+            return events
+        events.append(frame)
+
+
 def run_both(apus, redis, proto, scenario):
     return differential.run_both(apus, redis, scenario, lambda server: StreamScene(server, proto),
                                  "resp%d" % proto)
