@@ -8,10 +8,12 @@ The randomized workloads use explicit increasing IDs and tiny stream-node-max-en
 stream-node-max-bytes so listpack nodes split, get emptied by XDEL and dropped by XTRIM."""
 
 import random
+import time
 
 import pytest
 
-from support.streams import drain_events, run_both, run_script, stream_normalise
+from support.streams import (StreamScene, drain_events, group_normalise, run_both, run_script,
+                             stream_normalise, strip_rax_nodes)
 from test_differential import proto  # noqa: F401  (fixture: 2 or 3)
 
 U64 = "18446744073709551615"
@@ -211,7 +213,7 @@ def test_scripted(apus, redis, proto, case):
 
 def test_errors_are_redis_7_0(redis, proto):
     """Pins the error texts the scripts rely on (so a wrong reference server is noticed)."""
-    c = StreamSceneFor(redis, proto)
+    c = StreamScene(redis, proto)
     try:
         got = [c.ctl.command(*cmd) for cmd in [
             ("XADD", "s", "5-5", "f", "v"), ("XADD", "s", "5-5", "f", "v"), ("XADD", "s", "abc", "f", "v"),
@@ -237,11 +239,6 @@ def test_errors_are_redis_7_0(redis, proto):
         b"$41\r\n" + MAXID.encode() + b"\r\n",
         b"-ERR The stream has exhausted the last possible ID, unable to add more items\r\n",
     ]
-
-
-def StreamSceneFor(server, proto):
-    from support.streams import StreamScene
-    return StreamScene(server, proto)
 
 
 # ===========================================================================
@@ -411,14 +408,12 @@ def snapshot(c, normalise):
 def rax_only(cmd, raw):
     """For the same server before/after a reload: clock values are persisted, so only the
     idle times (which advance) and radix-tree-nodes may change."""
-    from support.streams import group_normalise, strip_rax_nodes
     if cmd[0] == "XINFO" and cmd[1] == "CONSUMERS" or cmd[0] == "XPENDING" and len(cmd) > 3:
         return group_normalise(cmd, raw)
     return strip_rax_nodes(raw)
 
 
 def build(server, proto):
-    from support.streams import StreamScene
     s = StreamScene(server, proto)
     s.run(persistence_steps())
     return s
@@ -427,7 +422,6 @@ def build(server, proto):
 def test_dump_payloads_identical(apus, redis):
     """Streams without consumers: the DUMP payload (listpack nodes, counters, groups) must be
     byte-identical. Then the payloads go both ways and must restore to the same content."""
-    from support.streams import group_normalise
     sa, sr = build(apus, 2), build(redis, 2)
     try:
         for k in KEYS_WITHOUT_TIMES:
@@ -459,18 +453,15 @@ def test_debug_reload_keeps_everything(apus, redis, proto):
         assert s.ctl.command("DEBUG", "RELOAD") == b"+OK\r\n"
         after = snapshot(s.ctl, rax_only)
         assert after == before
-        from support.streams import group_normalise
         return snapshot(s.ctl, group_normalise)
     run_both(apus, redis, proto, scenario)
 
 
 def aof_state(c):
-    from support.streams import group_normalise
     return snapshot(c, group_normalise)
 
 
 def wait_rewrite_done(c):
-    import time
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         info = c.command("INFO", "persistence")
@@ -489,7 +480,6 @@ def test_aof_replay_and_rewrite(apus_factory, redis_factory, preamble):
     drops PEL entries whose stream entry was deleted (XCLAIM of a missing entry removes it).
     So the states are compared between the servers at each stage; within one server only the
     entries (DEBUG DIGEST-VALUE, XRANGE via FULL's entries) must survive."""
-    from support.streams import StreamScene
     runs = []
     for factory in (apus_factory, redis_factory):
         srv = factory(extra_args=["--appendonly", "yes", "--aof-use-rdb-preamble", preamble])
