@@ -378,3 +378,74 @@ def test_group_keyspace_notifications(apus, redis, proto, flags):
         for event in (b"xgroup-create", b"xgroup-setid", b"xgroup-createconsumer", b"xgroup-delconsumer",
                       b"xgroup-destroy"):
             assert b"\r\n" + event + b"\r\n" in text, event
+
+
+# ===========================================================================
+# Propagation: what a replica (and the AOF) receives
+# ===========================================================================
+#
+# The test plays the replica (support.replication.RawReplica) and compares the command
+# streams of the two masters: XADD * as its explicit ID, approximate trimming rewritten,
+# XREADGROUP/XAUTOCLAIM as XCLAIM ... TIME RETRYCOUNT ... JUSTID LASTID plus XGROUP SETID,
+# NOACK reads, served blocked XREADGROUPs. Wall-clock ms (IDs and XCLAIM TIME) are masked.
+
+PROPAGATION_STEPS = [
+    ("CONFIG", "SET", "stream-node-max-entries", "4"),
+    *[("XADD", "s", "%d-0" % i, "f", "v%d" % i) for i in range(1, 13)],
+    ("XADD", "s", "MAXLEN", "~", "6", "13-0", "f", "v"), ("XADD", "s", "MAXLEN", "~", "6", "LIMIT", "1", "14-0", "f", "v"),
+    ("XTRIM", "s", "MAXLEN", "~", "5"), ("XTRIM", "s", "MINID", "~", "12"), ("XTRIM", "s", "MAXLEN", "100"),
+    ("XTRIM", "s", "MAXLEN", "=", "6"), ("XADD", "t", "*", "f", "v"), ("XADD", "t", "MAXLEN", "0", "*", "f", "v"),
+    ("XADD", "nokey", "NOMKSTREAM", "*", "f", "v"),
+    ("XGROUP", "CREATE", "s", "g", "0"), ("XGROUP", "CREATE", "s", "g2", "$", "ENTRIESREAD", "3"),
+    ("XGROUP", "CREATE", "m", "g", "$", "MKSTREAM"), ("XGROUP", "CREATECONSUMER", "s", "g", "idle"),
+    ("XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "g", "bob", "NOACK", "COUNT", "1", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"), ("XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", ">"),
+    ("XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", ">"),
+    ("XACK", "s", "g", "9-0", "99-0"), ("XACK", "s", "g", "99-0"),
+    ("XCLAIM", "s", "g", "dave", "0", "10-0", "RETRYCOUNT", "5"), ("XCLAIM", "s", "g", "dave", "0", "11-0", "JUSTID"),
+    ("XCLAIM", "s", "g", "dave", "0", "12-0", "IDLE", LONG_AGO), ("XCLAIM", "s", "g", "dave", "0", "13-0", "TIME", "1000"),
+    ("XCLAIM", "s", "g", "dave", HOUR, "14-0"), ("XCLAIM", "s", "g", "erin", "0", "99-0", "FORCE"),
+    ("XCLAIM", "s", "g", "erin", "0", "14-0", "LASTID", "20-0"),
+    ("XDEL", "s", "12-0"), ("XAUTOCLAIM", "s", "g", "frank", "0", "0", "COUNT", "2"),
+    ("XAUTOCLAIM", "s", "g", "frank", "0", "0", "JUSTID"),
+    ("XGROUP", "SETID", "s", "g2", "0", "ENTRIESREAD", "0"), ("XGROUP", "DELCONSUMER", "s", "g", "idle"),
+    ("XGROUP", "DESTROY", "s", "g2"), ("XGROUP", "DESTROY", "s", "g2"),
+    ("XSETID", "s", "50-0"), ("XSETID", "s", "60-0", "ENTRIESADDED", "100", "MAXDELETEDID", "55-0"),
+    ("XDEL", "s", "99-0"), ("XTRIM", "nokey", "MAXLEN", "0"),
+    ("MULTI",), ("XADD", "m", "1-0", "f", "v"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "m", ">"), ("EXEC",),
+    ("XADD", "e", "1-0", "f", "v"), ("XGROUP", "CREATE", "e", "g", "$"),
+]
+
+
+def propagated(factory):
+    from support.replication import RawReplica, offset
+    from support.streams import StreamScene, mask_wall_ms
+    from test_replication_stream import STREAM_ARGS, commands
+    master = factory(extra_args=STREAM_ARGS)
+    replica = RawReplica(master)
+    s = StreamScene(master, 2)
+    try:
+        start = replica.offset
+        replies = s.run(PROPAGATION_STEPS, group_normalise)
+        a = s.connect()
+        s.block(a, "XREADGROUP", "GROUP", "g", "blocked", "COUNT", "1", "BLOCK", "0", "STREAMS", "e", ">")
+        s.ctl.command("XADD", "e", "2-0", "f", "v")
+        replies.append(a.read_reply())
+        s.ctl.command("FLUSHALL")
+        stream = [[mask_wall_ms(x) for x in cmd] for cmd in commands(replica.read(offset(master) - start))]
+        return replies, stream
+    finally:
+        s.close()
+        replica.close()
+
+
+def test_propagation(apus_factory, redis_factory):
+    ours = propagated(apus_factory)
+    theirs = propagated(redis_factory)
+    assert ours[0] == theirs[0]
+    for i, (x, y) in enumerate(zip(ours[1], theirs[1])):
+        assert x == y, "command %d of the replication stream: apus %r, redis %r" % (i, x, y)
+    assert len(ours[1]) == len(theirs[1])
+    flat = [c[0].upper() for c in theirs[1]]
+    assert b"XCLAIM" in flat and b"XGROUP" in flat and b"XADD" in flat
