@@ -36,7 +36,7 @@ extension Server {
                      "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
                      "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
                      "notify-keyspace-events", "busy-reply-threshold", "stream-node-max-bytes",
-                     "stream-node-max-entries"] {
+                     "stream-node-max-entries", "hll-sparse-max-bytes"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil
