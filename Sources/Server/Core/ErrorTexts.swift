@@ -63,6 +63,21 @@ enum ErrorText {
     static let xsetidBelowTop: StaticString = "ERR The ID specified in XSETID is smaller than the target stream top item"
     static let xsetidEntriesAddedBelowLength: StaticString = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 
+    // Bitmaps (bitops.c).
+    static let bitOffsetInvalid: StaticString = "ERR bit offset is not an integer or out of range"
+    static let bitValueInvalid: StaticString = "ERR bit is not an integer or out of range"
+    static let bitposBitInvalid: StaticString = "ERR The bit argument must be 1 or 0."
+    static let bitopNotSingleKey: StaticString = "ERR BITOP NOT must be called with a single source key."
+    static let bitfieldTypeInvalid: StaticString = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+    static let bitfieldOverflowInvalid: StaticString = "ERR Invalid OVERFLOW type specified"
+    static let bitfieldReadOnly: StaticString = "ERR BITFIELD_RO only supports the GET subcommand"
+
+    // HyperLogLog (hyperloglog.c).
+    static let hllCorrupt: StaticString = "INVALIDOBJ Corrupted HLL object detected"
+    static let hllNotValid: StaticString = "WRONGTYPE Key is not a valid HyperLogLog string value."
+    static let hllNoKey: StaticString = "ERR The specified key does not exist"
+    static let hllNotSparse: StaticString = "ERR HLL encoding is not sparse"
+
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
     }
