@@ -32,7 +32,7 @@ extension Server {
                      "hz", "maxmemory", "maxmemory-policy", "activerehashing", "lfu-log-factor", "lfu-decay-time",
                      "hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
                      "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
-                     "stream-node-max-bytes", "stream-node-max-entries", "list-compress-depth", "latency-tracking", "latency-tracking-info-percentiles",
+                     "list-compress-depth", "latency-tracking", "latency-tracking-info-percentiles",
                      "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
                      "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
                      "notify-keyspace-events", "busy-reply-threshold", "stream-node-max-bytes",
