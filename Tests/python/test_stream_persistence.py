@@ -479,7 +479,9 @@ def test_memory_usage_of_streams(apus, redis):
     assert a.memory_usage("s:empty") < a.memory_usage("s:nodes") < usage
     before = a.memory_usage("s:groups")
     a.restore("s:group2", 0, r.dump("s:groups"))
-    assert a.memory_usage("s:group2") == before
+    # Objects are measured by malloc's usable size, which a reused chunk can raise a little.
+    assert a.memory_usage("s:groups") == before
+    assert abs(a.memory_usage("s:group2") - before) < before // 20
     # The big stream's group holds 450 pending entries: without it the stream is smaller by
     # at least their IDs.
     r.restore("nogroups", 0, r.dump("s:big"))
