@@ -58,7 +58,13 @@ public enum DatasetDigest {
             // Live entries in order: the ID as "ms.seq" (a dot, as debug.c formats it), then
             // each field and value. Groups are not part of the digest.
             StreamType.stream(object).forEachEntry(from: .zero, to: .max) { entry in
-                mix(&digest, Array("\(entry.id.ms).\(entry.id.seq)".utf8))
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: StreamID.maxTextLength) { buffer in
+                    let out = buffer.baseAddress!
+                    let msLength = writeUnsignedDecimal(entry.id.ms, to: out)
+                    out[msLength] = UInt8(ascii: ".")
+                    let length = msLength + 1 + writeUnsignedDecimal(entry.id.seq, to: out + msLength + 1)
+                    mix(&digest, UnsafeRawBufferPointer(start: out, count: length))
+                }
                 entry.forEachPair { field, value in
                     mix(&digest, field)
                     mix(&digest, value)
