@@ -8,10 +8,12 @@ import Util
 //
 // Loading always validates as deeply as Redis's sanitize-dump-payload (streamValidateListpackIntegrity
 // and the group checks), and further where Apus's stream code relies on an invariant that Redis
-// merely never breaks: entry IDs increase within and across nodes, the node counters match the
-// entries' deleted flags, `length` is the sum of the live entries, the last ID is not below the
-// last entry, and every pending entry has exactly one consumer. Node listpacks are re-encoded
-// canonically (as lpAppend writes them), so in-place flag rewrites never change an entry's size.
+// merely never breaks: master IDs increase, every entry is at or above its node's master, live
+// entries increase across the whole stream, the node counters match the entries' deleted flags,
+// `length` is the sum of the live entries, the last ID is not below the last live entry, and
+// every pending entry has exactly one consumer. (Tombstones may be out of order: XSETID may lower
+// the last ID below a deleted entry, and the next XADD lands after it.) Node listpacks are
+// re-encoded canonically (as lpAppend writes them), so in-place flag rewrites never resize an entry.
 
 extension RDBEncoder {
     /// rdbSaveObject's stream part.
@@ -71,7 +73,7 @@ extension RDBDecoder {
     private static func loadStream(_ s: Stream, type: UInt8, from r: RDBReader) throws {
         let nodeCount = try r.length("the stream listpacks count")
         var liveEntries: UInt64 = 0
-        var lastEntry: StreamID?
+        var lastLive: StreamID?
         for _ in 0..<nodeCount {
             let keyAt = r.offset
             let key = try r.string("a stream node's master ID")
@@ -80,15 +82,19 @@ extension RDBDecoder {
             }
             let nodeAt = r.offset
             let blob = try r.string("a stream node's listpack")
-            let node = try streamNode(blob, master: master, at: nodeAt)
-            if let lastEntry, master <= lastEntry {
-                throw r.fail("Stream node IDs are not increasing across nodes", at: keyAt)
+            if let previous = s.nodes.lastKey, master <= previous {
+                guard master != previous else { throw r.fail("Listpack re-added with existing key", at: keyAt) }
+                throw r.fail("Stream node master IDs are not increasing", at: keyAt)
             }
+            if let lastLive, master <= lastLive {
+                throw r.fail("Stream node master ID is not above the previous live entries", at: keyAt)
+            }
+            let node = try streamNode(blob, master: master, after: lastLive, at: nodeAt)
             guard s.nodes.insert(master, node.listpack) else {
                 throw r.fail("Listpack re-added with existing key", at: keyAt)
             }
             liveEntries += node.live
-            lastEntry = node.last
+            lastLive = node.lastLive
         }
 
         let metadataAt = r.offset
@@ -107,7 +113,7 @@ extension RDBDecoder {
         guard s.length == liveEntries, s.length == 0 || !s.nodes.isEmpty else {
             throw r.fail("Stream length inconsistent with rax entries", at: metadataAt)
         }
-        if let lastEntry, lastEntry > s.lastID {
+        if let lastLive, lastLive > s.lastID {
             throw r.fail("Stream last ID is smaller than its last entry", at: metadataAt)
         }
 
@@ -184,10 +190,11 @@ extension RDBDecoder {
         }
     }
 
-    /// streamValidateListpackIntegrity (deep) and Apus's further invariants for one node; the
-    /// node re-encoded canonically, its live entries and its last entry's ID.
-    static func streamNode(_ blob: [UInt8], master: StreamID, at base: Int) throws
-        -> (listpack: Listpack, live: UInt64, last: StreamID) {
+    /// streamValidateListpackIntegrity (deep) and Apus's further invariants for one node, whose
+    /// live entries must follow `previousLive`; the node re-encoded canonically, its live entries
+    /// and its last live entry's ID.
+    static func streamNode(_ blob: [UInt8], master: StreamID, after previousLive: StreamID?, at base: Int) throws
+        -> (listpack: Listpack, live: UInt64, lastLive: StreamID) {
         let elements: [CompactEncodings.Element]
         do {
             elements = try CompactEncodings.listpack(blob, base: base)
@@ -228,13 +235,13 @@ extension RDBDecoder {
 
         var live: Int64 = 0
         var tombstones: Int64 = 0
-        var last: StreamID?
+        var lastLive = previousLive
         for _ in 0..<(count + deleted) {
             let flags = try integer("an entry's flags")
             let msDelta = try integer("an entry's ms-diff")
             let seqDelta = try integer("an entry's seq-diff")
             let id = StreamID(ms: master.ms &+ UInt64(bitPattern: msDelta), seq: master.seq &+ UInt64(bitPattern: seqDelta))
-            if id < master || (last.map { id <= $0 } ?? false) { throw corrupt("entry IDs not increasing from the master ID") }
+            if id < master { throw corrupt("an entry ID below the master ID") }
             var fields = masterFields
             var extra: Int64 = 3
             if flags & streamSameFieldsFlag == 0 {
@@ -244,8 +251,13 @@ extension RDBDecoder {
             }
             try skip(fields, "an entry's values")
             guard try integer("an entry's lp-count") == fields + extra else { throw corrupt("lp-count mismatch") }
-            if flags & streamDeletedFlag != 0 { tombstones += 1 } else { live += 1 }
-            last = id
+            if flags & streamDeletedFlag != 0 {
+                tombstones += 1
+            } else {
+                if let lastLive, id <= lastLive { throw corrupt("live entry IDs not increasing") }
+                live += 1
+                lastLive = id
+            }
         }
         guard cursor == elements.count else { throw corrupt("elements after the last entry") }
         guard live == count, tombstones == deleted else { throw corrupt("entry counts do not match the deleted flags") }
@@ -260,7 +272,7 @@ extension RDBDecoder {
                 }
             }
         }
-        return (node, UInt64(live), last!)
+        return (node, UInt64(live), lastLive!)
     }
 
     static let streamDeletedFlag: Int64 = 1

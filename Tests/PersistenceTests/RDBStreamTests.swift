@@ -155,6 +155,35 @@ import TestSupport
         object.release()
     }
 
+    /// XSETID below a deleted entry, then XADD: the tombstone is followed by smaller live IDs, in
+    /// its node or in a new node whose master is below it. Redis saves and loads such streams.
+    @Test(arguments: [2, 4])
+    func tombstonesAboveLaterEntriesLoad(maxEntries: Int) throws {
+        let object = StreamType.create()
+        let s = StreamType.stream(object)
+        add(s, StreamID(ms: 1, seq: 0), [("a", "1")], maxEntries: 2)
+        add(s, StreamID(ms: 5, seq: 0), [("a", "5")], maxEntries: 2)
+        #expect(s.delete(StreamID(ms: 5, seq: 0)))
+        s.lastID = StreamID(ms: 3, seq: 0)
+        add(s, StreamID(ms: 4, seq: 0), [("a", "4")], maxEntries: maxEntries)
+        add(s, StreamID(ms: 5, seq: 0), [("a", "again")], maxEntries: maxEntries)
+        #expect(s.nodes.count == (maxEntries == 2 ? 2 : 1))
+        let decoded = try decode(payload(object))
+        let d = StreamType.stream(decoded)
+        var ids: [StreamID] = []
+        d.forEachEntry(from: .zero, to: .max) { entry in
+            ids.append(entry.id)
+            return true
+        }
+        #expect(ids == [StreamID(ms: 1, seq: 0), StreamID(ms: 4, seq: 0), StreamID(ms: 5, seq: 0)])
+        // XDEL finds live entries behind the tombstone.
+        #expect(d.delete(StreamID(ms: 5, seq: 0)))
+        #expect(d.delete(StreamID(ms: 4, seq: 0)))
+        #expect(d.length == 1)
+        decoded.release()
+        object.release()
+    }
+
     // MARK: older and newer types
 
     /// Re-writes a type-19 payload of `object` as type 15 (no first ID, tombstone ID, entries

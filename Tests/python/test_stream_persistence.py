@@ -76,6 +76,20 @@ def fill(r, node_entries=4):
     x("XDEL", "s:setid", "3-1")
     x("XSETID", "s:setid", "9999-99", "ENTRIESADDED", 1000, "MAXDELETEDID", "5-0")
     keys.append("s:setid")
+    # XSETID below a tombstone: the next entry lands after it, in its node or in a new node whose
+    # master is below the tombstone.
+    r.config_set("stream-node-max-entries", 2)
+    for key in ("s:tomb", "s:tomb-nodes"):
+        x("XADD", key, "1-0", "a", 1)
+        x("XADD", key, "5-0", "a", 5)
+        x("XDEL", key, "5-0")
+        x("XSETID", key, "3-0")
+        if key == "s:tomb":
+            r.config_set("stream-node-max-entries", 4)
+        x("XADD", key, "4-0", "a", 4)
+        x("XADD", key, "5-0", "a", "again")
+        keys.append(key)
+    r.config_set("stream-node-max-entries", node_entries)
     x("XADD", "s:ttl", "1-1", "a", "b")
     x("PEXPIRE", "s:ttl", 100_000_000)
     keys.append("s:ttl")
@@ -389,6 +403,9 @@ def stream_workload(c, groups):
     x("XADD", "s:nodes", "9000-0", "f", "v", "n", "1")
     x("XDEL", "s:nodes", "1010-1")
     x("XSETID", "s:setid", "99999-0")
+    # The live 5-0 sits after the tombstone 5-0; 4-0 is in a node below the tombstone.
+    assert x("XDEL", "s:tomb", "5-0") == 1
+    assert x("XDEL", "s:tomb-nodes", "4-0") == 1
     x("XADD", "s:empty", "NOMKSTREAM", "*", "a", "b")
     x("XADD", "missing", "NOMKSTREAM", "*", "a", "b")
     if groups:
@@ -425,7 +442,8 @@ def test_replication_keeps_streams_identical(redis_factory, apus_factory, master
     wait_synced(master, replica)
     assert rc.execute_command("DEBUG", "DIGEST") == m.execute_command("DEBUG", "DIGEST")
     # Streams no live group command touched are the same bytes, groups and seen-times included.
-    for key in ["s:nodes", "s:setid", "s:empty", "s:big", "s:mkstream"] + ([] if groups else ["live", "s:renamed"]):
+    for key in ["s:nodes", "s:setid", "s:empty", "s:big", "s:mkstream", "s:tomb", "s:tomb-nodes"] + \
+            ([] if groups else ["live", "s:renamed"]):
         assert rc.dump(key) == m.dump(key), key
 
 
