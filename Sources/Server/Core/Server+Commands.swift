@@ -13,7 +13,8 @@ extension Server {
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
-                       BitmapCommands.handlers, HyperLogLogCommands.handlers] {
+                       BitmapCommands.handlers, HyperLogLogCommands.handlers,
+                       SlowLogCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

@@ -41,6 +41,9 @@ public struct Settings {
     public var streamNodeMaxBytes = 4096
     public var streamNodeMaxEntries = 100
     public var hllSparseMaxBytes = 3000
+    /// slowlog-log-slower-than in µs; negative: the slow log is off.
+    public var slowlogLogSlowerThan: Int64 = 10000
+    public var slowlogMaxLength = 128
     public var listCompressDepth = 0
     public var activeDefrag = false
     public var activeDefragIgnoreBytes: Int64 = 100 << 20
@@ -87,6 +90,8 @@ public struct Settings {
         streamNodeMaxBytes = Int(clamping: config.int("stream-node-max-bytes"))
         streamNodeMaxEntries = Int(clamping: config.int("stream-node-max-entries"))
         hllSparseMaxBytes = Int(clamping: config.int("hll-sparse-max-bytes"))
+        slowlogLogSlowerThan = config.int("slowlog-log-slower-than")
+        slowlogMaxLength = Int(clamping: config.int("slowlog-max-len"))
         listCompressDepth = Int(clamping: config.int("list-compress-depth"))
         activeDefrag = config.bool("activedefrag")
         activeDefragIgnoreBytes = config.int("active-defrag-ignore-bytes")
