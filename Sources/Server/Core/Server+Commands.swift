@@ -14,7 +14,7 @@ extension Server {
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
                        BitmapCommands.handlers, HyperLogLogCommands.handlers,
-                       SlowLogCommand.handlers] {
+                       SlowLogCommand.handlers, LatencyCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

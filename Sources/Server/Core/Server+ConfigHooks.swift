@@ -37,7 +37,7 @@ extension Server {
                      "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
                      "notify-keyspace-events", "busy-reply-threshold", "stream-node-max-bytes",
                      "stream-node-max-entries", "hll-sparse-max-bytes", "slowlog-log-slower-than",
-                     "slowlog-max-len"] {
+                     "slowlog-max-len", "latency-monitor-threshold"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil

@@ -44,6 +44,8 @@ public struct Settings {
     /// slowlog-log-slower-than in µs; negative: the slow log is off.
     public var slowlogLogSlowerThan: Int64 = 10000
     public var slowlogMaxLength = 128
+    /// latency-monitor-threshold in ms; 0: the latency monitor is off.
+    public var latencyMonitorThreshold: Int64 = 0
     public var listCompressDepth = 0
     public var activeDefrag = false
     public var activeDefragIgnoreBytes: Int64 = 100 << 20
@@ -92,6 +94,7 @@ public struct Settings {
         hllSparseMaxBytes = Int(clamping: config.int("hll-sparse-max-bytes"))
         slowlogLogSlowerThan = config.int("slowlog-log-slower-than")
         slowlogMaxLength = Int(clamping: config.int("slowlog-max-len"))
+        latencyMonitorThreshold = config.int("latency-monitor-threshold")
         listCompressDepth = Int(clamping: config.int("list-compress-depth"))
         activeDefrag = config.bool("activedefrag")
         activeDefragIgnoreBytes = config.int("active-defrag-ignore-bytes")
