@@ -104,9 +104,15 @@ public final class Command {
     /// COMMAND INFO and COMMAND DOCS entries, parsed once from the generated RESP3 bytes.
     public let info: ReplyTree
     public let docs: ReplyTree
+    /// Redis's key specs for this command, from its COMMAND INFO entry.
+    let keySpecs: [KeySpec]
     public var stats = CommandStats()
     /// DEBUG is gated by enable-debug-command; checked per call, so precomputed.
     let isDebug: Bool
+    /// MODULE LOAD/LOADEX/UNLOAD, gated by enable-module-command.
+    let isProtectedModule: Bool
+    /// Either of the two: the one test the command path pays for them.
+    let isProtected: Bool
     /// EXEC, DISCARD, MULTI, WATCH, QUIT, RESET run at once inside MULTI instead of being queued
     /// (processCommand compares their procs by name).
     let runsInsideMulti: Bool
@@ -127,7 +133,10 @@ public final class Command {
         self.handler = handler
         self.info = info
         self.docs = docs
+        keySpecs = KeySpec.parse(info)
         isDebug = fullName == "debug"
+        isProtectedModule = ["module|load", "module|loadex", "module|unload"].contains(fullName)
+        isProtected = isDebug || isProtectedModule
         isExec = fullName == "exec"
         runsInsideMulti = ["exec", "discard", "multi", "watch", "quit", "reset"].contains(fullName)
         allowedWhenSubscribed = ["subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe",

@@ -36,7 +36,8 @@ extension Server {
                      "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
                      "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
                      "notify-keyspace-events", "busy-reply-threshold", "stream-node-max-bytes",
-                     "stream-node-max-entries", "hll-sparse-max-bytes"] {
+                     "stream-node-max-entries", "hll-sparse-max-bytes", "slowlog-log-slower-than",
+                     "slowlog-max-len", "latency-monitor-threshold"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil

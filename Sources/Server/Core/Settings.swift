@@ -27,6 +27,7 @@ public struct Settings {
     public private(set) var sharedIntegersAllowed = true
     public private(set) var usesLFU = false
     public var enableDebugCommand = "no"
+    public var enableModuleCommand = "no"
     public var activeRehashing = true
     public var lfuLogFactor = 10
     public var lfuDecayTime = 1
@@ -41,6 +42,11 @@ public struct Settings {
     public var streamNodeMaxBytes = 4096
     public var streamNodeMaxEntries = 100
     public var hllSparseMaxBytes = 3000
+    /// slowlog-log-slower-than in µs; negative: the slow log is off.
+    public var slowlogLogSlowerThan: Int64 = 10000
+    public var slowlogMaxLength = 128
+    /// latency-monitor-threshold in ms; 0: the latency monitor is off.
+    public var latencyMonitorThreshold: Int64 = 0
     public var listCompressDepth = 0
     public var activeDefrag = false
     public var activeDefragIgnoreBytes: Int64 = 100 << 20
@@ -73,6 +79,7 @@ public struct Settings {
         maxMemory = config.int("maxmemory")
         maxMemoryPolicy = config.string("maxmemory-policy")
         enableDebugCommand = config.string("enable-debug-command")
+        enableModuleCommand = config.string("enable-module-command")
         activeRehashing = config.bool("activerehashing")
         lfuLogFactor = Int(config.int("lfu-log-factor"))
         lfuDecayTime = Int(config.int("lfu-decay-time"))
@@ -87,6 +94,9 @@ public struct Settings {
         streamNodeMaxBytes = Int(clamping: config.int("stream-node-max-bytes"))
         streamNodeMaxEntries = Int(clamping: config.int("stream-node-max-entries"))
         hllSparseMaxBytes = Int(clamping: config.int("hll-sparse-max-bytes"))
+        slowlogLogSlowerThan = config.int("slowlog-log-slower-than")
+        slowlogMaxLength = Int(clamping: config.int("slowlog-max-len"))
+        latencyMonitorThreshold = config.int("latency-monitor-threshold")
         listCompressDepth = Int(clamping: config.int("list-compress-depth"))
         activeDefrag = config.bool("activedefrag")
         activeDefragIgnoreBytes = config.int("active-defrag-ignore-bytes")

@@ -1,3 +1,4 @@
+import CEpoll
 import Glibc
 
 // flushAppendOnlyFile (aof.c, 7.0), called in before-sleep before any reply is written, so a
@@ -31,7 +32,21 @@ extension Server {
             logger.notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.")
         }
         let expected = aof.buffer.count
+        let writeStart = apus_monotonic_us()
         var written = aof.buffer.withUnsafeBytes { Server.writeFully(aof.fd, $0) }
+        if settings.latencyMonitorThreshold > 0 {
+            // Redis's three situations of a slow write, and all of them together.
+            let milliseconds = (apus_monotonic_us() - writeStart) / 1000
+            let threshold = settings.latencyMonitorThreshold
+            if syncInProgress {
+                latency.addSampleIfNeeded("aof-write-pending-fsync", milliseconds: milliseconds, threshold: threshold)
+            } else if persistence.hasActiveChild {
+                latency.addSampleIfNeeded("aof-write-active-child", milliseconds: milliseconds, threshold: threshold)
+            } else {
+                latency.addSampleIfNeeded("aof-write-alone", milliseconds: milliseconds, threshold: threshold)
+            }
+            latency.addSampleIfNeeded("aof-write", milliseconds: milliseconds, threshold: threshold)
+        }
         aof.flushPostponedSince = 0
         if written != expected {
             if written == -1 {
@@ -71,6 +86,11 @@ extension Server {
     private func fsyncAOFIfDue(second: Int64, syncInProgress: Bool) {
         switch aof.policy {
         case .always:
+            let start = apus_monotonic_us()
+            defer {
+                latency.addSampleIfNeeded("aof-fsync-always", milliseconds: (apus_monotonic_us() - start) / 1000,
+                                          threshold: settings.latencyMonitorThreshold)
+            }
             if fdatasync(aof.fd) == -1 {
                 logger.warning("Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(errno))). Exiting...")
                 exit(1)

@@ -119,6 +119,10 @@ extension Server {
         persistence.childInfoFD = fds[0]
         persistence.totalForks += 1
         persistence.lastForkMicroseconds = apus_monotonic_us() - start
+        persistence.forkRateGBPerSecond = Double(MemoryFigures.current().used) * 1_000_000
+            / Double(max(persistence.lastForkMicroseconds, 1)) / Double(1 << 30)
+        latency.addSampleIfNeeded("fork", milliseconds: persistence.lastForkMicroseconds / 1000,
+                                  threshold: settings.latencyMonitorThreshold)
         persistence.childPID = pid
         persistence.childKind = kind
         persistence.currentCOWPeak = 0
@@ -221,7 +225,10 @@ extension Server {
     /// rdbRemoveTempFile: the temp file a saving process writes before renaming it (the
     /// snapshot writer names it "temp-<pid>.rdb" after its process, as Redis).
     func removeTempFile(of pid: pid_t) {
+        let start = apus_monotonic_us()
         unlink("temp-\(pid).rdb")
+        latency.addSampleIfNeeded("rdb-unlink-temp-file", milliseconds: (apus_monotonic_us() - start) / 1000,
+                                  threshold: settings.latencyMonitorThreshold)
     }
 
     // MARK: the child-info pipe
