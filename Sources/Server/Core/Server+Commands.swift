@@ -12,7 +12,8 @@ extension Server {
                        TrackingCommands.handlers, PubSubCommands.handlers, DumpRestoreCommands.handlers, SaveCommand.handlers,
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
-                       EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers] {
+                       EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
+                       StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all
