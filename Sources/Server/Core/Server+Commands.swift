@@ -13,6 +13,7 @@ extension Server {
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
+                       BitmapCommands.handlers,
                        StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
