@@ -63,7 +63,6 @@ enum ErrorText {
     static let xsetidBelowTop: StaticString = "ERR The ID specified in XSETID is smaller than the target stream top item"
     static let xsetidEntriesAddedBelowLength: StaticString = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 
-<<<<<<< HEAD
     // Stream consumer groups: XGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO (t_stream.c).
     static let xgroupKeyMissing: StaticString = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
     static let entriesReadNegative: StaticString = "ERR value for ENTRIESREAD must be positive or -1"
@@ -93,7 +92,7 @@ enum ErrorText {
     static func truncatedCString(_ text: String) -> String {
         String(decoding: Array(text.utf8.prefix(while: { $0 != 0 })), as: UTF8.self)
     }
-=======
+
     // Bitmaps (bitops.c).
     static let bitOffsetInvalid: StaticString = "ERR bit offset is not an integer or out of range"
     static let bitValueInvalid: StaticString = "ERR bit is not an integer or out of range"
@@ -102,7 +101,6 @@ enum ErrorText {
     static let bitfieldTypeInvalid: StaticString = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
     static let bitfieldOverflowInvalid: StaticString = "ERR Invalid OVERFLOW type specified"
     static let bitfieldReadOnly: StaticString = "ERR BITFIELD_RO only supports the GET subcommand"
->>>>>>> main
 
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
