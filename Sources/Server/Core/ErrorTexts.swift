@@ -102,6 +102,12 @@ enum ErrorText {
     static let bitfieldOverflowInvalid: StaticString = "ERR Invalid OVERFLOW type specified"
     static let bitfieldReadOnly: StaticString = "ERR BITFIELD_RO only supports the GET subcommand"
 
+    // HyperLogLog (hyperloglog.c).
+    static let hllCorrupt: StaticString = "INVALIDOBJ Corrupted HLL object detected"
+    static let hllNotValid: StaticString = "WRONGTYPE Key is not a valid HyperLogLog string value."
+    static let hllNoKey: StaticString = "ERR The specified key does not exist"
+    static let hllNotSparse: StaticString = "ERR HLL encoding is not sparse"
+
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
     }

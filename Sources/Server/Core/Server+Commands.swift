@@ -13,7 +13,7 @@ extension Server {
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
-                       BitmapCommands.handlers,
+                       BitmapCommands.handlers, HyperLogLogCommands.handlers,
                        StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers] {
             all.merge(family) { first, _ in first }
         }

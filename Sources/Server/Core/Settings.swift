@@ -40,6 +40,7 @@ public struct Settings {
     public var listMaxListpackSize = -2
     public var streamNodeMaxBytes = 4096
     public var streamNodeMaxEntries = 100
+    public var hllSparseMaxBytes = 3000
     public var listCompressDepth = 0
     public var activeDefrag = false
     public var activeDefragIgnoreBytes: Int64 = 100 << 20
@@ -85,6 +86,7 @@ public struct Settings {
         listMaxListpackSize = Int(clamping: config.int("list-max-listpack-size"))
         streamNodeMaxBytes = Int(clamping: config.int("stream-node-max-bytes"))
         streamNodeMaxEntries = Int(clamping: config.int("stream-node-max-entries"))
+        hllSparseMaxBytes = Int(clamping: config.int("hll-sparse-max-bytes"))
         listCompressDepth = Int(clamping: config.int("list-compress-depth"))
         activeDefrag = config.bool("activedefrag")
         activeDefragIgnoreBytes = config.int("active-defrag-ignore-bytes")
