@@ -6,7 +6,9 @@
   ENTRIESREAD; the rest verbatim. The test plays the replica (PSYNC on a socket) as
   test_replication_stream.py does, with absolute ms times masked;
 * XINFO STREAM's radix-tree-keys and radix-tree-nodes (which the group differential file
-  hides) for streams of many nodes, after trims and deletions too.
+  hides) for streams of many nodes, after trims and deletions too;
+* XPENDING, XCLAIM, XAUTOCLAIM, XACK and XINFO on PELs built by XCLAIM FORCE alone (the group
+  differential file builds them with XREADGROUP), in RESP2 and RESP3, time fields masked.
 """
 
 import random
@@ -14,6 +16,8 @@ import random
 import pytest
 
 from support.replication import RawReplica, client, offset
+from support.streams import group_normalise, run_script
+from test_differential import proto  # noqa: F401  (fixture: 2 or 3)
 from test_replication_stream import STREAM_ARGS, commands
 
 ENTRIES = [("XADD", "s", "%d-0" % i, "f", "v%d" % i) for i in range(1, 9)]
@@ -123,3 +127,45 @@ def test_xinfo_stream_radix_tree_figures(apus_factory, redis_factory, seed):
     theirs = info_stream_rax_fields(redis_factory, seed)
     assert ours == theirs
     assert any(nodes > 2 * keys for _, _, keys, nodes in theirs)
+
+
+PEL_SCRIPT = [("XADD", "s", "%d-0" % i, "f", "v%d" % i) for i in range(1, 7)] + [
+    ("XADD", "s", "7-0", "f", "v7", "g", "w7"), ("XGROUP", "CREATE", "s", "g", "0"),
+    ("XCLAIM", "s", "g", "alice", "0", "1-0", "2-0", "3-0", "FORCE", "TIME", "1000"),
+    ("XCLAIM", "s", "g", "bob", "0", "4-0", "FORCE", "JUSTID", "TIME", "2000", "RETRYCOUNT", "7"),
+    ("XCLAIM", "s", "g", "bob", "0", "9-0", "FORCE"),
+    ("XCLAIM", "s", "g", "carol", "0", "5-0", "6-0", "7-0", "FORCE", "IDLE", "500000"),
+    ("XPENDING", "s", "g"), ("XPENDING", "s", "g", "-", "+", "10"), ("XPENDING", "s", "g", "-", "+", "2"),
+    ("XPENDING", "s", "g", "(1-0", "(5-0", "10"), ("XPENDING", "s", "g", "IDLE", "400000", "-", "+", "10", "carol"),
+    ("XPENDING", "s", "g", "-", "+", "10", "nobody"), ("XPENDING", "s", "g", "IDLE", "x", "-", "+", "10"),
+    ("XPENDING", "s", "g", "IDLE", "10", "-", "+"), ("XPENDING", "s", "g", "-", "+", "x"),
+    ("XPENDING", "s", "g", "a", "b", "c", "d", "e", "f", "g"), ("XPENDING", "s", "nog"),
+    ("XINFO", "CONSUMERS", "s", "g"), ("XINFO", "STREAM", "s", "FULL"), ("XINFO", "STREAM", "s", "FULL", "COUNT", "1"),
+    ("XINFO", "GROUPS", "s"), ("XDEL", "s", "2-0"),
+    ("XCLAIM", "s", "g", "dave", "0", "2-0", "1-0", "LASTID", "1-0"),
+    ("XCLAIM", "s", "g", "dave", "100000000", "3-0"), ("XINFO", "CONSUMERS", "s", "g"),
+    ("XCLAIM", "s", "g", "dave", "0", "3-0", "3-0", "RETRYCOUNT", "3"), ("XCLAIM", "s", "g", "dave", "-5", "1-0", "JUSTID"),
+    ("XCLAIM", "s", "g", "dave", "x", "1-0"), ("XCLAIM", "s", "g", "dave", "0", "1-0", "IDLE"),
+    ("XCLAIM", "s", "g", "dave", "0", "1-0", "TIME", "x"), ("XCLAIM", "s", "g", "dave", "0", "1-0", "LASTID", "+"),
+    ("XCLAIM", "s", "g", "dave", "0", "+"), ("XCLAIM", "s", "g", "dave", "0", "1-0", "FORCE", "2-0"),
+    ("XCLAIM", "s", "g", "dave", "0", "1", "JUSTID", "TIME", "99999999999999"),
+    ("XCLAIM", "s", "g", "dave", "0", "1", "JUSTID", "IDLE", "-3"), ("XPENDING", "s", "g", "-", "+", "10"),
+    ("XCLAIM", "s", "g", "dave", "0", "1-0", "LASTID", "100-0", "JUSTID"), ("XINFO", "GROUPS", "s"),
+    ("XACK", "s", "g", "1-0", "3-0", "99-0"), ("XACK", "s", "g", "1-0", "x"), ("XPENDING", "s", "g"),
+    ("XDEL", "s", "4-0", "6-0"),
+    ("XAUTOCLAIM", "s", "g", "eve", "0", "0", "COUNT", "1"), ("XAUTOCLAIM", "s", "g", "eve", "0", "0", "COUNT", "1", "JUSTID"),
+    ("XAUTOCLAIM", "s", "g", "eve", "0", "0"), ("XAUTOCLAIM", "s", "g", "eve", "0", "0", "COUNT", "576460752303423488"),
+    ("XAUTOCLAIM", "s", "g", "eve", "0", "(18446744073709551615-18446744073709551615"),
+    ("XAUTOCLAIM", "s", "g", "frank", "100000000", "0"), ("XINFO", "CONSUMERS", "s", "g"),
+    ("XADD", "s", "8-0", "f", "v8"), ("XADD", "s", "9-0", "f", "v9"),
+    ("XCLAIM", "s", "g", "gina", "0", "8-0", "9-0", "FORCE"), ("XAUTOCLAIM", "s", "g", "gina", "0", "(7-0", "JUSTID"),
+    ("XAUTOCLAIM", "s", "g", "gina", "0", "-", "COUNT", "2", "JUSTID"), ("XINFO", "STREAM", "s", "FULL", "COUNT", "0"),
+    ("XINFO", "STREAM", "s"), ("XINFO", "GROUPS", "s"), ("XGROUP", "DELCONSUMER", "s", "g", "gina"),
+    ("XPENDING", "s", "g"), ("XGROUP", "CREATE", "e", "g", "$", "MKSTREAM"), ("XPENDING", "e", "g"),
+    ("XINFO", "STREAM", "e"), ("XINFO", "STREAM", "e", "FULL"),
+]
+
+
+def test_pel_commands_without_xreadgroup(apus, redis, proto):
+    log = run_script(apus, redis, proto, PEL_SCRIPT, group_normalise)
+    assert len(log) == len(PEL_SCRIPT)
