@@ -169,3 +169,24 @@ PEL_SCRIPT = [("XADD", "s", "%d-0" % i, "f", "v%d" % i) for i in range(1, 7)] + 
 def test_pel_commands_without_xreadgroup(apus, redis, proto):
     log = run_script(apus, redis, proto, PEL_SCRIPT, group_normalise)
     assert len(log) == len(PEL_SCRIPT)
+
+
+NAMED_ERRORS = [
+    ("XPENDING", b"s", b"a\xffb"), ("XPENDING", b"k\xc3", b"g"), ("XCLAIM", b"s", b"x\ny", b"c", b"0", b"1-0"),
+    ("XCLAIM", b"s", b"g", b"c", b"0", b"1-0", b"o\xfe\rp"), ("XGROUP", b"SETID", b"s", b"q\xe9", b"0"),
+    ("XINFO", b"CONSUMERS", b"s", b"n\x00m"), ("XAUTOCLAIM", b"s", b"g\xc3", b"c", b"0", b"0"),
+]
+
+
+def test_errors_carry_names_byte_for_byte(apus, redis):
+    """NOGROUP and XCLAIM's option error quote names as sent (invalid UTF-8 included, up to a
+    NUL, newlines as spaces), as Redis's "%s" does."""
+    replies = []
+    for srv in (apus, redis):
+        with srv.client() as c:
+            c.command("FLUSHALL")
+            c.command("XADD", "s", "1-0", "f", "v")
+            c.command("XGROUP", "CREATE", "s", "g", "0")
+            replies.append([c.command(*command) for command in NAMED_ERRORS])
+    assert replies[0] == replies[1]
+    assert replies[1][0] == b"-NOGROUP No such key 's' or consumer group 'a\xffb'\r\n"

@@ -74,23 +74,28 @@ enum ErrorText {
     static let xautoclaimMinIdle: StaticString = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
     static let xautoclaimCount: StaticString = "ERR COUNT must be > 0"
 
+    // These hold names as the client sent them, bytes and all (Redis formats them with "%s"),
+    // so they are bytes rather than Strings; Client.error(withNames:) sends them.
+
     /// XGROUP's and XINFO CONSUMERS's: the group is missing from an existing stream.
-    static func noGroup(group: String, key: String) -> String {
-        "NOGROUP No such consumer group '\(truncatedCString(group))' for key name '\(truncatedCString(key))'"
+    static func noGroup(group: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer) -> [UInt8] {
+        Array("NOGROUP No such consumer group '".utf8) + cString(group) + Array("' for key name '".utf8)
+            + cString(key) + [UInt8(ascii: "'")]
     }
 
     /// XPENDING's, XCLAIM's and XAUTOCLAIM's: the key or the group is missing.
-    static func noKeyOrGroup(key: String, group: String) -> String {
-        "NOGROUP No such key '\(truncatedCString(key))' or consumer group '\(truncatedCString(group))'"
+    static func noKeyOrGroup(key: UnsafeRawBufferPointer, group: UnsafeRawBufferPointer) -> [UInt8] {
+        Array("NOGROUP No such key '".utf8) + cString(key) + Array("' or consumer group '".utf8)
+            + cString(group) + [UInt8(ascii: "'")]
     }
 
-    static func xclaimUnknownOption(_ option: String) -> String {
-        "ERR Unrecognized XCLAIM option '\(truncatedCString(option))'"
+    static func xclaimUnknownOption(_ option: UnsafeRawBufferPointer) -> [UInt8] {
+        Array("ERR Unrecognized XCLAIM option '".utf8) + cString(option) + [UInt8(ascii: "'")]
     }
 
     /// A name printed with "%s": up to its first NUL byte.
-    static func truncatedCString(_ text: String) -> String {
-        String(decoding: Array(text.utf8.prefix(while: { $0 != 0 })), as: UTF8.self)
+    static func cString(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        Array(bytes.prefix(while: { $0 != 0 }))
     }
 
     // Bitmaps (bitops.c).

@@ -68,7 +68,7 @@ enum StreamAckCommands {
         let object = c.lookupRead(c.arg(1))
         if c.wrongType(object, .stream) { return }
         guard let object, let group = StreamType.stream(object).group(named: c.arg(2)) else {
-            c.error(ErrorText.noKeyOrGroup(key: c.argString(1), group: c.argString(2)))
+            c.error(withNames: ErrorText.noKeyOrGroup(key: c.arg(1), group: c.arg(2)))
             return
         }
 

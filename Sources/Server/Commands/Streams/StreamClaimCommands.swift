@@ -23,7 +23,7 @@ enum StreamClaimCommands {
             if let group = stream.group(named: c.arg(2)) { found = (stream, group) }
         }
         guard let (stream, group) = found else {
-            c.error(ErrorText.noKeyOrGroup(key: c.argString(1), group: c.argString(2)))
+            c.error(withNames: ErrorText.noKeyOrGroup(key: c.arg(1), group: c.arg(2)))
             return
         }
         guard var minimumIdle = c.integerArgument(4, error: ErrorText.xclaimMinIdle) else { return }
@@ -66,7 +66,7 @@ enum StreamClaimCommands {
                 guard let id = c.streamIDArgument(index, strict: true) else { return }
                 lastID = id
             } else {
-                c.error(ErrorText.xclaimUnknownOption(c.argString(index)))
+                c.error(withNames: ErrorText.xclaimUnknownOption(c.arg(index)))
                 return
             }
             index += 1
@@ -163,7 +163,7 @@ enum StreamClaimCommands {
             if let group = stream.group(named: c.arg(2)) { found = (stream, group) }
         }
         guard let (stream, group) = found else {
-            c.error(ErrorText.noKeyOrGroup(key: c.argString(1), group: c.argString(2)))
+            c.error(withNames: ErrorText.noKeyOrGroup(key: c.arg(1), group: c.arg(2)))
             return
         }
 

@@ -76,7 +76,7 @@ enum StreamGroupCommands {
                 }
                 group = stream.group(named: c.arg(3))
                 if group == nil && (setID || c.argIs(1, "createconsumer") || c.argIs(1, "delconsumer")) {
-                    c.error(ErrorText.noGroup(group: c.argString(3), key: c.argString(2)))
+                    c.error(withNames: ErrorText.noGroup(group: c.arg(3), key: c.arg(2)))
                     return
                 }
             }
@@ -166,5 +166,15 @@ extension Client {
         if dirty { markDirty() }
         if notify { self.notify(KeyspaceEventFlags.stream, "xgroup-createconsumer", key) }
         return consumer
+    }
+
+    /// An error reply holding client-sent names (ErrorText's byte templates), sent byte for
+    /// byte as Redis's addReplyErrorFormat would, newlines turned to spaces; counted like `error`.
+    func error(withNames text: [UInt8]) {
+        commandFailed = true
+        server.stats.recordError(String(decoding: text.prefix(while: { $0 != UInt8(ascii: " ") }), as: UTF8.self))
+        reply.append(byte: UInt8(ascii: "-"))
+        for byte in text { reply.append(byte: byte == 0x0D || byte == 0x0A ? 0x20 : byte) }
+        reply.appendCRLF()
     }
 }

@@ -40,7 +40,7 @@ enum StreamInfoCommand {
         }
         if c.argIs(1, "consumers") && count == 4 {
             guard let group = stream.group(named: c.arg(3)) else {
-                c.error(ErrorText.noGroup(group: c.argString(3), key: c.argString(2)))
+                c.error(withNames: ErrorText.noGroup(group: c.arg(3), key: c.arg(2)))
                 return
             }
             replyConsumers(c, group)
