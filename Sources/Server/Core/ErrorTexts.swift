@@ -63,6 +63,41 @@ enum ErrorText {
     static let xsetidBelowTop: StaticString = "ERR The ID specified in XSETID is smaller than the target stream top item"
     static let xsetidEntriesAddedBelowLength: StaticString = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 
+    // Stream consumer groups: XGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO (t_stream.c).
+    static let xgroupKeyMissing: StaticString = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+    static let entriesReadNegative: StaticString = "ERR value for ENTRIESREAD must be positive or -1"
+    static let busyGroup: StaticString = "BUSYGROUP Consumer Group name already exists"
+    static let xclaimMinIdle: StaticString = "ERR Invalid min-idle-time argument for XCLAIM"
+    static let xclaimIdle: StaticString = "ERR Invalid IDLE option argument for XCLAIM"
+    static let xclaimTime: StaticString = "ERR Invalid TIME option argument for XCLAIM"
+    static let xclaimRetryCount: StaticString = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+    static let xautoclaimMinIdle: StaticString = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+    static let xautoclaimCount: StaticString = "ERR COUNT must be > 0"
+
+    // These hold names as the client sent them, bytes and all (Redis formats them with "%s"),
+    // so they are bytes rather than Strings; Client.error(withNames:) sends them.
+
+    /// XGROUP's and XINFO CONSUMERS's: the group is missing from an existing stream.
+    static func noGroup(group: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer) -> [UInt8] {
+        Array("NOGROUP No such consumer group '".utf8) + cString(group) + Array("' for key name '".utf8)
+            + cString(key) + [UInt8(ascii: "'")]
+    }
+
+    /// XPENDING's, XCLAIM's and XAUTOCLAIM's: the key or the group is missing.
+    static func noKeyOrGroup(key: UnsafeRawBufferPointer, group: UnsafeRawBufferPointer) -> [UInt8] {
+        Array("NOGROUP No such key '".utf8) + cString(key) + Array("' or consumer group '".utf8)
+            + cString(group) + [UInt8(ascii: "'")]
+    }
+
+    static func xclaimUnknownOption(_ option: UnsafeRawBufferPointer) -> [UInt8] {
+        Array("ERR Unrecognized XCLAIM option '".utf8) + cString(option) + [UInt8(ascii: "'")]
+    }
+
+    /// A name printed with "%s": up to its first NUL byte.
+    static func cString(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        Array(bytes.prefix(while: { $0 != 0 }))
+    }
+
     // Bitmaps (bitops.c).
     static let bitOffsetInvalid: StaticString = "ERR bit offset is not an integer or out of range"
     static let bitValueInvalid: StaticString = "ERR bit is not an integer or out of range"

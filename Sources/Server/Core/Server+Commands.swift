@@ -15,7 +15,9 @@ extension Server {
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
                        BitmapCommands.handlers, HyperLogLogCommands.handlers,
                        SlowLogCommand.handlers, LatencyCommand.handlers, ClusterCommands.handlers,
-                       ModuleCommand.handlers, LolwutCommand.handlers] {
+                       ModuleCommand.handlers, LolwutCommand.handlers,
+                       StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers,
+                       StreamInfoCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all
