@@ -37,6 +37,7 @@ enum CommandKeys {
         case "zunion", "zinter", "zdiff", "sintercard", "zintercard", "lmpop", "zmpop": return numkeys(at: 1)
         case "blmpop", "bzmpop", "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro": return numkeys(at: 2)
         case "zunionstore", "zinterstore", "zdiffstore": return numkeys(at: 2, before: [1])
+        case "xread", "xreadgroup": return StreamReadCommands.keyPositions(name, count: count, argument: argument)
         case "sort", "sort_ro":
             var keys = [1]
             var index = 2

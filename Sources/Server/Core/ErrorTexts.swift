@@ -63,6 +63,20 @@ enum ErrorText {
     static let xsetidBelowTop: StaticString = "ERR The ID specified in XSETID is smaller than the target stream top item"
     static let xsetidEntriesAddedBelowLength: StaticString = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 
+    // Stream reads (XREAD/XREADGROUP and their blocked readers).
+    static let xreadUnbalanced: StaticString = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+    static let xreadGroupOption: StaticString = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+    static let xreadNoAckOption: StaticString = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+    static let xreadgroupMissingGroup: StaticString = "ERR Missing GROUP option for XREADGROUP"
+    static let xreadgroupDollarID: StaticString = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+    static let xreadGreaterID: StaticString = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+    static let blockedGroupDestroyed: StaticString = "NOGROUP the consumer group this client was blocked on no longer exists"
+    static let blockedStreamDeleted: StaticString = "UNBLOCKED the stream key no longer exists"
+
+    static func streamReadBlockInScript(_ command: String) -> String {
+        "ERR \(command) command is not allowed with BLOCK option from scripts"
+    }
+
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
     }

@@ -12,7 +12,8 @@ extension Server {
                        TrackingCommands.handlers, PubSubCommands.handlers, DumpRestoreCommands.handlers, SaveCommand.handlers,
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
-                       EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers] {
+                       EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
+                       StreamReadCommands.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all
