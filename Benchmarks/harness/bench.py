@@ -440,6 +440,14 @@ def payload_collection(cmd_name: bytes, key: bytes, args_per_member: int, member
     return _chunks(20, (MEM_N + per - 1) // per, make)
 
 
+def payload_stream() -> tuple:
+    """XADD mystream <i+1>-1 name key:<i> n <i>, one entry per command."""
+    def make(i):
+        return b"*7\r\n$4\r\nXADD\r\n$8\r\nmystream\r\n" + _bulk(b"%d-1" % (i + 1)) + _bulk(b"name") \
+            + MEMBER_FMT % i + _bulk(b"n") + _bulk(b"%d" % i)
+    return _chunks(10000, MEM_N, make)
+
+
 def settle(conn: Conn, timeout: float = 6.0) -> int:
     """used_memory once two readings 0.3 s apart agree (incremental rehash, buffers)."""
     deadline = time.monotonic() + timeout
@@ -475,7 +483,7 @@ def measure_memory(srv: Server, payload: tuple, expect_keys: int) -> dict:
 
 def run_memory(apus_bin: str, redis_bin: str) -> list:
     with Server("Apus", apus_bin) as probe, probe.conn() as c:
-        has = {name: command_supported(c, name) for name in ("mset", "hset", "sadd", "zadd")}
+        has = {name: command_supported(c, name) for name in ("mset", "hset", "sadd", "zadd", "xadd")}
     scenarios = [
         ("1M keys, 3 B values", lambda: payload_strings(b"abc", has["mset"]), MEM_N),
         ("1M keys, 100 B values", lambda: payload_strings(b"v" * 100, has["mset"]), MEM_N),
@@ -492,7 +500,12 @@ def run_memory(apus_bin: str, redis_bin: str) -> list:
         scenarios.append(("sorted set, 1M members",
                           lambda: payload_collection(b"ZADD", b"myzset", 2,
                                                      lambda i: _bulk(b"%d" % i) + MEMBER_FMT % i), 1))
-    skipped = [n for n in ("hset", "sadd", "zadd") if not has[n]]
+    if has["xadd"]:
+        # One XADD per entry with two fields, explicit increasing IDs (so both servers store the
+        # same entries) and the default node limits.
+        scenarios.append(("stream, 1M entries, 2 fields",
+                          payload_stream, 1))
+    skipped = [n for n in ("hset", "sadd", "zadd", "xadd") if not has[n]]
     if skipped:
         log("memory: skipping %s (Apus lacks the command)" % ", ".join(c.upper() for c in skipped))
     results = []

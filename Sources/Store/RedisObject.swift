@@ -274,6 +274,21 @@ public struct RedisObject: Equatable {
         }
     }
 
+    /// Calls `body` with the string's bytes to change in place (SETBIT, BITFIELD). Only for a
+    /// string stored as bytes (after `write`, which unshares an int-encoded value).
+    @inlinable
+    public func withMutableStringBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        switch kind {
+        case .inline:
+            return try body(UnsafeMutableRawBufferPointer(start: valueAddress, count: inlineLength))
+        case .external:
+            return try body(UnsafeMutableRawBufferPointer(start: pointerValue + ExternalString.headerSize,
+                                                          count: ExternalString.length(pointerValue)))
+        case .integer, .collection:
+            return try body(UnsafeMutableRawBufferPointer(start: nil, count: 0))
+        }
+    }
+
     /// The bytes of a string stored as bytes (inline or external; not int-encoded), without a
     /// closure: the GET path replies them directly.
     @inlinable public var storedBytes: UnsafeRawBufferPointer {

@@ -63,6 +63,7 @@ enum ErrorText {
     static let xsetidBelowTop: StaticString = "ERR The ID specified in XSETID is smaller than the target stream top item"
     static let xsetidEntriesAddedBelowLength: StaticString = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 
+<<<<<<< HEAD
     // Stream reads (XREAD/XREADGROUP and their blocked readers).
     static let xreadUnbalanced: StaticString = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
     static let xreadGroupOption: StaticString = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
@@ -76,6 +77,16 @@ enum ErrorText {
     static func streamReadBlockInScript(_ command: String) -> String {
         "ERR \(command) command is not allowed with BLOCK option from scripts"
     }
+=======
+    // Bitmaps (bitops.c).
+    static let bitOffsetInvalid: StaticString = "ERR bit offset is not an integer or out of range"
+    static let bitValueInvalid: StaticString = "ERR bit is not an integer or out of range"
+    static let bitposBitInvalid: StaticString = "ERR The bit argument must be 1 or 0."
+    static let bitopNotSingleKey: StaticString = "ERR BITOP NOT must be called with a single source key."
+    static let bitfieldTypeInvalid: StaticString = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+    static let bitfieldOverflowInvalid: StaticString = "ERR Invalid OVERFLOW type specified"
+    static let bitfieldReadOnly: StaticString = "ERR BITFIELD_RO only supports the GET subcommand"
+>>>>>>> main
 
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
