@@ -82,9 +82,6 @@ extension Server {
         case "restore":
             // dbAdd signals whatever type it adds.
             if changed { blocking.signal(db: client.databaseIndex, key: client.arg(1)) }
-        case "xgroup|destroy":
-            // A destroyed group ends the XREADGROUP waits on it (-NOGROUP when served).
-            if changed { blocking.signal(db: client.databaseIndex, key: client.arg(2)) }
         case "flushall", "flushdb":
             // signalFlushedDb: the streams XREADGROUP clients wait on are gone.
             let all = command.fullName == "flushall"

@@ -63,7 +63,6 @@ enum ErrorText {
     static let xsetidBelowTop: StaticString = "ERR The ID specified in XSETID is smaller than the target stream top item"
     static let xsetidEntriesAddedBelowLength: StaticString = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 
-<<<<<<< HEAD
     // Stream reads (XREAD/XREADGROUP and their blocked readers).
     static let xreadUnbalanced: StaticString = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
     static let xreadGroupOption: StaticString = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
@@ -77,7 +76,7 @@ enum ErrorText {
     static func streamReadBlockInScript(_ command: String) -> String {
         "ERR \(command) command is not allowed with BLOCK option from scripts"
     }
-=======
+
     // Bitmaps (bitops.c).
     static let bitOffsetInvalid: StaticString = "ERR bit offset is not an integer or out of range"
     static let bitValueInvalid: StaticString = "ERR bit is not an integer or out of range"
@@ -86,7 +85,36 @@ enum ErrorText {
     static let bitfieldTypeInvalid: StaticString = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
     static let bitfieldOverflowInvalid: StaticString = "ERR Invalid OVERFLOW type specified"
     static let bitfieldReadOnly: StaticString = "ERR BITFIELD_RO only supports the GET subcommand"
->>>>>>> main
+
+    // Stream consumer groups: XGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO (t_stream.c).
+    static let xgroupKeyMissing: StaticString = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+    static let entriesReadNegative: StaticString = "ERR value for ENTRIESREAD must be positive or -1"
+    static let busyGroup: StaticString = "BUSYGROUP Consumer Group name already exists"
+    static let xclaimMinIdle: StaticString = "ERR Invalid min-idle-time argument for XCLAIM"
+    static let xclaimIdle: StaticString = "ERR Invalid IDLE option argument for XCLAIM"
+    static let xclaimTime: StaticString = "ERR Invalid TIME option argument for XCLAIM"
+    static let xclaimRetryCount: StaticString = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+    static let xautoclaimMinIdle: StaticString = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+    static let xautoclaimCount: StaticString = "ERR COUNT must be > 0"
+
+    /// XGROUP's and XINFO CONSUMERS's: the group is missing from an existing stream.
+    static func noGroup(group: String, key: String) -> String {
+        "NOGROUP No such consumer group '\(truncatedCString(group))' for key name '\(truncatedCString(key))'"
+    }
+
+    /// XPENDING's, XCLAIM's and XAUTOCLAIM's: the key or the group is missing.
+    static func noKeyOrGroup(key: String, group: String) -> String {
+        "NOGROUP No such key '\(truncatedCString(key))' or consumer group '\(truncatedCString(group))'"
+    }
+
+    static func xclaimUnknownOption(_ option: String) -> String {
+        "ERR Unrecognized XCLAIM option '\(truncatedCString(option))'"
+    }
+
+    /// A name printed with "%s": up to its first NUL byte.
+    static func truncatedCString(_ text: String) -> String {
+        String(decoding: Array(text.utf8.prefix(while: { $0 != 0 })), as: UTF8.self)
+    }
 
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
