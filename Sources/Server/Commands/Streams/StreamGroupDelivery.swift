@@ -5,8 +5,9 @@ import Store
 // Reading a stream through a consumer group, as XREADGROUP does at once or when a blocked
 // reader is served (t_stream.c, Redis 7.0.15): streamReplyWithRange with a group delivers new
 // entries — advancing the group's last ID and read counter, creating or reassigning their
-// pending entries, and propagating each as an XCLAIM and the group's position as XGROUP SETID —
-// and streamReplyWithRangeFromConsumerPEL replays a consumer's pending history.
+// pending entries, and propagating each as an XCLAIM (a NOACK read, which has none, as the
+// group's position in an XGROUP SETID) — and streamReplyWithRangeFromConsumerPEL replays a
+// consumer's pending history, which propagates nothing.
 
 extension ReplyBuffer {
     /// streamReplyWithRange without a group: the live entries from `start` on, at most `count`
@@ -52,7 +53,7 @@ extension Client {
         out.arrayHeader(total)
         if total == 0 { return 0 }
         var delivered = 0
-        var advanced = false
+        var propagatePosition = false
         let now = server.now
         stream.forEachEntry(from: start, to: .max) { entry in
             let id = entry.id
@@ -64,7 +65,8 @@ extension Client {
                     group.entriesRead = stream.estimatedDistanceFromFirstEverEntry(id)
                 }
                 group.lastID = id
-                advanced = true
+                // Only a NOACK read sends the group's position: otherwise each XCLAIM's LASTID does.
+                propagatePosition = noAck
             }
             out.streamEntry(entry)
             if !noAck {
@@ -87,7 +89,7 @@ extension Client {
             delivered += 1
             return delivered < total
         }
-        if advanced { propagateStreamGroupID(key: key, group: group, groupName: groupName) }
+        if propagatePosition { propagateStreamGroupID(key: key, group: group, groupName: groupName) }
         return delivered
     }
 

@@ -7,7 +7,7 @@ import Util
 // none is and BLOCK was given, the client waits on all the keys (Blocking/BlockedStreamReaders);
 // otherwise the reply is a null. XREADGROUP's `>` reads what the group has not delivered yet,
 // any other ID the consumer's pending history. XREADGROUP is never propagated itself: its
-// effects are, as XCLAIMs and XGROUP SETID (StreamGroupDelivery).
+// effects are, as XCLAIMs, XGROUP SETID and XGROUP CREATECONSUMER (StreamGroupDelivery).
 
 enum StreamReadCommands {
     static let handlers: [String: CommandHandler] = ["xread": xread, "xreadgroup": xreadgroup]
