@@ -235,3 +235,15 @@ def test_same_stream_named_twice(apus, redis, proto, count):
                 s.ctl.command("XREAD", "COUNT", count, "STREAMS", "s", "s", "0", "1-0"),
                 s.ctl.command("XPENDING", "s", "g")]
     run_both(apus, redis, proto, scenario)
+
+
+def test_blocked_key_named_twice_keeps_its_first_id(apus, redis, proto):
+    def scenario(s):
+        s.ctl.command("XADD", "s", "5-0", "f", "v")
+        a = s.connect()
+        s.block(a, "XREAD", "BLOCK", "0", "STREAMS", "s", "s", "9-0", "5-0")
+        out = [s.ctl.command("XADD", "s", "7-0", "f", "v"), s.outcome(a)]
+        out += [s.ctl.command("XADD", "s", "10-0", "f", "v"), s.outcome(a), s.blocked()]
+        return out
+    log = run_both(apus, redis, proto, scenario)
+    assert log[1] == NOTHING
