@@ -329,6 +329,15 @@ public struct RedisObject: Equatable {
         return true
     }
 
+    /// Makes this string hold `bytes` with raw encoding (a HyperLogLog rewritten in place) if its
+    /// record or buffer has room; returns false otherwise.
+    @inlinable
+    public func replaceRawBytes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard overwrite(with: bytes) else { return false }
+        encoding = .raw
+        return true
+    }
+
     /// Whether the value area can hold an integer or a pointer, so the value can become one in place.
     @inlinable public var hasWordRoom: Bool { KeyRecord.valueCapacity(record) >= KeyRecord.wordSize }
 

@@ -202,3 +202,25 @@ import TestSupport
         #expect(copiedGroup.pending[id(1)]!.consumer === copiedGroup.consumers.values[0])
     }
 }
+
+@Suite struct StreamTrimSequenceTests {
+    /// Exact trims leave tombstones in the head node; an approximate trim after them still
+    /// removes whole nodes (redis-server: 2, 2, 4).
+    @Test func approximateAfterExact() {
+        let stream = Stream()
+        let limits = StreamNodeLimits(maxBytes: 4096, maxEntries: 4)
+        for ms in 1...40 {
+            let value = Array("\(ms)".utf8)
+            value.withUnsafeBytes { v in
+                Array("f".utf8).withUnsafeBytes { f in
+                    try! stream.append(id: StreamID(ms: UInt64(ms), seq: 1), pairCount: 1, field: { _ in f }, value: { _ in v },
+                                       limits: limits)
+                }
+            }
+        }
+        #expect(stream.trim(.maxLength(38), approximate: false, limit: 0) == 2)
+        #expect(stream.trim(.maxLength(36), approximate: false, limit: 0) == 2)
+        #expect(stream.trim(.maxLength(30), approximate: true, limit: 400) == 4)
+        #expect(stream.length == 32)
+    }
+}

@@ -96,8 +96,9 @@ def test_propagation_of_served_blocked_readers(apus_factory, redis_factory):
 
 def stat_lines(s, section, pattern):
     text = s.ctl.command("INFO", section).decode()
-    return [re.sub(r"usec=\d+,usec_per_call=[0-9.]+,", "", line) for line in text.split("\r\n")
-            if re.match(pattern, line)]
+    # Sorted: Redis lists commandstats in its dict's order.
+    return sorted(re.sub(r"usec=\d+,usec_per_call=[0-9.]+,", "", line) for line in text.split("\r\n")
+                  if re.match(pattern, line))
 
 
 def test_stats_of_a_reader_ended_by_an_error(apus, redis, proto):

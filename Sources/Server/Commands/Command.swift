@@ -104,6 +104,8 @@ public final class Command {
     /// COMMAND INFO and COMMAND DOCS entries, parsed once from the generated RESP3 bytes.
     public let info: ReplyTree
     public let docs: ReplyTree
+    /// Redis's key specs for this command, from its COMMAND INFO entry.
+    let keySpecs: [KeySpec]
     public var stats = CommandStats()
     /// DEBUG is gated by enable-debug-command; checked per call, so precomputed.
     let isDebug: Bool
@@ -127,6 +129,7 @@ public final class Command {
         self.handler = handler
         self.info = info
         self.docs = docs
+        keySpecs = KeySpec.parse(info)
         isDebug = fullName == "debug"
         isExec = fullName == "exec"
         runsInsideMulti = ["exec", "discard", "multi", "watch", "quit", "reset"].contains(fullName)

@@ -8,7 +8,7 @@ enum CommandCommand {
     static let handlers: [String: CommandHandler] = [
         "command": all, "command|count": count, "command|list": list, "command|info": info,
         "command|docs": docs, "command|help": { ObjectCommand.replyHelp($0, HelpText.command) },
-        "command|getkeys": getkeys,
+        "command|getkeys": getkeys, "command|getkeysandflags": getkeysandflags,
     ]
 
     static func all(_ c: Client) {
@@ -73,24 +73,53 @@ enum CommandCommand {
         }
     }
 
-    /// COMMAND GETKEYS.
-    static func getkeys(_ c: Client) {
-        guard let command = c.server.commandTable.lookup(c.arg(2)) else {
+    static func getkeys(_ c: Client) { getKeys(c, withFlags: false) }
+    static func getkeysandflags(_ c: Client) { getKeys(c, withFlags: true) }
+
+    /// getKeysSubcommandImpl: the keys of the command given as arguments 2..., with their flags
+    /// (a set of names) for GETKEYSANDFLAGS.
+    private static func getKeys(_ c: Client, withFlags: Bool) {
+        let argc = c.argumentCount - 2
+        guard var command = c.server.commandTable.lookup(c.arg(2)) else {
             c.error("ERR Invalid command specified")
             return
         }
-        let argc = c.argumentCount - 2
+        if command.isContainer && argc >= 2 {
+            guard let sub = command.subcommands[c.argString(3).lowercased()] else {
+                c.error("ERR Invalid command specified")
+                return
+            }
+            command = sub
+        }
+        if !KeyExtraction.commandHasKeys(command) {
+            c.error("ERR The command has no key arguments")
+            return
+        }
         if !command.acceptsArgumentCount(argc) {
             c.error("ERR Invalid number of arguments specified for command")
             return
         }
-        let keys = CommandKeys.positions(of: command, count: argc) { c.arg($0 + 2) }
+        let keys = KeyExtraction.keys(of: command, count: argc) { c.arg($0 + 2) }
         if keys.isEmpty {
-            c.error("ERR The command has no key arguments")
+            if command.flags.contains(.noMandatoryKeys) {
+                c.reply.emptyArray()
+            } else {
+                c.error("ERR Invalid arguments specified for command")
+            }
             return
         }
         c.reply.arrayHeader(keys.count)
-        for index in keys { c.reply.bulk(c.arg(index + 2)) }
+        for key in keys {
+            if !withFlags {
+                c.reply.bulk(c.arg(key.position + 2))
+                continue
+            }
+            c.reply.arrayHeader(2)
+            c.reply.bulk(c.arg(key.position + 2))
+            let names = KeySpecFlags.names.filter { key.flags.contains($0.0) }
+            c.reply.setHeader(names.count)
+            for (_, name) in names { c.reply.simple(name) }
+        }
     }
 
     static func write(_ tree: ReplyTree, to c: Client) {

@@ -195,6 +195,8 @@ enum KeyCommands {
             return ZSetType.duplicate(object)
         case .list:
             return ListType.duplicate(object)
+        case .stream:
+            return StreamType.duplicate(object)
         default:
             preconditionFailure("no value of type \(object.type) exists")
         }

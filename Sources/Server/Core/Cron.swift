@@ -61,7 +61,9 @@ extension Server {
             let stale = Double(report.expired) * 100 / Double(report.sampled)
             stats.expiredStalePercent = stats.expiredStalePercent * 0.95 + stale * 0.05
         }
-        stats.expireCycleMilliseconds += (apus_monotonic_us() - start) / 1000
+        let elapsed = (apus_monotonic_us() - start) / 1000
+        stats.expireCycleMilliseconds += elapsed
+        latency.addSampleIfNeeded("expire-cycle", milliseconds: elapsed, threshold: settings.latencyMonitorThreshold)
     }
 
     /// Closes clients idle for longer than `timeout` seconds (0 disables), as clientsCronHandleTimeout.

@@ -116,6 +116,12 @@ enum ErrorText {
         String(decoding: Array(text.utf8.prefix(while: { $0 != 0 })), as: UTF8.self)
     }
 
+    // HyperLogLog (hyperloglog.c).
+    static let hllCorrupt: StaticString = "INVALIDOBJ Corrupted HLL object detected"
+    static let hllNotValid: StaticString = "WRONGTYPE Key is not a valid HyperLogLog string value."
+    static let hllNoKey: StaticString = "ERR The specified key does not exist"
+    static let hllNotSparse: StaticString = "ERR HLL encoding is not sparse"
+
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
     }

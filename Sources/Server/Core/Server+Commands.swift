@@ -13,7 +13,8 @@ extension Server {
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
-                       BitmapCommands.handlers, StreamReadCommands.handlers,
+                       BitmapCommands.handlers, HyperLogLogCommands.handlers,
+                       SlowLogCommand.handlers, LatencyCommand.handlers, StreamReadCommands.handlers,
                        StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers] {
             all.merge(family) { first, _ in first }
         }

@@ -35,7 +35,9 @@ extension Server {
                      "list-compress-depth", "latency-tracking", "latency-tracking-info-percentiles",
                      "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
                      "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
-                     "notify-keyspace-events", "busy-reply-threshold"] {
+                     "notify-keyspace-events", "busy-reply-threshold", "stream-node-max-bytes",
+                     "stream-node-max-entries", "hll-sparse-max-bytes", "slowlog-log-slower-than",
+                     "slowlog-max-len", "latency-monitor-threshold"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil

@@ -41,6 +41,10 @@ public final class Server {
     var shutdownRequested = false
     var shutdownExitCode: Int32 = 0
     /// Peak of the process's allocated bytes, for INFO memory.
+    /// SLOWLOG: commands slower than slowlog-log-slower-than.
+    let slowLog = SlowLog()
+    /// LATENCY: events that took at least latency-monitor-threshold ms.
+    let latency = LatencyMonitor()
     var peakMemory: Int64 = 0
     /// used_memory once start-up is done (used_memory_startup).
     var startupMemory: Int64 = 0

@@ -40,6 +40,12 @@ public struct Settings {
     public var listMaxListpackSize = -2
     public var streamNodeMaxBytes = 4096
     public var streamNodeMaxEntries = 100
+    public var hllSparseMaxBytes = 3000
+    /// slowlog-log-slower-than in µs; negative: the slow log is off.
+    public var slowlogLogSlowerThan: Int64 = 10000
+    public var slowlogMaxLength = 128
+    /// latency-monitor-threshold in ms; 0: the latency monitor is off.
+    public var latencyMonitorThreshold: Int64 = 0
     public var listCompressDepth = 0
     public var activeDefrag = false
     public var activeDefragIgnoreBytes: Int64 = 100 << 20
@@ -85,6 +91,10 @@ public struct Settings {
         listMaxListpackSize = Int(clamping: config.int("list-max-listpack-size"))
         streamNodeMaxBytes = Int(clamping: config.int("stream-node-max-bytes"))
         streamNodeMaxEntries = Int(clamping: config.int("stream-node-max-entries"))
+        hllSparseMaxBytes = Int(clamping: config.int("hll-sparse-max-bytes"))
+        slowlogLogSlowerThan = config.int("slowlog-log-slower-than")
+        slowlogMaxLength = Int(clamping: config.int("slowlog-max-len"))
+        latencyMonitorThreshold = config.int("latency-monitor-threshold")
         listCompressDepth = Int(clamping: config.int("list-compress-depth"))
         activeDefrag = config.bool("activedefrag")
         activeDefragIgnoreBytes = config.int("active-defrag-ignore-bytes")

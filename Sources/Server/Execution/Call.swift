@@ -35,6 +35,14 @@ extension Server {
         command.stats.microseconds += elapsed
         if settings.latencyTracking { command.stats.record(nanoseconds: UInt64(max(elapsed, 0)) * 1000) }
         if client.commandFailed { command.stats.failedCalls += 1 }
+        if settings.latencyMonitorThreshold > 0 {
+            latency.addSampleIfNeeded(command.flags.contains(.fast) ? "fast-command" : "command",
+                                      milliseconds: elapsed / 1000, threshold: settings.latencyMonitorThreshold)
+        }
+        if elapsed >= settings.slowlogLogSlowerThan && settings.slowlogLogSlowerThan >= 0
+            && !command.flags.contains(.skipSlowlog) {
+            slowLog.push(client, duration: elapsed, now: now, maxLength: settings.slowlogMaxLength)
+        }
         stats.commandsProcessed += 1
         // EXEC is never propagated itself: its commands were, as they ran.
         if dirty != dirtyBefore && !callEffects.contains(.preventPropagation) && !command.isExec && propagation.isConsumed {

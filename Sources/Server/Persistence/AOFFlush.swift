@@ -1,3 +1,4 @@
+import CEpoll
 import Glibc
 
 // flushAppendOnlyFile (aof.c, 7.0), called in before-sleep before any reply is written, so a
@@ -71,6 +72,11 @@ extension Server {
     private func fsyncAOFIfDue(second: Int64, syncInProgress: Bool) {
         switch aof.policy {
         case .always:
+            let start = apus_monotonic_us()
+            defer {
+                latency.addSampleIfNeeded("aof-fsync-always", milliseconds: (apus_monotonic_us() - start) / 1000,
+                                          threshold: settings.latencyMonitorThreshold)
+            }
             if fdatasync(aof.fd) == -1 {
                 logger.warning("Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(errno))). Exiting...")
                 exit(1)

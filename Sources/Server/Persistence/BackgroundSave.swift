@@ -119,6 +119,10 @@ extension Server {
         persistence.childInfoFD = fds[0]
         persistence.totalForks += 1
         persistence.lastForkMicroseconds = apus_monotonic_us() - start
+        persistence.forkRateGBPerSecond = Double(MemoryFigures.current().used) * 1_000_000
+            / Double(max(persistence.lastForkMicroseconds, 1)) / Double(1 << 30)
+        latency.addSampleIfNeeded("fork", milliseconds: persistence.lastForkMicroseconds / 1000,
+                                  threshold: settings.latencyMonitorThreshold)
         persistence.childPID = pid
         persistence.childKind = kind
         persistence.currentCOWPeak = 0

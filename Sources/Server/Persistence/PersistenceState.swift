@@ -49,6 +49,8 @@ struct PersistenceState {
 
     /// Microseconds the last fork() took (stat_fork_time) and forks so far (stat_total_forks).
     var lastForkMicroseconds: Int64 = 0
+    /// stat_fork_rate: used memory copied per second of fork(), in GB/s.
+    var forkRateGBPerSecond: Double = 0
     var totalForks: Int64 = 0
 
     /// The `save` points, parsed (saveparams), and stop-writes-on-bgsave-error, kept current by

@@ -163,20 +163,6 @@ enum StreamReadCommands {
         c.reply.append(text)
         c.reply.appendCRLF()
     }
-
-    /// COMMAND GETKEYS and tracking: the keys of XREAD/XREADGROUP as their key specs find them —
-    /// after the first STREAMS (from argument 1, or 4 for XREADGROUP), half of what follows.
-    static func keyPositions(_ name: String, count: Int, argument: (Int) -> UnsafeRawBufferPointer) -> [Int] {
-        var index = name == "xreadgroup" ? 4 : 1
-        while index < count {
-            let word = argument(index)
-            if word.count == 7 && String(decoding: word, as: UTF8.self).lowercased() == "streams" { break }
-            index += 1
-        }
-        let first = index + 1
-        guard first < count else { return [] }
-        return Array(first..<(first + (count - first) / 2))
-    }
 }
 
 /// XREAD/XREADGROUP's options, up to STREAMS (the rest are keys and IDs).
