@@ -79,7 +79,7 @@ extension Server {
             for waited in blocking.waiting.keys {
                 waited.key.withUnsafeBytes { blocking.signal(db: waited.db, key: $0) }
             }
-        case "restore":
+        case "restore", "restore-asking":
             // dbAdd signals whatever type it adds.
             if changed { blocking.signal(db: client.databaseIndex, key: client.arg(1)) }
         case "flushall", "flushdb":

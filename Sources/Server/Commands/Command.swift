@@ -109,6 +109,10 @@ public final class Command {
     public var stats = CommandStats()
     /// DEBUG is gated by enable-debug-command; checked per call, so precomputed.
     let isDebug: Bool
+    /// MODULE LOAD/LOADEX/UNLOAD, gated by enable-module-command.
+    let isProtectedModule: Bool
+    /// Either of the two: the one test the command path pays for them.
+    let isProtected: Bool
     /// EXEC, DISCARD, MULTI, WATCH, QUIT, RESET run at once inside MULTI instead of being queued
     /// (processCommand compares their procs by name).
     let runsInsideMulti: Bool
@@ -131,6 +135,8 @@ public final class Command {
         self.docs = docs
         keySpecs = KeySpec.parse(info)
         isDebug = fullName == "debug"
+        isProtectedModule = ["module|load", "module|loadex", "module|unload"].contains(fullName)
+        isProtected = isDebug || isProtectedModule
         isExec = fullName == "exec"
         runsInsideMulti = ["exec", "discard", "multi", "watch", "quit", "reset"].contains(fullName)
         allowedWhenSubscribed = ["subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe",

@@ -6,7 +6,7 @@ import Store
 // and a CRC64 trailer, byte-compatible with Redis's, so payloads move between the two servers.
 
 enum DumpRestoreCommands {
-    static let handlers: [String: CommandHandler] = ["dump": dump, "restore": restore]
+    static let handlers: [String: CommandHandler] = ["dump": dump, "restore": restore, "restore-asking": restore]
 
     static func dump(_ c: Client) {
         guard let object = c.lookupRead(c.arg(1)) else {

@@ -119,6 +119,8 @@ extension Server {
         defrag.hits += Int64(moved)
         let elapsed = apus_monotonic_us() - start
         defrag.totalMicroseconds += elapsed
+        latency.addSampleIfNeeded("active-defrag-cycle", milliseconds: elapsed / 1000,
+                                  threshold: settings.latencyMonitorThreshold)
         // Idle long enough that the step is cpuPercent of the time.
         let idle = elapsed * Int64(100 - defrag.cpuPercent) / Int64(max(defrag.cpuPercent, 1)) / 1000
         scheduleDefragStep(after: max(1, idle))

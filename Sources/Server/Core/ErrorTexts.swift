@@ -122,6 +122,9 @@ enum ErrorText {
     static let hllNoKey: StaticString = "ERR The specified key does not exist"
     static let hllNotSparse: StaticString = "ERR HLL encoding is not sparse"
 
+    static let clusterDisabled: StaticString = "ERR This instance has cluster support disabled"
+    static let moduleNotAllowed = "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
     }

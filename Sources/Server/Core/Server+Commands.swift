@@ -14,7 +14,8 @@ extension Server {
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
                        BitmapCommands.handlers, HyperLogLogCommands.handlers,
-                       SlowLogCommand.handlers, LatencyCommand.handlers, StreamReadCommands.handlers,
+                       SlowLogCommand.handlers, LatencyCommand.handlers, ClusterCommands.handlers,
+                       ModuleCommand.handlers, LolwutCommand.handlers, StreamReadCommands.handlers,
                        StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
@@ -30,7 +31,12 @@ extension Server {
 
     /// enable-debug-command: "yes", "local" (loopback peers only) or "no".
     func debugAllowed(for client: Client) -> Bool {
-        switch settings.enableDebugCommand {
+        protectedActionAllowed(settings.enableDebugCommand, for: client)
+    }
+
+    /// allowProtectedAction: "yes", "local" (loopback peers only) or "no".
+    func protectedActionAllowed(_ setting: String, for client: Client) -> Bool {
+        switch setting {
         case "yes": return true
         case "local": return client.peerAddress.hasPrefix("127.") || client.peerAddress.hasPrefix("::1:")
         default: return false

@@ -27,6 +27,7 @@ public struct Settings {
     public private(set) var sharedIntegersAllowed = true
     public private(set) var usesLFU = false
     public var enableDebugCommand = "no"
+    public var enableModuleCommand = "no"
     public var activeRehashing = true
     public var lfuLogFactor = 10
     public var lfuDecayTime = 1
@@ -78,6 +79,7 @@ public struct Settings {
         maxMemory = config.int("maxmemory")
         maxMemoryPolicy = config.string("maxmemory-policy")
         enableDebugCommand = config.string("enable-debug-command")
+        enableModuleCommand = config.string("enable-module-command")
         activeRehashing = config.bool("activerehashing")
         lfuLogFactor = Int(config.int("lfu-log-factor"))
         lfuDecayTime = Int(config.int("lfu-decay-time"))

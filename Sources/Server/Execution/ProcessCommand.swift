@@ -40,9 +40,15 @@ extension Server {
             reject(client, command, ErrorText.wrongArity(command.fullName))
             return
         }
-        if command.isDebug && !debugAllowed(for: client) {
-            reject(client, command, ErrorText.debugNotAllowed)
-            return
+        if command.isProtected {
+            if command.isDebug && !debugAllowed(for: client) {
+                reject(client, command, ErrorText.debugNotAllowed)
+                return
+            }
+            if command.isProtectedModule && !protectedActionAllowed(settings.enableModuleCommand, for: client) {
+                reject(client, command, ErrorText.moduleNotAllowed)
+                return
+            }
         }
         if !client.authenticated && !command.flags.contains(.noAuth) {
             reject(client, command, ErrorText.noAuth)

@@ -32,7 +32,21 @@ extension Server {
             logger.notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.")
         }
         let expected = aof.buffer.count
+        let writeStart = apus_monotonic_us()
         var written = aof.buffer.withUnsafeBytes { Server.writeFully(aof.fd, $0) }
+        if settings.latencyMonitorThreshold > 0 {
+            // Redis's three situations of a slow write, and all of them together.
+            let milliseconds = (apus_monotonic_us() - writeStart) / 1000
+            let threshold = settings.latencyMonitorThreshold
+            if syncInProgress {
+                latency.addSampleIfNeeded("aof-write-pending-fsync", milliseconds: milliseconds, threshold: threshold)
+            } else if persistence.hasActiveChild {
+                latency.addSampleIfNeeded("aof-write-active-child", milliseconds: milliseconds, threshold: threshold)
+            } else {
+                latency.addSampleIfNeeded("aof-write-alone", milliseconds: milliseconds, threshold: threshold)
+            }
+            latency.addSampleIfNeeded("aof-write", milliseconds: milliseconds, threshold: threshold)
+        }
         aof.flushPostponedSince = 0
         if written != expected {
             if written == -1 {

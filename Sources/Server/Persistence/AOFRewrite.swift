@@ -135,6 +135,11 @@ extension Server {
     private func installRewrittenAOF(_ pending: PendingAOFRewrite, temp: String) throws {
         let baseName = pending.baseName
         var manifest = pending.manifest
+        let renameStart = apus_monotonic_us()
+        defer {
+            latency.addSampleIfNeeded("aof-rename", milliseconds: (apus_monotonic_us() - renameStart) / 1000,
+                                      threshold: settings.latencyMonitorThreshold)
+        }
         if rename(temp, aofPath(baseName)) == -1 {
             let code = errno
             throw AOFError("Error trying to rename the temporary AOF base file \(temp) into \(baseName): \(String(cString: strerror(code)))")

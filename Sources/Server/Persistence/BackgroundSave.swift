@@ -225,7 +225,10 @@ extension Server {
     /// rdbRemoveTempFile: the temp file a saving process writes before renaming it (the
     /// snapshot writer names it "temp-<pid>.rdb" after its process, as Redis).
     func removeTempFile(of pid: pid_t) {
+        let start = apus_monotonic_us()
         unlink("temp-\(pid).rdb")
+        latency.addSampleIfNeeded("rdb-unlink-temp-file", milliseconds: (apus_monotonic_us() - start) / 1000,
+                                  threshold: settings.latencyMonitorThreshold)
     }
 
     // MARK: the child-info pipe
