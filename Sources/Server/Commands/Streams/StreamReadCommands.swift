@@ -1,6 +1,5 @@
 import RESP
 import Store
-import Util
 
 // XREAD and XREADGROUP (t_stream.c's xreadCommand, Redis 7.0.15): each stream that has entries
 // past the given ID is served at once, as [key, entries] (a map key → entries in RESP3); when
