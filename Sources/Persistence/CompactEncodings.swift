@@ -75,11 +75,14 @@ public enum CompactEncodings {
             }
             let backlen = size < 128 ? 1 : size < 16384 ? 2 : size < 2_097_152 ? 3 : size < 268_435_456 ? 4 : 5
             try need(size + backlen)
-            // The back-length is big-endian 7-bit groups, stored from the entry's end backwards.
+            // The back-length is big-endian 7-bit groups, stored from the entry's end backwards;
+            // every byte but the first has its high bit set (lpDecodeBacklen stops at the first
+            // byte without it, so any other pattern reads a different length).
             var value = 0
             var shift = 0
             var q = p + size + backlen - 1
             while q >= p + size {
+                if (b[q] & 0x80 == 0) != (q == p + size) { throw error(base, p, kind, "back-length mismatch") }
                 value |= Int(b[q] & 0x7F) << shift
                 shift += 7
                 q -= 1

@@ -3,7 +3,8 @@ import Util
 
 // DEBUG DIGEST and DEBUG DIGEST-VALUE as debug.c computes them: SHA1s combined with xorDigest
 // (order-independent: set members, hash fields, keys) and mixDigest (order-dependent: list
-// elements, a key followed by its value). Zset scores are hashed as "%.17g" text, as in 7.0.
+// elements, stream entries, a key followed by its value). Zset scores are hashed as "%.17g"
+// text, as in 7.0.
 
 public enum DatasetDigest {
     static func xor(_ digest: inout [UInt8], _ bytes: UnsafeRawBufferPointer) {
@@ -52,6 +53,23 @@ public enum DatasetDigest {
                 mix(&element, field)
                 mix(&element, value)
                 element.withUnsafeBytes { xor(&digest, $0) }
+            }
+        case .stream:
+            // Live entries in order: the ID as "ms.seq" (a dot, as debug.c formats it), then
+            // each field and value. Groups are not part of the digest.
+            StreamType.stream(object).forEachEntry(from: .zero, to: .max) { entry in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: StreamID.maxTextLength) { buffer in
+                    let out = buffer.baseAddress!
+                    let msLength = writeUnsignedDecimal(entry.id.ms, to: out)
+                    out[msLength] = UInt8(ascii: ".")
+                    let length = msLength + 1 + writeUnsignedDecimal(entry.id.seq, to: out + msLength + 1)
+                    mix(&digest, UnsafeRawBufferPointer(start: out, count: length))
+                }
+                entry.forEachPair { field, value in
+                    mix(&digest, field)
+                    mix(&digest, value)
+                }
+                return true
             }
         default:
             break

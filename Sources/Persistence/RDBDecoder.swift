@@ -4,6 +4,7 @@ import Store
 // are rebuilt through the types' own operations, so each lands in the encoding Apus (like Redis
 // 7.0) would choose for that content under the current thresholds, and duplicates or
 // malformed blobs are errors rather than broken values. Types Apus lacks are named errors.
+// Streams are in RDBStream.swift.
 
 public struct RDBLoadLimits {
     public var hash: HashLimits
@@ -27,8 +28,6 @@ public struct RDBLoadLimits {
 public enum RDBDecoder {
     static func typeName(_ type: UInt8) -> String? {
         switch type {
-        case RDBFormat.typeStreamListpacks, RDBFormat.typeStreamListpacks2, RDBFormat.typeStreamListpacks3:
-            return "stream"
         case RDBFormat.typeModule, RDBFormat.typeModule2: return "module"
         default: return nil
         }
@@ -151,6 +150,8 @@ public enum RDBDecoder {
             guard elements.count % 2 == 0 else { throw r.fail("Corrupt hash: odd number of listpack elements", at: start) }
             if elements.count / 2 <= limits.hash.maxListpackEntries { return try packedHash(elements, at: start) }
             return try hash(elements, limits, at: start)
+        case RDBFormat.typeStreamListpacks, RDBFormat.typeStreamListpacks2, RDBFormat.typeStreamListpacks3:
+            return try stream(type: type, from: r)
         default:
             if let name = typeName(type) {
                 throw r.fail("Apus does not support \(name) values yet (RDB object type \(type))", at: start - 1)

@@ -17,6 +17,7 @@ public enum RDBEncoder {
         case (.zset, _): return RDBFormat.typeZSet2
         case (.hash, .listpack): return RDBFormat.typeHashListpack
         case (.hash, _): return RDBFormat.typeHash
+        case (.stream, _): return RDBFormat.typeStreamListpacks2
         default: return RDBFormat.typeModule2
         }
     }
@@ -80,6 +81,8 @@ public enum RDBEncoder {
                     w.string(value)
                 }
             }
+        case .stream:
+            writeStream(StreamType.stream(object), to: w)
         default:
             break
         }

@@ -65,8 +65,10 @@ public final class RDBWriter {
     // MARK: encodings
 
     /// rdbSaveLen.
-    public func length(_ value: Int) {
-        let v = UInt64(value)
+    public func length(_ value: Int) { length(UInt64(value)) }
+
+    /// rdbSaveLen of any 64-bit number (a stream's counters and IDs).
+    public func length(_ v: UInt64) {
         if v < 1 << 6 {
             byte(UInt8(v))
         } else if v < 1 << 14 {

@@ -54,6 +54,8 @@ public enum MemoryUsage {
                 node = zset.list.next(current)
             }
             return scaled((measured, nodes), count: zset.count) + zset.tableBytes + zset.list.headerBytes
+        case (.stream, _):
+            return StreamType.stream(object).memoryUsage(samples: samples)
         default:
             return 0
         }

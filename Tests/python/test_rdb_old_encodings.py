@@ -51,12 +51,17 @@ def test_listpack_sets_and_newer_versions(apus_factory, tmp_path, version):
 
 def test_unsupported_types_are_named(tmp_path):
     from support.integration import run_binary
-    data = rdb_craft.rdb(10, [(0, 21, "stream", rdb_craft.length(0), None)])
+    data = rdb_craft.rdb(10, [(0, 7, "module", rdb_craft.length(0), None)])
     (tmp_path / "s.rdb").write_bytes(data)
     result = run_binary(["--port", "0", "--save", "", "--dir", str(tmp_path), "--dbfilename", "s.rdb"], cwd=str(tmp_path))
     out = (result.stdout + result.stderr).decode(errors="replace")
     assert result.returncode == 1
-    assert "Apus does not support stream values yet (RDB object type 21)" in out
+    assert "Apus does not support module values yet (RDB object type 7)" in out
+    # Streams load now; a truncated one is a clear error too.
+    (tmp_path / "s.rdb").write_bytes(rdb_craft.rdb(10, [(0, 21, "stream", rdb_craft.length(0), None)]))
+    result = run_binary(["--port", "0", "--save", "", "--dir", str(tmp_path), "--dbfilename", "s.rdb"], cwd=str(tmp_path))
+    assert result.returncode == 1
+    assert "for the stream length" in (result.stdout + result.stderr).decode(errors="replace")
 
 
 def test_expired_keys_are_skipped_at_load(apus_factory, tmp_path):

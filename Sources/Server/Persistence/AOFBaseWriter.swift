@@ -4,7 +4,8 @@ import Util
 
 // rewriteAppendOnlyFileRio (aof.c, 7.0) for `aof-use-rdb-preamble no`: the dataset as the
 // commands that rebuild it — SELECT per database, SET / RPUSH / SADD / ZADD / HMSET with at
-// most 64 items per command (AOF_REWRITE_ITEMS_PER_CMD), and PEXPIREAT for a TTL.
+// most 64 items per command (AOF_REWRITE_ITEMS_PER_CMD), streams as AOFStreamRewrite.swift
+// writes them, and PEXPIREAT for a TTL.
 
 struct AOFCommandWriter {
     private let fd: Int32
@@ -101,6 +102,8 @@ extension Server {
                         pairs[index].0.withUnsafeBytes { w.bulk($0) }
                         pairs[index].1.withUnsafeBytes { w.bulk($0) }
                     }
+                case .stream:
+                    out.rewriteStream(StreamType.stream(object), key: key)
                 default:
                     break
                 }

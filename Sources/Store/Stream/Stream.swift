@@ -295,9 +295,12 @@ public final class Stream {
             var offset = header.firstEntryOffset
             while base[offset] != Listpack.terminator {
                 let entry = StreamEntryLocation(base, at: offset, header, master: master)
-                if entry.id == id { return entry.isDeleted ? nil : (offset, entry.flags) }
-                if entry.id > id { return nil }
                 offset = entry.nextOffset
+                // Only live entries are in ID order: after XSETID lowered the last ID below a
+                // deleted entry, the next XADD lands after that tombstone (as in Redis).
+                if entry.isDeleted { continue }
+                if entry.id == id { return (entry.flagsOffset, entry.flags) }
+                if entry.id > id { return nil }
             }
             return nil
         }
