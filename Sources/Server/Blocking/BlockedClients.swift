@@ -18,6 +18,7 @@ extension Server {
         }
         let state = BlockedState(operation: operation, keys: keys, db: client.databaseIndex, hasTimeout: timeout > 0)
         blocking.add(client, state)
+        if operation.readsStreamGroup { updateKeyObservation() }
         if timeout > 0 {
             state.timer = loop.timers.schedule(at: EventLoop.monotonicMilliseconds() &+ timeout) { [unowned self] in
                 guard client.blocked === state else { return }
@@ -43,6 +44,7 @@ extension Server {
         guard let state = client.blocked else { return }
         if let timer = state.timer { loop.timers.cancel(timer) }
         blocking.remove(client)
+        if state.operation.readsStreamGroup { updateKeyObservation() }
         if client.controls.reply.rawValue != 0 { replyCommandCompleted(client) }
         blocking.unblocked.append(client)
         queueWrite(client)
@@ -54,13 +56,15 @@ extension Server {
         if case .replicas = state.operation { replication.waitingClients.removeAll { $0 === client } }
         if let timer = state.timer { loop.timers.cancel(timer) }
         blocking.remove(client)
+        if state.operation.readsStreamGroup { updateKeyObservation() }
     }
 
     /// Runs after every command while some client is blocked: commands that bring a value to a
     /// key by other means than the list and sorted set commands (which signal themselves) make
     /// the key ready. The ready keys are served once the outermost command is done
-    /// (processCommand), so a transaction is one unit for blocked clients.
-    func signalKeysReadied(by command: Command, _ client: Client) {
+    /// (processCommand), so a transaction is one unit for blocked clients. `changed`: the command
+    /// changed the dataset.
+    func signalKeysReadied(by command: Command, _ client: Client, changed: Bool) {
         switch command.fullName {
         case "rename", "renamenx":
             if client.argumentCount > 2 { blocking.signal(db: client.databaseIndex, key: client.arg(2)) }
@@ -73,6 +77,15 @@ extension Server {
         case "swapdb":
             // scanDatabaseForReadyKeys: any waited-on key may now hold a value.
             for waited in blocking.waiting.keys {
+                waited.key.withUnsafeBytes { blocking.signal(db: waited.db, key: $0) }
+            }
+        case "restore", "restore-asking":
+            // dbAdd signals whatever type it adds.
+            if changed { blocking.signal(db: client.databaseIndex, key: client.arg(1)) }
+        case "flushall", "flushdb":
+            // signalFlushedDb: the streams XREADGROUP clients wait on are gone.
+            let all = command.fullName == "flushall"
+            for waited in blocking.waiting.keys where all || waited.db == client.databaseIndex {
                 waited.key.withUnsafeBytes { blocking.signal(db: waited.db, key: $0) }
             }
         default:
@@ -92,8 +105,14 @@ extension Server {
                 let found = ready.key.withUnsafeBytes { key in
                     db.lookup(key, now: now) { [unowned self] _ in self.stats.expiredKeys += 1 }
                 }
-                guard let object = found, object.type == .list || object.type == .zset,
-                      let clients = blocking.waiting[ready] else { continue }
+                guard let clients = blocking.waiting[ready] else { continue }
+                let isStream = found?.type == .stream
+                if let found, isStream {
+                    ready.key.withUnsafeBytes { serveStreamReaders(clients, key: $0, stream: StreamType.stream(found)) }
+                }
+                // A key that no longer holds a stream ends the XREADGROUP waits on it.
+                if !isStream && blocking.streamGroupReaders != 0 { unblockStreamGroupReaders(clients) }
+                guard let object = found, object.type == .list || object.type == .zset else { continue }
                 for receiver in clients {
                     guard let state = receiver.blocked, state.operation.type == object.type else { continue }
                     let emptied = withExecutionUnit(for: receiver) {
@@ -113,7 +132,7 @@ extension Server {
     private func serve(_ receiver: Client, _ operation: BlockedOperation, key: UnsafeRawBufferPointer,
                        object: RedisObject) -> Bool {
         switch operation {
-        case .replicas, .shutdown:
+        case .replicas, .shutdown, .streamRead:
             return false
         case .listPop(let head, let count):
             if count == -1 {

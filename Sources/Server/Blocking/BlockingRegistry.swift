@@ -21,10 +21,21 @@ enum BlockedOperation {
     case replicas(offset: Int64, count: Int)
     /// SHUTDOWN waiting for the replicas to catch up.
     case shutdown
+    /// XREAD/XREADGROUP ... BLOCK (StreamReadWait).
+    case streamRead(StreamReadWait)
 
     var type: ObjectType {
-        if case .zsetPop = self { return .zset }
-        return .list
+        switch self {
+        case .zsetPop: return .zset
+        case .streamRead: return .stream
+        default: return .list
+        }
+    }
+
+    /// An XREADGROUP wait: it also ends when its stream goes away (BlockedStreamReaders.swift).
+    var readsStreamGroup: Bool {
+        if case .streamRead(let wait) = self { return wait.group != nil }
+        return false
     }
 }
 
@@ -60,6 +71,9 @@ final class BlockingRegistry {
     private(set) var withTimeoutCount = 0
     /// How many clients wait per database (SWAPDB and MOVE look only where someone waits).
     private(set) var waitingPerDatabase: [Int: Int] = [:]
+    /// Clients blocked in XREADGROUP: while there are any, the keyspace's change hook watches
+    /// for their streams being deleted or overwritten.
+    private(set) var streamGroupReaders = 0
 
     /// True while any client is blocked: the only test the command path pays for otherwise.
     @inline(__always) var isActive: Bool { blockedCount != 0 }
@@ -68,6 +82,7 @@ final class BlockingRegistry {
         client.blocked = state
         blockedCount += 1
         if state.hasTimeout { withTimeoutCount += 1 }
+        if state.operation.readsStreamGroup { streamGroupReaders += 1 }
         waitingPerDatabase[state.db, default: 0] += 1
         for key in state.keys {
             waiting[DatabaseKey(db: state.db, key: key), default: []].append(client)
@@ -80,6 +95,7 @@ final class BlockingRegistry {
         client.blocked = nil
         blockedCount -= 1
         if state.hasTimeout { withTimeoutCount -= 1 }
+        if state.operation.readsStreamGroup { streamGroupReaders -= 1 }
         waitingPerDatabase[state.db, default: 1] -= 1
         if waitingPerDatabase[state.db] == 0 { waitingPerDatabase[state.db] = nil }
         for key in state.keys {

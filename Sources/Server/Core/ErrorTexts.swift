@@ -63,6 +63,29 @@ enum ErrorText {
     static let xsetidBelowTop: StaticString = "ERR The ID specified in XSETID is smaller than the target stream top item"
     static let xsetidEntriesAddedBelowLength: StaticString = "ERR The entries_added specified in XSETID is smaller than the target stream length"
 
+    // Stream reads (XREAD/XREADGROUP and their blocked readers).
+    static let xreadUnbalanced: StaticString = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+    static let xreadGroupOption: StaticString = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+    static let xreadNoAckOption: StaticString = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+    static let xreadgroupMissingGroup: StaticString = "ERR Missing GROUP option for XREADGROUP"
+    static let xreadgroupDollarID: StaticString = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+    static let xreadGreaterID: StaticString = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+    static let blockedGroupDestroyed: StaticString = "NOGROUP the consumer group this client was blocked on no longer exists"
+    static let blockedStreamDeleted: StaticString = "UNBLOCKED the stream key no longer exists"
+
+    static func streamReadBlockInScript(_ command: String) -> String {
+        "ERR \(command) command is not allowed with BLOCK option from scripts"
+    }
+
+    // Bitmaps (bitops.c).
+    static let bitOffsetInvalid: StaticString = "ERR bit offset is not an integer or out of range"
+    static let bitValueInvalid: StaticString = "ERR bit is not an integer or out of range"
+    static let bitposBitInvalid: StaticString = "ERR The bit argument must be 1 or 0."
+    static let bitopNotSingleKey: StaticString = "ERR BITOP NOT must be called with a single source key."
+    static let bitfieldTypeInvalid: StaticString = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+    static let bitfieldOverflowInvalid: StaticString = "ERR Invalid OVERFLOW type specified"
+    static let bitfieldReadOnly: StaticString = "ERR BITFIELD_RO only supports the GET subcommand"
+
     // Stream consumer groups: XGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO (t_stream.c).
     static let xgroupKeyMissing: StaticString = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
     static let entriesReadNegative: StaticString = "ERR value for ENTRIESREAD must be positive or -1"
@@ -97,15 +120,6 @@ enum ErrorText {
     static func cString(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         Array(bytes.prefix(while: { $0 != 0 }))
     }
-
-    // Bitmaps (bitops.c).
-    static let bitOffsetInvalid: StaticString = "ERR bit offset is not an integer or out of range"
-    static let bitValueInvalid: StaticString = "ERR bit is not an integer or out of range"
-    static let bitposBitInvalid: StaticString = "ERR The bit argument must be 1 or 0."
-    static let bitopNotSingleKey: StaticString = "ERR BITOP NOT must be called with a single source key."
-    static let bitfieldTypeInvalid: StaticString = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
-    static let bitfieldOverflowInvalid: StaticString = "ERR Invalid OVERFLOW type specified"
-    static let bitfieldReadOnly: StaticString = "ERR BITFIELD_RO only supports the GET subcommand"
 
     // HyperLogLog (hyperloglog.c).
     static let hllCorrupt: StaticString = "INVALIDOBJ Corrupted HLL object detected"

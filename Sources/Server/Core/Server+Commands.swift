@@ -15,9 +15,8 @@ extension Server {
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
                        BitmapCommands.handlers, HyperLogLogCommands.handlers,
                        SlowLogCommand.handlers, LatencyCommand.handlers, ClusterCommands.handlers,
-                       ModuleCommand.handlers, LolwutCommand.handlers,
-                       StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers,
-                       StreamInfoCommand.handlers] {
+                       ModuleCommand.handlers, LolwutCommand.handlers, StreamReadCommands.handlers,
+                       StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

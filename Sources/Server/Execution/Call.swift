@@ -48,7 +48,7 @@ extension Server {
         if dirty != dirtyBefore && !callEffects.contains(.preventPropagation) && !command.isExec && propagation.isConsumed {
             propagateCall(client)
         }
-        if blocking.isActive { signalKeysReadied(by: command, client) }
+        if blocking.isActive { signalKeysReadied(by: command, client, changed: dirty != dirtyBefore) }
         if client.tracking.enabled && !client.tracking.broadcast && command.flags.contains(.readonly) {
             rememberTrackedKeys(command, client)
         }

@@ -22,11 +22,12 @@ extension Server {
         if !tracking.keys.isEmpty || !tracking.prefixes.isEmpty {
             invalidateTrackedKey(key, broadcast: true, changedBy: byClient ? currentClient : nil)
         }
+        if blocking.streamGroupReaders != 0 { streamKeyChanged(db, key) }
     }
 
     /// Turns the change hook on while something listens to it.
     func updateKeyObservation() {
-        let observed = watches.isActive || tracking.isActive || !tracking.keys.isEmpty
+        let observed = watches.isActive || tracking.isActive || !tracking.keys.isEmpty || blocking.streamGroupReaders != 0
         if databases.first?.observesKeyChanges == observed { return }
         for db in databases { db.observesKeyChanges = observed }
     }

@@ -243,6 +243,8 @@ extension Server {
 
     /// Before-sleep: flush every client with pending replies and close the ones marked for it.
     func beforeSleep() {
+        // Keys made ready outside a command (active expiry deleting a stream someone reads).
+        if blocking.isActive && !blocking.readyKeys.isEmpty { serveReadyKeys() }
         if !blocking.unblocked.isEmpty { processUnblockedClients() }
         if loadingState.incremental != nil { armIncrementalLoadStep() }
         if tracking.broadcastPending { broadcastInvalidations() }

@@ -38,7 +38,7 @@ extension Client {
 
     /// mustObeyClient: the master's stream and the AOF are replayed as given, so their trimming
     /// is never limited (the master rewrote approximate trims as exact ones).
-    var mustObey: Bool { flags.contains(.master) || (flags.contains(.fake) && server.loading) }
+    var mustObey: Bool { flags.contains(.master) || (flags.contains(.fake) && (server.loading || server.aof.loading)) }
 }
 
 /// XADD's and XTRIM's options (streamAddTrimArgs).
