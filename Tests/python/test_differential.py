@@ -1896,3 +1896,29 @@ def test_raw_protocol(apus, redis, case):
         p.proc("raw %r" % (data[:80],), run)
     finally:
         p.close()
+
+
+class ChangeCounter:
+    """rdb_changes_since_last_save of each side relative to when the counter was made: the
+    session's servers have run other tests before, not necessarily with the same number of
+    writes, so only the changes made since are comparable."""
+
+    def __init__(self, pair):
+        self.pair = pair
+        self.base = {}
+        pair.proc("INFO persistence (baseline)", lambda side: self._remember(side))
+
+    @staticmethod
+    def _read(raw):
+        for line in raw.split(b"\r\n"):
+            if line.startswith(b"rdb_changes_since_last_save:"):
+                return int(line.split(b":")[1])
+        raise AssertionError("no rdb_changes_since_last_save in INFO persistence")
+
+    def _remember(self, side):
+        self.base[side.name] = self._read(side.c.command("INFO", "persistence"))
+        return None
+
+    def check(self):
+        """Compare the changes each side counted since the baseline."""
+        self.pair.cmd("INFO", "persistence", norm=lambda raw, side: self._read(raw) - self.base[side.name])

@@ -9,15 +9,12 @@ import random
 
 import pytest
 
-from test_differential import open_pair, proto  # noqa: F401
+from test_differential import ChangeCounter, open_pair, proto  # noqa: F401
 
 SEEDS = [int(s) for s in os.environ.get("APUS_BIT_SEEDS", "").split(",") if s.strip()] or list(range(1, 7))
 STEPS = int(os.environ.get("APUS_BIT_STEPS", "400"))
 
 
-def changes(p):
-    p.cmd("INFO", "persistence", norm=lambda raw, side: [l for l in raw.split(b"\r\n")
-                                                         if l.startswith(b"rdb_changes_since_last_save")])
 
 
 SCRIPTED = [
@@ -70,10 +67,11 @@ SCRIPTED = [
 
 def test_bitmaps_scripted(apus, redis, proto):
     p = open_pair(apus, redis, "bitmaps", proto)
+    changes = ChangeCounter(p)
     try:
         for command in SCRIPTED:
             p.cmd(*command)
-            changes(p)
+            changes.check()
     finally:
         p.close()
 
@@ -122,9 +120,10 @@ def random_command(rng):
 def test_bitmaps_random(apus, redis, seed):
     rng = random.Random(seed)
     p = open_pair(apus, redis, "bitmaps-random-%d" % seed, 2 if seed % 2 else 3)
+    changes = ChangeCounter(p)
     try:
         for _ in range(STEPS):
             p.cmd(*random_command(rng))
-        changes(p)
+        changes.check()
     finally:
         p.close()

@@ -10,7 +10,7 @@ import random
 import pytest
 
 from support.resp import RespClient
-from test_differential import open_pair, proto  # noqa: F401
+from test_differential import ChangeCounter, open_pair, proto  # noqa: F401
 
 SEEDS = [int(s) for s in os.environ.get("APUS_HLL_SEEDS", "").split(",") if s.strip()] or list(range(1, 5))
 STEPS = int(os.environ.get("APUS_HLL_STEPS", "300"))
@@ -41,17 +41,15 @@ SCRIPTED = [
 ]
 
 
-def changes(p):
-    p.cmd("INFO", "persistence", norm=lambda raw, side: [l for l in raw.split(b"\r\n")
-                                                         if l.startswith(b"rdb_changes_since_last_save")])
 
 
 def test_hll_scripted(apus, redis, proto):
     p = open_pair(apus, redis, "hll", proto)
+    changes = ChangeCounter(p)
     try:
         for command in SCRIPTED:
             p.cmd(*command)
-            changes(p)
+            changes.check()
     finally:
         p.cmd("CONFIG", "SET", "hll-sparse-max-bytes", "3000")
         p.close()
@@ -61,6 +59,7 @@ def test_hll_scripted(apus, redis, proto):
 def test_hll_random(apus, redis, seed):
     rng = random.Random(seed)
     p = open_pair(apus, redis, "hll-random-%d" % seed, 2 if seed % 2 else 3)
+    changes = ChangeCounter(p)
     try:
         p.cmd("CONFIG", "SET", "hll-sparse-max-bytes", str(rng.choice([60, 300, 3000])))
         for _ in range(STEPS):
@@ -76,7 +75,7 @@ def test_hll_random(apus, redis, seed):
             else:
                 p.cmd("PFDEBUG", rng.choice(["ENCODING", "DECODE", "TODENSE"]), key)
             p.cmd("GET", key)
-        changes(p)
+        changes.check()
     finally:
         p.cmd("CONFIG", "SET", "hll-sparse-max-bytes", "3000")
         p.close()

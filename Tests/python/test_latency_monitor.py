@@ -58,7 +58,7 @@ def observed(server):
         assert "Please use 'CONFIG SET slowlog-log-slower-than 1000'." in doctor
         histogram = c.value("LATENCY", "HISTOGRAM", "eval")
         calls = dict(zip(histogram[1][0::2], histogram[1][1::2]))[b"calls"] if isinstance(histogram, list) else None
-        assert calls == 1
+        assert calls >= 1  # earlier tests on the session's server may have run EVAL too
         assert c.value("LATENCY", "RESET", "command", "nope") == 1
         return [c.command("LATENCY", "HISTORY", "command")]
     finally:
