@@ -13,7 +13,7 @@ extension Server {
                        PersistenceCommands.handlers, AOFCommands.handlers, SyncCommands.handlers,
                        ReplicaOfCommand.handlers, WaitCommand.handlers,
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
-                       BitmapCommands.handlers, HyperLogLogCommands.handlers] {
+                       BitmapCommands.handlers, HyperLogLogCommands.handlers, GeoCommands.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all
