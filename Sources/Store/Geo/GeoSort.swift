@@ -3,7 +3,8 @@
 // whatever order the algorithm leaves them, and that order is part of the reply.
 //  - all results wanted: libc qsort, which glibc runs as a top-down merge sort (msort.c);
 //  - COUNT fewer than found: Redis's pqsort.c (NetBSD's Bentley-McIlroy quicksort that only
-//    recurses into partitions overlapping the requested range).
+//    recurses into partitions overlapping the requested range), in 7.0's form: without the
+//    switch to insertion sort when a partition pass swapped nothing.
 
 public enum GeoSort {
     /// glibc's msort_with_tmp: halves n/2 and n - n/2, merged taking the left element while
@@ -94,7 +95,6 @@ public enum GeoSort {
         var base = start
         var n = count
         while true {
-            var swapped = false
             if n < 7 {
                 insertionSort(a, base, n, compare)
                 return
@@ -121,7 +121,6 @@ public enum GeoSort {
                     let result = compare(a[pb], a[base])
                     if result > 0 { break }
                     if result == 0 {
-                        swapped = true
                         a.swapAt(pa, pb)
                         pa += 1
                     }
@@ -131,7 +130,6 @@ public enum GeoSort {
                     let result = compare(a[pc], a[base])
                     if result < 0 { break }
                     if result == 0 {
-                        swapped = true
                         a.swapAt(pc, pd)
                         pd -= 1
                     }
@@ -139,13 +137,8 @@ public enum GeoSort {
                 }
                 if pb > pc { break }
                 a.swapAt(pb, pc)
-                swapped = true
                 pb += 1
                 pc -= 1
-            }
-            if !swapped {
-                insertionSort(a, base, n, compare)
-                return
             }
             let pn = base + n
             var r = Swift.min(pa - base, pb - pa)
