@@ -244,6 +244,12 @@ def random_command(rng, members):
     if kind == 4:
         return ("GEODIST", key, rng.choice(members), rng.choice(members), *rng.choice([[], ["km"], ["mi"], ["ft"], ["m"]]))
     if kind == 5:
+        if rng.random() < 0.15:
+            # A score that is no hash (or a hash past the 52 bits): GEOPOS, GEODIST and GEOHASH
+            # decode it as Redis does; searches never reach it, or reach it where its bits say.
+            score = rng.choice([-1, -0.5, 1e20, 2 ** 52, 2 ** 53 + 3, 1.5, "inf", "-inf", 9.3e18,
+                                rng.randrange(0, 2 ** 52), rng.uniform(0, 2 ** 52)])
+            return ("ZADD", key, str(score), rng.choice(members))
         return ("GEOHASH", key, *rng.sample(members, 3))
     center = (["FROMMEMBER", rng.choice(members)] if rng.random() < 0.4 else ["FROMLONLAT", *coordinate(rng)])
     if rng.random() < 0.5:

@@ -49,6 +49,15 @@ enum CommandKeys {
                 index += 1
             }
             return keys
+        case "georadius", "georadiusbymember":
+            // The STORE and STOREDIST keyword specs: each keyword's first occurrence from the
+            // options on (never the last argument) names a key.
+            let options = name == "georadius" ? 6 : 5
+            return [1] + ["store", "storedist"].compactMap { keyword in
+                stride(from: options, to: count - 1, by: 1).first {
+                    String(decoding: argument($0), as: UTF8.self).lowercased() == keyword
+                }.map { $0 + 1 }
+            }
         default: return nil
         }
     }
