@@ -139,6 +139,10 @@ SCRIPTED = [
     ("GEOSEARCH", "same", "FROMLONLAT", "10.0005", "10", "BYRADIUS", "100", "km", "COUNT", "3", "ANY"),
     ("GEOSEARCH", "same", "FROMLONLAT", "10.0005", "10", "BYRADIUS", "100", "km", "COUNT", "3", "ANY", "DESC"),
     ("OBJECT", "ENCODING", "same"),
+    # equal longitudes take the meridian shortcut; distances round as fixedpoint_d2string does
+    ("GEOADD", "t", "-130.0511544777728", "9.250408943782034", "a", "-130.0511544777728", "-57.48847384891022", "b"),
+    ("GEODIST", "t", "a", "b"), ("GEOSEARCHSTORE", "t2", "t", "FROMMEMBER", "a", "BYRADIUS", "9000", "km", "STOREDIST"),
+    ("ZSCORE", "t2", "b"), ("GEOSEARCH", "t", "FROMMEMBER", "a", "BYBOX", "1", "20000", "km", "WITHDIST"),
     # antipodes: a NaN distance counts as inside
     ("GEOADD", "anti", "0", "0", "o", "180", "0", "e", "-180", "0", "w", "90", "0", "q", "-90", "0", "r"),
     ("GEOSEARCH", "anti", "FROMLONLAT", "0", "0", "BYRADIUS", "30000", "km", "WITHDIST", "ASC"),

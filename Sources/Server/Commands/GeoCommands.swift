@@ -66,9 +66,24 @@ enum GeoCommands {
         text.withUnsafeBytes { c.reply.doubleText($0) }
     }
 
-    /// addReplyDoubleDistance: "%.4f" as a bulk string, in both protocols.
+    /// addReplyDoubleDistance: fixedpoint_d2string with four decimals, a bulk string in both
+    /// protocols. It rounds the value times 10^4 to the nearest integer, ties to even (llrint),
+    /// so it differs from "%.4f" where the product rounds onto a half.
     static func replyDistance(_ c: Client, _ value: Double) {
-        c.reply.bulk(fixedPointString(value, digits: 4))
+        c.reply.bulk(fixedPointDistance(value))
+    }
+
+    static func fixedPointDistance(_ value: Double) -> [UInt8] {
+        if value == 0 { return Array("0.0000".utf8) }
+        let scaled = (value * 10000).rounded(.toNearestOrEven)
+        // llrint of NaN or out of range is x86-64's "integer indefinite", LLONG_MIN.
+        let integer = scaled.isNaN || scaled >= 9_223_372_036_854_775_808.0 || scaled < -9_223_372_036_854_775_808.0
+            ? Int64.min : Int64(scaled)
+        let magnitude = integer.magnitude
+        var text = integer < 0 ? "-" : ""
+        let fraction = String(magnitude % 10000)
+        text += String(magnitude / 10000) + "." + String(repeating: "0", count: 4 - fraction.count) + fraction
+        return Array(text.utf8)
     }
 
     // MARK: GEOADD

@@ -162,16 +162,24 @@ public enum GeoHelper {
         return GeoHashRadius(hash: hash, area: area, neighbors: neighbors)
     }
 
-    /// geohashGetDistance: the haversine great-circle distance in metres (7.0 has no shortcut for
-    /// equal longitudes).
+    /// geohashGetLatDistance: the distance along a meridian (the haversine with equal
+    /// longitudes, asin(sin(x)) simplified to x).
+    public static func latitudeDistance(_ latitude1: Double, _ latitude2: Double) -> Double {
+        earthRadiusInMeters * abs(radians(latitude2) - radians(latitude1))
+    }
+
+    /// geohashGetDistance: the haversine great-circle distance in metres, taking the meridian
+    /// shortcut when the longitudes' half-difference has a zero sine (as 7.0.15 does).
     public static func distance(_ longitude1: Double, _ latitude1: Double, _ longitude2: Double, _ latitude2: Double) -> Double {
-        let latitude1r = radians(latitude1)
         let longitude1r = radians(longitude1)
-        let latitude2r = radians(latitude2)
         let longitude2r = radians(longitude2)
-        let u = sin((latitude2r - latitude1r) / 2)
         let v = sin((longitude2r - longitude1r) / 2)
-        return 2.0 * earthRadiusInMeters * asin(sqrt(u * u + cos(latitude1r) * cos(latitude2r) * v * v))
+        if v == 0.0 { return latitudeDistance(latitude1, latitude2) }
+        let latitude1r = radians(latitude1)
+        let latitude2r = radians(latitude2)
+        let u = sin((latitude2r - latitude1r) / 2)
+        let a = u * u + cos(latitude1r) * cos(latitude2r) * v * v
+        return 2.0 * earthRadiusInMeters * asin(sqrt(a))
     }
 
     /// geohashGetDistanceIfInRadiusWGS84: the distance, nil when beyond the radius (a NaN
@@ -182,14 +190,13 @@ public enum GeoHelper {
         return d
     }
 
-    /// geohashGetDistanceIfInRectangle: inside when the point's east-west distance (along its own
-    /// latitude) and north-south distance (along its own meridian) from the centre are within
-    /// half the box; then the distance to the centre.
+    /// geohashGetDistanceIfInRectangle: inside when the point's north-south distance from the
+    /// centre (checked first, it is cheaper) and its east-west distance along its own latitude are
+    /// within half the box; then the distance to the centre.
     public static func distanceIfInRectangle(width: Double, height: Double, _ x1: Double, _ y1: Double,
                                              _ x2: Double, _ y2: Double) -> Double? {
-        let longitudeDistance = distance(x2, y2, x1, y2)
-        let latitudeDistance = distance(x2, y2, x2, y1)
-        if longitudeDistance > width / 2 || latitudeDistance > height / 2 { return nil }
+        if latitudeDistance(y2, y1) > height / 2 { return nil }
+        if distance(x2, y2, x1, y2) > width / 2 { return nil }
         return distance(x1, y1, x2, y2)
     }
 }
