@@ -143,6 +143,16 @@ SCRIPTED = [
     ("GEOADD", "t", "-130.0511544777728", "9.250408943782034", "a", "-130.0511544777728", "-57.48847384891022", "b"),
     ("GEODIST", "t", "a", "b"), ("GEOSEARCHSTORE", "t2", "t", "FROMMEMBER", "a", "BYRADIUS", "9000", "km", "STOREDIST"),
     ("ZSCORE", "t2", "b"), ("GEOSEARCH", "t", "FROMMEMBER", "a", "BYBOX", "1", "20000", "km", "WITHDIST"),
+    # the keys of the movable-key forms (the STORE and STOREDIST keyword specs)
+    ("COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "1", "1", "km", "STORE", "d", "STOREDIST", "e"),
+    ("COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "1", "1", "km", "store"),
+    ("COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "1", "1", "store", "x"),
+    ("COMMAND", "GETKEYS", "GEORADIUSBYMEMBER", "k", "m", "1", "km", "COUNT", "2", "storedist", "d"),
+    ("COMMAND", "GETKEYS", "GEOSEARCHSTORE", "d", "s", "FROMMEMBER", "m", "BYRADIUS", "1", "km"),
+    ("COMMAND", "GETKEYS", "GEOSEARCH", "s", "FROMMEMBER", "m", "BYRADIUS", "1", "km"),
+    # inside a transaction
+    ("MULTI",), ("GEOADD", "tx", "1", "1", "a"), ("GEOSEARCHSTORE", "tx2", "tx", "FROMMEMBER", "a", "BYRADIUS", "1", "km"),
+    ("GEOPOS", "tx2", "a"), ("EXEC",),
     # antipodes: a NaN distance counts as inside
     ("GEOADD", "anti", "0", "0", "o", "180", "0", "e", "-180", "0", "w", "90", "0", "q", "-90", "0", "r"),
     ("GEOSEARCH", "anti", "FROMLONLAT", "0", "0", "BYRADIUS", "30000", "km", "WITHDIST", "ASC"),
