@@ -143,6 +143,17 @@ SCRIPTED = [
     ("GEOADD", "t", "-130.0511544777728", "9.250408943782034", "a", "-130.0511544777728", "-57.48847384891022", "b"),
     ("GEODIST", "t", "a", "b"), ("GEOSEARCHSTORE", "t2", "t", "FROMMEMBER", "a", "BYRADIUS", "9000", "km", "STOREDIST"),
     ("ZSCORE", "t2", "b"), ("GEOSEARCH", "t", "FROMMEMBER", "a", "BYBOX", "1", "20000", "km", "WITHDIST"),
+    # extreme radii, boxes and counts
+    ("GEOADD", "ext", "0", "0", "a", "10", "10", "b", "-179.9", "80", "c", "179.9", "-84.9", "d", "90", "45", "e", "0.0000001", "0", "h"),
+    ("GEORADIUS", "ext", "0", "0", "inf", "km", "WITHDIST"), ("GEORADIUS", "ext", "0", "0", "1e308", "m", "WITHDIST", "ASC"),
+    ("GEORADIUS", "ext", "0", "0", "-0", "m", "WITHDIST"), ("GEORADIUS", "ext", "0", "0", "0", "m", "WITHDIST", "WITHHASH"),
+    ("GEORADIUS", "ext", "0", "0", "nan", "m"), ("GEOSEARCH", "ext", "FROMLONLAT", "0", "0", "BYBOX", "inf", "inf", "km", "WITHDIST"),
+    ("GEOSEARCH", "ext", "FROMLONLAT", "0", "0", "BYBOX", "1e308", "1", "km", "WITHDIST"),
+    ("GEOSEARCH", "ext", "FROMLONLAT", "179.99", "0", "BYBOX", "40000", "20000", "km", "WITHDIST", "DESC"),
+    ("GEOSEARCH", "ext", "FROMLONLAT", "0", "85.05112878", "BYRADIUS", "10000", "km", "WITHDIST", "WITHCOORD"),
+    ("GEOSEARCH", "ext", "FROMLONLAT", "-180", "0", "BYRADIUS", "20000", "km", "COUNT", "9223372036854775807"),
+    ("GEOSEARCH", "ext", "FROMLONLAT", "-180", "0", "BYRADIUS", "20000", "km", "COUNT", "9223372036854775808"),
+    ("GEODIST", "ext", "a", "h", "mi"), ("GEODIST", "ext", "a", "h", "ft"), ("GEOPOS", "ext", "a", "h", "c", "d"),
     # the keys of the movable-key forms (the STORE and STOREDIST keyword specs)
     ("COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "1", "1", "km", "STORE", "d", "STOREDIST", "e"),
     ("COMMAND", "GETKEYS", "GEORADIUS", "k", "1", "1", "1", "km", "store"),
