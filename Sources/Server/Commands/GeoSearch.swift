@@ -45,7 +45,6 @@ extension GeoCommands {
 
     // The branches follow georadiusGeneric's parsing one for one, which decides which error
     // a bad command gets.
-    // swiftlint:disable:next cyclomatic_complexity function_body_length
     static func search(_ c: Client, sourceIndex: Int, flags: SearchFlags) {
         let object = c.lookupRead(c.arg(sourceIndex))
         if c.wrongType(object, .zset) { return }
