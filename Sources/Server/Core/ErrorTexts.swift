@@ -130,6 +130,33 @@ enum ErrorText {
     static let clusterDisabled: StaticString = "ERR This instance has cluster support disabled"
     static let moduleNotAllowed = "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 
+    // Geo (geo.c).
+    static let geoUnsupportedUnit: StaticString = "ERR unsupported unit provided. please use M, KM, FT, MI"
+    static let geoNeedNumericRadius: StaticString = "ERR need numeric radius"
+    static let geoNeedNumericWidth: StaticString = "ERR need numeric width"
+    static let geoNeedNumericHeight: StaticString = "ERR need numeric height"
+    static let geoRadiusNegative: StaticString = "ERR radius cannot be negative"
+    static let geoBoxNegative: StaticString = "ERR height or width cannot be negative"
+    static let geoUndecodableMember: StaticString = "ERR could not decode requested zset member"
+    static let geoCountNotPositive: StaticString = "ERR COUNT must be > 0"
+    static let geoAnyWithoutCount: StaticString = "ERR the ANY argument requires COUNT argument"
+    static let geoSearchStoreWithOptions: StaticString = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+    static let geoRadiusStoreWithOptions: StaticString = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+
+    /// extractLongLatOrReply: both values with "%f".
+    static func geoInvalidPair(_ longitude: String, _ latitude: String) -> String {
+        "ERR invalid longitude,latitude pair \(longitude),\(latitude)"
+    }
+
+    /// The command name as the client sent it.
+    static func geoNeedsOneFrom(_ command: String) -> String {
+        "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for \(command)"
+    }
+
+    static func geoNeedsOneBy(_ command: String) -> String {
+        "ERR exactly one of BYRADIUS and BYBOX can be specified for \(command)"
+    }
+
     static func wrongArity(_ fullName: String) -> String {
         "ERR wrong number of arguments for '\(fullName)' command"
     }

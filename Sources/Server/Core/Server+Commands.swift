@@ -16,7 +16,8 @@ extension Server {
                        BitmapCommands.handlers, HyperLogLogCommands.handlers,
                        SlowLogCommand.handlers, LatencyCommand.handlers, ClusterCommands.handlers,
                        ModuleCommand.handlers, LolwutCommand.handlers, StreamReadCommands.handlers,
-                       StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers] {
+                       StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers,
+                       GeoCommands.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all
