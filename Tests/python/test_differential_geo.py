@@ -14,7 +14,7 @@ import pytest
 
 from support.replication import RawReplica, client, offset
 from support.resp import split_frames
-from test_differential import open_pair, proto  # noqa: F401
+from test_differential import ChangeCounter, open_pair, proto  # noqa: F401
 from test_replication_stream import STREAM_ARGS, commands
 
 SEEDS = [int(s) for s in os.environ.get("APUS_GEO_SEEDS", "").split(",") if s.strip()] or list(range(1, 9))
@@ -22,10 +22,6 @@ STEPS = int(os.environ.get("APUS_GEO_STEPS", "300"))
 
 WRITES = {"GEOADD", "GEORADIUS", "GEORADIUSBYMEMBER", "GEOSEARCHSTORE", "ZADD", "DEL", "SET"}
 
-
-def changes(p):
-    p.cmd("INFO", "persistence", norm=lambda raw, side: [l for l in raw.split(b"\r\n")
-                                                         if l.startswith(b"rdb_changes_since_last_save")])
 
 
 SCRIPTED = [
@@ -175,11 +171,12 @@ SCRIPTED = [
 
 def test_geo_scripted(apus, redis, proto):
     p = open_pair(apus, redis, "geo", proto)
+    changes = ChangeCounter(p)
     try:
         for command in SCRIPTED:
             p.cmd(*command)
             if command[0].upper() in WRITES:
-                changes(p)
+                changes.check()
     finally:
         p.close()
 
@@ -187,6 +184,7 @@ def test_geo_scripted(apus, redis, proto):
 def test_geo_big_set_encodings(apus, redis, proto):
     """The same searches over a listpack and over a skiplist (more than 128 members)."""
     p = open_pair(apus, redis, "geo-encodings", proto)
+    changes = ChangeCounter(p)
     rng = random.Random(7)
     try:
         for n in range(300):
@@ -199,7 +197,7 @@ def test_geo_big_set_encodings(apus, redis, proto):
                 p.cmd("GEOSEARCHSTORE", "dst", "big", "FROMLONLAT", "0", "0", "BYRADIUS", "200", "km", "STOREDIST")
                 p.cmd("OBJECT", "ENCODING", "dst")
                 p.cmd("ZRANGE", "dst", "0", "-1", "WITHSCORES")
-                changes(p)
+                changes.check()
     finally:
         p.close()
 
@@ -303,6 +301,7 @@ def test_geo_random(apus, redis, seed):
     rng = random.Random(seed)
     members = ["m%d" % i for i in range(rng.choice([20, 60, 200]))]
     p = open_pair(apus, redis, "geo-random-%d" % seed, 2 if seed % 2 else 3)
+    changes = ChangeCounter(p)
     try:
         for step in range(STEPS):
             command = random_command(rng, members)
@@ -310,8 +309,8 @@ def test_geo_random(apus, redis, seed):
             if command[0] == "GEOSEARCHSTORE" or "STORE" in command or "STOREDIST" in command:
                 p.cmd("ZRANGE", "dst", "0", "-1", "WITHSCORES")
             if step % 50 == 0:
-                changes(p)
-        changes(p)
+                changes.check()
+        changes.check()
         for key in ("g1", "g2", "dst"):
             p.cmd("ZRANGE", key, "0", "-1", "WITHSCORES")
             p.cmd("OBJECT", "ENCODING", key)
