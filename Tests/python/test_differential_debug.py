@@ -246,3 +246,45 @@ def test_apus_layout_reports(apus):
     finally:
         c.close()
 
+
+
+@pytest.mark.parametrize("kind", ["apus", "redis"])
+def test_replicate_reaches_replicas_only(apus_factory, redis_factory, kind):
+    """DEBUG REPLICATE feeds replicas (after a SELECT -1 they refuse) but changes nothing on
+    the master; a master of either kind and an Apus replica."""
+    from support.replication import replicate, wait_synced
+    master = (apus_factory if kind == "apus" else redis_factory)()
+    replica = apus_factory()
+    replicate(replica, master)
+    m, r = master.client(), replica.client()
+    try:
+        assert m.value("DEBUG", "REPLICATE", "SET", "diverged", "1") == b"OK"
+        assert m.value("EXISTS", "diverged") == 0
+        wait_synced(master, replica)
+        assert r.value("GET", "diverged") == b"1"
+        # Ordinary writes go on in their database afterwards.
+        m.value("SELECT", "3")
+        m.value("SET", "after", "2")
+        wait_synced(master, replica)
+        r.value("SELECT", "3")
+        assert r.value("GET", "after") == b"2"
+    finally:
+        m.close()
+        r.close()
+
+
+@pytest.mark.parametrize("kind", ["apus", "redis"])
+def test_config_rewrite_force_all(apus_factory, redis_factory, kind):
+    """With a config file, CONFIG-REWRITE-FORCE-ALL writes default values too, which CONFIG
+    REWRITE leaves out."""
+    srv = (apus_factory if kind == "apus" else redis_factory)(config_text="appendonly no\n")
+    c = srv.client()
+    try:
+        path = os.path.join(srv.dir, "server.conf")
+        assert c.value("CONFIG", "REWRITE") == b"OK"
+        assert "\nhz 10\n" not in open(path).read()
+        assert c.value("DEBUG", "CONFIG-REWRITE-FORCE-ALL") == b"OK"
+        text = open(path).read()
+        assert "\nhz 10\n" in text and "\nmaxmemory-policy noeviction\n" in text
+    finally:
+        c.close()
