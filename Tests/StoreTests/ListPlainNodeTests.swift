@@ -120,10 +120,15 @@ import TestSupport
             #expect(bytes("x").withUnsafeBytes { list.replace(at: 2, with: $0) })
             #expect(list.nodeCount == 2)
             #expect(contents(list) == ["a", "b", "x", "c"].map(bytes))
-            // A large value inside a packed node splits it around a plain node.
+            // A large value in a packed node splits it around a plain node ([a] [plain] [x c]) ...
             #expect(bytes("9876543210").withUnsafeBytes { list.replace(at: 1, with: $0) })
-            #expect(list.nodeCount == 4)
+            #expect(list.nodeCount == 3)
+            #expect(list.head!.next!.isPlain)
             #expect(contents(list) == ["a", "9876543210", "x", "c"].map(bytes))
+            // ... and in the middle of one, leaves a packed node on each side.
+            bytes("0000000000").withUnsafeBytes { list.insert($0, at: list.position(at: 2)!, after: true) }
+            #expect(list.nodeCount == 5)
+            #expect(contents(list) == ["a", "9876543210", "x", "0000000000", "c"].map(bytes))
         }
     }
 
