@@ -38,7 +38,7 @@ SCRIPTED = [
                                           "attrib", "push", "verbatim", "true", "false", "nope"]],
     ("DEBUG", "PROTOCOL"),
     # POPULATE
-    ("DEBUG", "POPULATE", "5"), ("DBSIZE",), ("GET", "key:0"), ("GET", "key:4"), ("OBJECT", "ENCODING", "key:1"),
+    ("CONFIG", "RESETSTAT"), ("DEBUG", "POPULATE", "5"), ("DBSIZE",), ("GET", "key:0"), ("GET", "key:4"), ("OBJECT", "ENCODING", "key:1"),
     ("SET", "key:2", "mine"), ("DEBUG", "POPULATE", "4"), ("GET", "key:2"), ("DBSIZE",),
     ("DEBUG", "POPULATE", "3", "p", "12"), ("GET", "p:0"), ("GET", "p:2"), ("STRLEN", "p:1"),
     ("DEBUG", "POPULATE", "2", "q", "3"), ("GET", "q:1"), ("DEBUG", "POPULATE", "2", "z", "0"), ("GET", "z:1"),
@@ -103,8 +103,14 @@ def test_debug_scripted(apus, redis, proto):
             if command[:2] == ("DEBUG", "OBJECT") and len(command) == 3:
                 p.cmd(*command, norm=norm_object)
             else:
-                p.cmd(*command)
+                p.cmd(*command, push=command == ("DEBUG", "PROTOCOL", "push") and proto == 3)
         p.cmd("DEBUG", "OBJECT", "list", norm=norm_object)
+        # POPULATE counted no change (nothing to propagate or save).
+        p.cmd("FLUSHALL")
+        p.cmd("SAVE")
+        p.cmd("DEBUG", "POPULATE", "10")
+        p.cmd("INFO", "persistence", norm=lambda raw, side: [l for l in raw.split(b"\r\n")
+                                                             if l.startswith(b"rdb_changes_since_last_save")])
         p.cmd("DEBUG", "OBJECT", "key:0", norm=norm_object)
         p.cmd("DEBUG", "OBJECT", "hash", norm=norm_object)
     finally:
@@ -286,5 +292,14 @@ def test_config_rewrite_force_all(apus_factory, redis_factory, kind):
         assert c.value("DEBUG", "CONFIG-REWRITE-FORCE-ALL") == b"OK"
         text = open(path).read()
         assert "\nhz 10\n" in text and "\nmaxmemory-policy noeviction\n" in text
+    finally:
+        c.close()
+
+
+def test_stringmatch_fuzz(apus):
+    """DEBUG STRINGMATCH-TEST: ten million random patterns through the glob matcher."""
+    c = apus.client(timeout=120)
+    try:
+        assert c.value("DEBUG", "STRINGMATCH-TEST") == b"Apparently Redis did not crash: test passed"
     finally:
         c.close()

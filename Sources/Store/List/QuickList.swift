@@ -99,7 +99,7 @@ public final class QuickList {
     var opened: [QuickListNode] = []
 
     /// packed_threshold: elements this large or larger go into plain nodes. Global, as in Redis.
-    nonisolated(unsafe) public static var packedThreshold = QuickList.defaultPackedThreshold
+    nonisolated(unsafe) public static var packedThreshold = 1 << 30
     public static let defaultPackedThreshold = 1 << 30
 
     /// quicklistisSetPackedThreshold: 0 restores the default; at most 4 GiB less 1 MiB.
