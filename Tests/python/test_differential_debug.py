@@ -303,3 +303,22 @@ def test_stringmatch_fuzz(apus):
         assert c.value("DEBUG", "STRINGMATCH-TEST") == b"Apparently Redis did not crash: test passed"
     finally:
         c.close()
+
+
+def test_logically_expired_keys(apus, redis, proto):
+    """OBJECT and SDSLEN find a key whose TTL passed (dictFind); LISTPACK, QUICKLIST and
+    HTSTATS-KEY look it up and expire it."""
+    p = open_pair(apus, redis, "debug-expired", proto)
+    try:
+        p.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        p.cmd("SET", "s", "value", "PX", "1")
+        p.cmd("RPUSH", "l", "a")
+        p.cmd("PEXPIRE", "l", "1")
+        time.sleep(0.01)
+        p.cmd("DEBUG", "OBJECT", "s", norm=norm_object)
+        p.cmd("DEBUG", "SDSLEN", "s", norm=lambda raw, side: raw[:1])
+        p.cmd("DEBUG", "QUICKLIST", "l")
+        p.cmd("DEBUG", "OBJECT", "l")
+    finally:
+        p.both(lambda s: s.c.value("DEBUG", "SET-ACTIVE-EXPIRE", "1"))
+        p.close()

@@ -12,7 +12,8 @@ extension DebugCommand {
     /// sds headers, so "avail" is always 0 and the allocations are Apus's (StringAllocation.swift).
     static func sdsLength(_ c: Client) {
         let key = c.arg(2)
-        guard let object = c.lookupNoTouch(key) else {
+        // dictFind, as DEBUG OBJECT: a logically expired key is still there.
+        guard let object = c.db.find(key) else {
             c.error(ErrorText.noSuchKey)
             return
         }

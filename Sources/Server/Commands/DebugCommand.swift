@@ -149,8 +149,9 @@ enum DebugCommand {
         c.reply.ok()
     }
 
+    /// DEBUG OBJECT <key>: found as dictFind finds it, logically expired or not.
     static func object(_ c: Client) {
-        guard let object = c.lookupNoTouch(c.arg(2)) else {
+        guard let object = c.db.find(c.arg(2)) else {
             c.error(ErrorText.noSuchKey)
             return
         }
