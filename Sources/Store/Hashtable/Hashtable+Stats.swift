@@ -18,8 +18,9 @@ public struct TableStats {
         self.elements = elements
     }
 
-    public mutating func addSlot(chainLength: Int) {
-        chains[Swift.min(chainLength, TableStats.vectorLength - 1)] += 1
+    /// Counts `slots` slots (one by default) whose chains are `chainLength` long.
+    public mutating func addSlot(chainLength: Int, count slots: Int = 1) {
+        chains[Swift.min(chainLength, TableStats.vectorLength - 1)] += slots
     }
 
     /// "Hash table N stats (main hash table|rehashing target): ..." as Redis prints it.
@@ -80,16 +81,10 @@ extension Database {
     public func statsText() -> String {
         var out = "[Dictionary HT]\n" + table.statsText()
         var expiresStats = TableStats(size: expires.capacity, elements: expires.count)
-        expiresStats.addSlotCount(chainLength: 0, expires.capacity - expires.count)
-        expiresStats.addSlotCount(chainLength: 1, expires.count)
+        expiresStats.addSlot(chainLength: 0, count: expires.capacity - expires.count)
+        expiresStats.addSlot(chainLength: 1, count: expires.count)
         out += "[Expires HT]\n" + expiresStats.text(index: 0)
         return out
-    }
-}
-
-extension TableStats {
-    mutating func addSlotCount(chainLength: Int, _ slots: Int) {
-        chains[Swift.min(chainLength, TableStats.vectorLength - 1)] += slots
     }
 }
 
