@@ -103,7 +103,7 @@ public enum ConfigText {
     /// Redis's `memtoull`: digits then an optional unit b, k, kb, m, mb, g, gb (any case; k/m/g
     /// are powers of 1000, kb/mb/gb of 1024). No sign, no spaces; "" and a bare unit read as 0;
     /// overflow is not detected (strtoull saturates, the multiplication wraps), as in Redis.
-    static func memtoull(_ s: String) -> UInt64? {
+    public static func memtoull(_ s: String) -> UInt64? {
         let bytes = Array(s.utf8)
         if bytes.first == UInt8(ascii: "-") { return nil }
         var digitsEnd = 0

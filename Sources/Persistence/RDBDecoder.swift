@@ -57,6 +57,8 @@ public enum RDBDecoder {
         case RDBFormat.typeListQuicklist, RDBFormat.typeListQuicklist2:
             let nodes = try r.length("quicklist node count")
             var elements: [CompactEncodings.Element] = []
+            // Indexes in `elements` of the plain containers' elements.
+            var plain: Set<Int> = []
             for _ in 0..<nodes {
                 var container = RDBFormat.containerPacked
                 if type == RDBFormat.typeListQuicklist2 {
@@ -69,6 +71,7 @@ public enum RDBDecoder {
                 let at = r.offset
                 let blob = try r.string("quicklist node")
                 if container == RDBFormat.containerPlain {
+                    plain.insert(elements.count)
                     elements.append(.bytes(blob[...]))
                 } else if type == RDBFormat.typeListQuicklist {
                     elements += try CompactEncodings.ziplist(blob, base: at)
@@ -76,7 +79,7 @@ public enum RDBDecoder {
                     elements += try CompactEncodings.listpack(blob, base: at)
                 }
             }
-            return list(elements, limits)
+            return list(elements, limits, plain: plain)
         case RDBFormat.typeSet:
             let count = try r.length("set size")
             guard count > 0 else { return nil }
@@ -171,14 +174,23 @@ public enum RDBDecoder {
         return object
     }
 
-    static func list(_ elements: [CompactEncodings.Element], _ limits: RDBLoadLimits) -> RedisObject? {
+    /// A loaded list. Without `plain` (RDB_TYPE_LIST) elements are pushed as LPUSH would; with
+    /// it (quicklists) they keep their saved container: plain ones stay plain, packed ones packed.
+    static func list(_ elements: [CompactEncodings.Element], _ limits: RDBLoadLimits, plain: Set<Int>? = nil) -> RedisObject? {
         guard !elements.isEmpty else { return nil }
         let object = ListType.create(fill: limits.listFill, compressDepth: limits.listCompressDepth)
         let list = ListType.quicklist(object)
-        for element in elements {
+        for (index, element) in elements.enumerated() {
+            let add = { (bytes: UnsafeRawBufferPointer) in
+                if let plain {
+                    list.appendLoaded(bytes, plain: plain.contains(index))
+                } else {
+                    list.push(bytes, atHead: false)
+                }
+            }
             switch element {
-            case .bytes(let raw): raw.withUnsafeBytes { list.push($0, atHead: false) }
-            case .integer(let value): decimalBytes(value).withUnsafeBytes { list.push($0, atHead: false) }
+            case .bytes(let raw): raw.withUnsafeBytes(add)
+            case .integer(let value): decimalBytes(value).withUnsafeBytes(add)
             }
         }
         return object

@@ -41,6 +41,13 @@ public enum RDBEncoder {
             w.length(list.nodeCount)
             var node = list.head
             while let current = node {
+                if current.isPlain {
+                    w.length(RDBFormat.containerPlain)
+                    let entries = current.entries
+                    entries.withElement(at: entries.firstOffset) { $0.withBytes { w.string($0) } }
+                    node = current.next
+                    continue
+                }
                 w.length(RDBFormat.containerPacked)
                 if let packed = current.compressedBytes {
                     w.lzfBlob(packed, originalLength: current.plainByteCount)

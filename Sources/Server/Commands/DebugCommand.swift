@@ -4,42 +4,112 @@ import RESP
 import Store
 import Util
 
-// DEBUG: the subcommands tests and tools rely on — SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL
-// (one sample of every RESP3 type), DIGEST, DIGEST-VALUE, RELOAD and HELP. Gated by enable-debug-command, as in Redis.
+// DEBUG, as Redis 7.0.15's debugCommand: the dispatch table and the data subcommands (DIGEST,
+// RELOAD, OBJECT, PROTOCOL...). Crashes and restarts are in DebugCommand+Crash.swift, the
+// internals reports in DebugCommand+Internals.swift, the switches in DebugCommand+Switches.swift.
+// Gated by enable-debug-command, as in Redis.
 
 enum DebugCommand {
     static let handlers: [String: CommandHandler] = ["debug": debug]
 
-    static func debug(_ c: Client) {
-        if c.argIs(1, "help") {
-            ObjectCommand.replyHelp(c, HelpText.debug)
-        } else if c.argIs(1, "sleep") && c.argumentCount == 3 {
-            let seconds = strtod(c.argString(2), nil)
-            let micros = Int64(seconds * 1_000_000)
-            if micros > 0 { usleep(useconds_t(clamping: micros)) }
-            c.reply.ok()
-        } else if c.argIs(1, "set-active-expire") && c.argumentCount == 3 {
+    /// A subcommand: the argument counts it accepts (Redis's `c->argc == n` tests; a count it
+    /// refuses gets the unknown-subcommand error) and its handler.
+    struct Subcommand {
+        let accepts: (Int) -> Bool
+        let run: (Client) -> Void
+
+        init(_ accepts: @escaping (Int) -> Bool, _ run: @escaping (Client) -> Void) {
+            self.accepts = accepts
+            self.run = run
+        }
+    }
+
+    static func exactly(_ n: Int) -> (Int) -> Bool { { $0 == n } }
+    static func atLeast(_ n: Int) -> (Int) -> Bool { { $0 >= n } }
+    static let any: (Int) -> Bool = { _ in true }
+
+    /// Every subcommand of Redis 7.0.15's debugCommand, keyed by its lower-cased name.
+    static let subcommands: [String: Subcommand] = [
+        "help": Subcommand(exactly(2)) { ObjectCommand.replyHelp($0, HelpText.debug) },
+        "segfault": Subcommand(any, segfault),
+        "panic": Subcommand(any, panic),
+        "restart": Subcommand(any) { restart($0, graceful: true) },
+        "crash-and-recover": Subcommand(any) { restart($0, graceful: false) },
+        "oom": Subcommand(any, outOfMemory),
+        "assert": Subcommand(any, assertionFailed),
+        "log": Subcommand(exactly(3), log),
+        "leak": Subcommand(exactly(3), leak),
+        "reload": Subcommand(any, reload),
+        "loadaof": Subcommand(any) { c in if c.server.debugLoadAOF() { c.reply.ok() } },
+        "drop-cluster-packet-filter": Subcommand(exactly(3), dropClusterPacketFilter),
+        "object": Subcommand(exactly(3), object),
+        "sdslen": Subcommand(exactly(3), sdsLength),
+        "listpack": Subcommand(exactly(3), listpack),
+        "quicklist": Subcommand({ $0 == 3 || $0 == 4 }, quicklist),
+        "populate": Subcommand({ $0 >= 3 && $0 <= 5 }, populate),
+        "digest": Subcommand(exactly(2)) { c in
+            c.reply.simple(DatasetDigest.hex(DatasetDigest.dataset(c.server.databases)))
+        },
+        "digest-value": Subcommand(atLeast(2), digestValue),
+        "protocol": Subcommand(exactly(3), protocolSample),
+        "sleep": Subcommand(exactly(3), sleep),
+        "set-active-expire": Subcommand(exactly(3)) { c in
             c.server.activeExpireEnabled = atoi(c.argString(2)) != 0
             c.reply.ok()
-        } else if c.argIs(1, "object") && c.argumentCount == 3 {
-            object(c)
-        } else if c.argIs(1, "protocol") && c.argumentCount == 3 {
-            protocolSample(c)
-        } else if c.argIs(1, "loadaof") {
-            if c.server.debugLoadAOF() { c.reply.ok() }
-        } else if c.argIs(1, "reload") {
-            reload(c)
-        } else if c.argIs(1, "digest") && c.argumentCount == 2 {
-            c.reply.simple(DatasetDigest.hex(DatasetDigest.dataset(c.server.databases)))
-        } else if c.argIs(1, "digest-value") && c.argumentCount >= 2 {
-            c.reply.arrayHeader(c.argumentCount - 2)
-            for index in 2..<c.argumentCount {
-                var digest = [UInt8](repeating: 0, count: 20)
-                if let object = c.db.find(c.arg(index)) { DatasetDigest.value(object, into: &digest) }
-                c.reply.simple(DatasetDigest.hex(digest))
-            }
-        } else {
-            c.error("ERR unknown subcommand or wrong number of arguments for '\(ErrorText.truncated(c.argString(1)))'. Try DEBUG HELP.")
+        },
+        "quicklist-packed-threshold": Subcommand(exactly(3), quicklistPackedThreshold),
+        "set-skip-checksum-validation": Subcommand(exactly(3)) { c in
+            c.server.debug.skipChecksumValidation = atoi(c.argString(2)) != 0
+            c.reply.ok()
+        },
+        "aof-flush-sleep": Subcommand(exactly(3)) { c in
+            c.server.debug.aofFlushSleepMicroseconds = atoi(c.argString(2))
+            c.reply.ok()
+        },
+        "replicate": Subcommand(atLeast(3), replicate),
+        "error": Subcommand(exactly(3), error),
+        "structsize": Subcommand(exactly(2), structSize),
+        "htstats": Subcommand(exactly(3), hashTableStats),
+        "htstats-key": Subcommand(exactly(3), hashTableStatsOfKey),
+        "change-repl-id": Subcommand(exactly(2), changeReplicationID),
+        "stringmatch-test": Subcommand(exactly(2), stringMatchTest),
+        "set-disable-deny-scripts": Subcommand(exactly(3)) { c in
+            c.server.debug.scriptDisableDenyScript = atoi(c.argString(2)) != 0
+            c.reply.ok()
+        },
+        "config-rewrite-force-all": Subcommand(exactly(2), configRewriteForceAll),
+        "client-eviction": Subcommand(exactly(2), clientEviction),
+        // MALLCTL and MALLCTL-STR exist only in a jemalloc build; Apus answers as a libc one.
+        "pause-cron": Subcommand(exactly(3)) { c in
+            c.server.debug.pauseCron = atoi(c.argString(2)) != 0
+            c.reply.ok()
+        },
+        "replybuffer": Subcommand(exactly(4), replyBuffer),
+        "clusterlink": Subcommand(exactly(5), clusterLink),
+    ]
+
+    static func debug(_ c: Client) {
+        guard let sub = subcommands[c.argString(1).lowercased()], sub.accepts(c.argumentCount) else {
+            c.error(ErrorText.debugUnknownSubcommand(c.argString(1)))
+            return
+        }
+        sub.run(c)
+    }
+
+    static func sleep(_ c: Client) {
+        let seconds = strtod(c.argString(2), nil)
+        let micros = Int64(seconds * 1_000_000)
+        if micros > 0 { usleep(useconds_t(clamping: micros)) }
+        c.reply.ok()
+    }
+
+    /// DEBUG DIGEST-VALUE: the keys' digests, logically expired ones included.
+    static func digestValue(_ c: Client) {
+        c.reply.arrayHeader(c.argumentCount - 2)
+        for index in 2..<c.argumentCount {
+            var digest = [UInt8](repeating: 0, count: 20)
+            if let object = c.db.find(c.arg(index)) { DatasetDigest.value(object, into: &digest) }
+            c.reply.simple(DatasetDigest.hex(digest))
         }
     }
 
@@ -79,14 +149,30 @@ enum DebugCommand {
         c.reply.ok()
     }
 
+    /// DEBUG OBJECT <key>: found as dictFind finds it, logically expired or not.
     static func object(_ c: Client) {
-        guard let object = c.lookupNoTouch(c.arg(2)) else {
+        guard let object = c.db.find(c.arg(2)) else {
             c.error(ErrorText.noSuchKey)
             return
         }
         let address = String(UInt(bitPattern: object.record), radix: 16)
         let idle = LRUClock.idleMilliseconds(object.lru) / 1000
-        c.reply.simple("Value at:0x\(address) refcount:\(object.refcount) encoding:\(object.encoding.name) serializedlength:\(RDBEncoder.serializedLength(object, compression: c.server.config.bool("rdbcompression"))) lru:\(object.lru) lru_seconds_idle:\(idle)")
+        c.reply.simple("Value at:0x\(address) refcount:\(object.refcount) encoding:\(object.encoding.name) serializedlength:\(RDBEncoder.serializedLength(object, compression: c.server.config.bool("rdbcompression"))) lru:\(object.lru) lru_seconds_idle:\(idle)\(quicklistFigures(object))")
+    }
+
+    /// DEBUG OBJECT's extra fields for a quicklist: nodes, elements per node, fill, whether
+    /// compression is on and the nodes' uncompressed bytes (quicklistNode.sz summed).
+    static func quicklistFigures(_ object: RedisObject) -> String {
+        guard object.encoding == .quicklist else { return "" }
+        let list = ListType.quicklist(object)
+        var size = 0
+        var node = list.head
+        while let current = node {
+            size += current.payloadSize
+            node = current.next
+        }
+        let average = TableStats.fixed2(Double(list.count) / Double(list.nodeCount))
+        return " ql_nodes:\(list.nodeCount) ql_avg_node:\(average) ql_listpack_max:\(list.fill) ql_compressed:\(list.compressDepth != 0 ? 1 : 0) ql_uncompressed_size:\(size)"
     }
 
     static func protocolSample(_ c: Client) {

@@ -20,6 +20,8 @@ extension Server {
 
     func cron() {
         refreshClock()
+        // DEBUG PAUSE-CRON: serverCron returns right after the clock update.
+        if debug.pauseCron { return }
         cronLoops += 1
         if pendingShutdown != nil { checkPendingShutdown() }
         LRUClock.refresh(nowMilliseconds: now)

@@ -193,6 +193,21 @@ extension ErrorText {
     static let genericError: StaticString = "ERR"
     static let debugReloadOptions: StaticString = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."
     static let rdbLoadFailed: StaticString = "ERR Error trying to load the RDB dump"
+    /// getPositiveLongFromObjectOrReply without a message (DEBUG POPULATE).
+    static let valueNotPositive: StaticString = "ERR value is out of range, must be positive"
+    static let debugNotSDS: StaticString = "ERR Not an sds encoded string."
+    static let debugNotListpack: StaticString = "ERR Not a listpack encoded object."
+    static let debugNotQuicklist: StaticString = "ERR Not a quicklist encoded object."
+    static let debugDatabaseOutOfRange: StaticString = "ERR Out of range database"
+    static let debugNotHashTable: StaticString = "ERR The value stored at the specified key is not represented using an hash table"
+    static let debugPackedThreshold: StaticString = "ERR argument must be a memory value bigger than 1 and smaller than 4gb"
+    static let debugClusterOnly: StaticString = "ERR Debug option only available for cluster mode enabled setup!"
+    static let debugClientEvictionDisabled: StaticString = "ERR maxmemory-clients is disabled."
+    static let debugRestartFailed: StaticString = "ERR failed to restart the server. Check server logs."
+    static func debugConfigRewriteForceAll(_ reason: String) -> String { "ERR CONFIG-REWRITE-FORCE-ALL failed: \(reason)" }
+    static func debugUnknownSubcommand(_ name: String) -> String {
+        "ERR unknown subcommand or wrong number of arguments for '\(ErrorText.truncated(name))'. Try DEBUG HELP."
+    }
 }
 
 // MARK: replication

@@ -36,6 +36,7 @@ public final class Server {
     let startedMonotonicMicroseconds: Int64
     let runID: String
     var activeExpireEnabled = true
+    var debug = DebugSettings()
     var dirty: Int64 = 0
     var cronLoops: Int64 = 0
     var shutdownRequested = false

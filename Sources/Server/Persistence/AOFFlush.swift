@@ -32,6 +32,7 @@ extension Server {
             logger.notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.")
         }
         let expected = aof.buffer.count
+        if debug.aofFlushSleepMicroseconds > 0 { usleep(useconds_t(debug.aofFlushSleepMicroseconds)) }
         let writeStart = apus_monotonic_us()
         var written = aof.buffer.withUnsafeBytes { Server.writeFully(aof.fd, $0) }
         if settings.latencyMonitorThreshold > 0 {

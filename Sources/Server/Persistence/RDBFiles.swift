@@ -113,7 +113,7 @@ extension Server {
 
     /// How the current configuration loads an RDB (on a master: expired keys are dropped).
     func rdbLoadOptions(replaceExisting: Bool) -> RDBLoadOptions {
-        var options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum"),
+        var options = RDBLoadOptions(limits: rdbLoadLimits, verifyChecksum: config.bool("rdbchecksum") && !debug.skipChecksumValidation,
                                      nowMilliseconds: now, usesLFU: settings.usesLFU)
         options.replaceExisting = replaceExisting
         options.functionLoaded = { [unowned self] code in self.loadFunctionFromRDB(code, replace: replaceExisting) }

@@ -148,7 +148,7 @@ extension Server {
         guard command.acceptsArgumentCount(c.argumentCount), command.handler != nil else {
             return "Wrong number of args calling Redis command from script"
         }
-        if command.flags.contains(.noScript) { return "This Redis command is not allowed from script" }
+        if command.flags.contains(.noScript) && !debug.scriptDisableDenyScript { return "This Redis command is not allowed from script" }
         let writes = command.flags.contains(.write)
         let mayReplicate = !command.flags.isDisjoint(with: [.write, .mayReplicate])
         if run.readOnly && mayReplicate {

@@ -6,12 +6,19 @@
 // `list-compress-depth` N keeps N nodes at each end plain and LZF-compresses the nodes between
 // (those of at least 48 bytes that shrink by 8 or more), as quicklist.c does. A compressed node is
 // decompressed when touched and compressed again by the next write to the list.
+//
+// An element of at least `packedThreshold` bytes (1 GiB unless DEBUG QUICKLIST-PACKED-THRESHOLD
+// lowers it) gets a PLAIN node of its own, as Redis 7.0 does: no other element ever joins it and
+// the RDB saves it as a raw string (container 1). It is kept as a one-entry listpack so positions
+// and iteration treat both kinds alike; only the node policy and the encoders look at `isPlain`.
 
 public final class QuickListNode {
     private let storage: Listpack
     /// The LZF form of `storage`'s bytes while the node is compressed.
     public private(set) var compressedBytes: [UInt8]?
     private var plainSize = 0
+    /// A plain node (QUICKLIST_NODE_CONTAINER_PLAIN): exactly one large element.
+    public internal(set) var isPlain = false
     public internal(set) var next: QuickListNode?
     public internal(set) unowned(unsafe) var previous: QuickListNode?
     /// The list, told when a compressed node is opened so its next write can close it again.
@@ -36,6 +43,12 @@ public final class QuickListNode {
     /// The listpack's size in bytes, also while compressed (an RDB LZF blob records it).
     public var plainByteCount: Int { compressedBytes == nil ? storage.byteCount : plainSize }
 
+    /// quicklistNode.sz: the listpack's bytes, or the element's length for a plain node.
+    public var payloadSize: Int {
+        guard isPlain else { return plainByteCount }
+        return entries.withElement(at: entries.firstOffset) { $0.length }
+    }
+
     /// Bytes the node holds (its object and its plain or compressed entries), without opening it.
     public var allocatedBytes: Int {
         48 + (compressedBytes?.capacity ?? storage.bytes.capacity) + 32
@@ -46,7 +59,8 @@ public final class QuickListNode {
 
     /// __quicklistCompressNode: compress if the node is big enough and LZF gains enough.
     func compress() {
-        guard compressedBytes == nil, storage.byteCount >= QuickListNode.minimumCompressBytes else { return }
+        // Plain nodes stay open: their RDB form is the element itself, not the listpack around it.
+        guard !isPlain, compressedBytes == nil, storage.byteCount >= QuickListNode.minimumCompressBytes else { return }
         let plain = storage.releaseBytes()
         guard let packed = LZF.compress(plain), packed.count + QuickListNode.minimumImprovement < plain.count else {
             storage.restoreBytes(plain)
@@ -83,6 +97,19 @@ public final class QuickList {
 
     /// Compressed nodes opened since the last write, to close again (see `settleCompression`).
     var opened: [QuickListNode] = []
+
+    /// packed_threshold: elements this large or larger go into plain nodes. Global, as in Redis.
+    nonisolated(unsafe) public static var packedThreshold = 1 << 30
+    public static let defaultPackedThreshold = 1 << 30
+
+    /// quicklistisSetPackedThreshold: 0 restores the default; at most 4 GiB less 1 MiB.
+    public static func setPackedThreshold(_ size: UInt64) -> Bool {
+        if size > (UInt64(1) << 32) - (1 << 20) { return false }
+        packedThreshold = size == 0 ? defaultPackedThreshold : Int(size)
+        return true
+    }
+
+    @inline(__always) static func isLarge(_ size: Int) -> Bool { size >= packedThreshold }
 
     public init(fill: Int = -2, compressDepth: Int = 0) {
         self.fill = fill
@@ -127,6 +154,12 @@ public final class QuickList {
     /// its listpack overhead must stay within the fill's byte limit, or for a positive fill
     /// within the 8 KiB safety limit and the element count (quicklistNodeExceedsLimit).
     func allows(_ node: QuickListNode, adding size: Int) -> Bool {
+        !QuickList.isLarge(size) && fits(node, adding: size)
+    }
+
+    /// The size test alone: a packed node with room for `size` more bytes.
+    func fits(_ node: QuickListNode, adding size: Int) -> Bool {
+        if node.isPlain { return false }
         let newSize = node.entries.byteCount + size + 8
         if fill < 0 {
             return newSize <= QuickList.sizeLimits[min(-fill - 1, QuickList.sizeLimits.count - 1)]
@@ -171,23 +204,49 @@ public final class QuickList {
     /// Splits an oversized node in two halves.
     private func splitIfNeeded(_ node: QuickListNode) {
         guard isOversized(node) else { return }
-        let keep = node.count / 2
+        link(detachTail(of: node, keeping: node.count / 2), after: node)
+    }
+
+    /// Moves the node's elements from index `keep` on into a new, unlinked packed node.
+    private func detachTail(of node: QuickListNode, keeping keep: Int) -> QuickListNode {
         let moved = QuickListNode(owner: self)
+        guard keep < node.count else { return moved }
         var offset = node.entries.seek(keep)!
         while !node.entries.isEnd(offset) {
             node.entries.withElement(at: offset) { moved.entries.append($0) }
             offset = node.entries.next(after: offset)
         }
         node.entries.remove(at: node.entries.seek(keep)!, elements: node.count - keep)
-        link(moved, after: node)
+        return moved
+    }
+
+    private func plainNode(_ value: UnsafeRawBufferPointer) -> QuickListNode {
+        let node = QuickListNode(owner: self)
+        node.entries.append(.bytes(value))
+        node.isPlain = true
+        return node
+    }
+
+    /// The index within its node of the entry at `position`.
+    private func indexInNode(_ position: Position) -> Int {
+        let entries = position.node.entries
+        var offset = entries.firstOffset
+        var index = 0
+        while offset != position.offset {
+            offset = entries.next(after: offset)
+            index += 1
+        }
+        return index
     }
 
     // MARK: ends
 
     /// LPUSH / RPUSH of one element.
     public func push(_ value: UnsafeRawBufferPointer, atHead: Bool) {
-        if atHead {
-            if let first = head, allows(first, adding: value.count) {
+        if QuickList.isLarge(value.count) {
+            link(plainNode(value), after: atHead ? nil : tail)
+        } else if atHead {
+            if let first = head, fits(first, adding: value.count) {
                 first.entries.insert(.bytes(value), at: first.entries.firstOffset)
             } else {
                 let node = QuickListNode(owner: self)
@@ -195,13 +254,30 @@ public final class QuickList {
                 link(node, after: nil)
             }
         } else {
-            if let last = tail, allows(last, adding: value.count) {
+            if let last = tail, fits(last, adding: value.count) {
                 last.entries.append(.bytes(value))
             } else {
                 let node = QuickListNode(owner: self)
                 node.entries.append(.bytes(value))
                 link(node, after: tail)
             }
+        }
+        count += 1
+        settleCompression()
+    }
+
+    /// A node's element as the RDB stored it: a plain container becomes a plain node whatever
+    /// its size (quicklistAppendPlainNode); packed elements are appended without the size test,
+    /// as Redis keeps a saved listpack as it is.
+    public func appendLoaded(_ value: UnsafeRawBufferPointer, plain: Bool) {
+        if plain {
+            link(plainNode(value), after: tail)
+        } else if let last = tail, fits(last, adding: value.count) {
+            last.entries.append(.bytes(value))
+        } else {
+            let node = QuickListNode(owner: self)
+            node.entries.append(.bytes(value))
+            link(node, after: tail)
         }
         count += 1
         settleCompression()
@@ -309,20 +385,85 @@ public final class QuickList {
     /// LSET: replaces element `index`; false when out of range.
     public func replace(at index: Int, with value: UnsafeRawBufferPointer) -> Bool {
         guard let position = position(at: index) else { return false }
-        position.node.entries.replace(at: position.offset, with: .bytes(value))
-        splitIfNeeded(position.node)
+        let node = position.node
+        let large = QuickList.isLarge(value.count)
+        if !node.isPlain && !large {
+            node.entries.replace(at: position.offset, with: .bytes(value))
+            splitIfNeeded(node)
+        } else if node.isPlain && large {
+            node.entries.replace(at: position.offset, with: .bytes(value))
+        } else if node.isPlain {
+            // quicklistReplaceEntry: inserted after the plain node (into the next node's head
+            // when it has room), then the plain node goes.
+            if let next = node.next, allows(next, adding: value.count) {
+                next.entries.insert(.bytes(value), at: next.entries.firstOffset)
+                unlink(node)
+            } else {
+                node.entries.replace(at: position.offset, with: .bytes(value))
+                node.isPlain = false
+            }
+        } else {
+            // A large value in a packed node: the node splits around it.
+            let split = indexInNode(position)
+            node.entries.remove(at: position.offset, elements: 1)
+            let rest = detachTail(of: node, keeping: split)
+            let plain = plainNode(value)
+            link(plain, after: node)
+            if rest.count > 0 { link(rest, after: plain) }
+            if node.count == 0 { unlink(node) }
+        }
         settleCompression()
         return true
     }
 
     /// Inserts `value` before or after `position`.
     public func insert(_ value: UnsafeRawBufferPointer, at position: Position, after: Bool) {
-        let entries = position.node.entries
+        let node = position.node
+        if QuickList.isLarge(value.count) || node.isPlain {
+            insertAroundPlain(value, at: position, after: after)
+            count += 1
+            settleCompression()
+            return
+        }
+        let entries = node.entries
         let offset = after ? entries.next(after: position.offset) : position.offset
         entries.insert(.bytes(value), at: offset)
         count += 1
         splitIfNeeded(position.node)
         settleCompression()
+    }
+
+    /// _quicklistInsert's plain cases: a large value gets its own node next to the position's
+    /// (splitting a packed node when the position is inside it); a small value next to a plain
+    /// node joins the neighbour on that side if it has room, or starts a new packed node.
+    private func insertAroundPlain(_ value: UnsafeRawBufferPointer, at position: Position, after: Bool) {
+        let node = position.node
+        if QuickList.isLarge(value.count) {
+            let entries = node.entries
+            let atHead = position.offset == entries.firstOffset
+            let atTail = entries.isEnd(entries.next(after: position.offset))
+            if node.isPlain || (after && atTail) || (!after && atHead) {
+                link(plainNode(value), after: after ? node : node.previous)
+            } else {
+                let rest = detachTail(of: node, keeping: indexInNode(position) + (after ? 1 : 0))
+                let plain = plainNode(value)
+                link(plain, after: node)
+                link(rest, after: plain)
+            }
+            return
+        }
+        if after {
+            if let next = node.next, allows(next, adding: value.count) {
+                next.entries.insert(.bytes(value), at: next.entries.firstOffset)
+                return
+            }
+        } else if let previous = node.previous, allows(previous, adding: value.count) {
+            previous.entries.append(.bytes(value))
+            return
+        }
+        let fresh = QuickListNode(owner: self)
+        fresh.entries.append(.bytes(value))
+        link(fresh, after: after ? node : node.previous)
     }
 
     /// Removes the element at `position`; returns the position that followed it in the walk's
@@ -383,7 +524,9 @@ public final class QuickList {
         let copy = QuickList(fill: fill, compressDepth: compressDepth)
         var node = head
         while let current = node {
-            copy.link(QuickListNode(owner: copy, entries: Listpack(copying: current.entries)), after: copy.tail)
+            let twin = QuickListNode(owner: copy, entries: Listpack(copying: current.entries))
+            twin.isPlain = current.isPlain
+            copy.link(twin, after: copy.tail)
             node = current.next
         }
         copy.count = count
