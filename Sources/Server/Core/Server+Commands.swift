@@ -15,6 +15,7 @@ extension Server {
                        EvalCommands.handlers, FunctionCommands.handlers, StreamCommands.handlers,
                        BitmapCommands.handlers, HyperLogLogCommands.handlers,
                        SlowLogCommand.handlers, LatencyCommand.handlers, ClusterCommands.handlers,
+                       FailoverCommand.handlers, MigrateCommand.handlers,
                        ModuleCommand.handlers, LolwutCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
