@@ -332,3 +332,37 @@ def test_getkeys_as_redis(apus, redis):
     for call in GETKEYS_CALLS:
         for sub in ("GETKEYS", "GETKEYSANDFLAGS"):
             assert raw(apus, "COMMAND", sub, *call) == raw(redis, "COMMAND", sub, *call), call
+
+
+REDACTION_CALLS = [
+    ("k", "0", "1000", "COPY", "AUTH", "pw", "AUTH2", "u", "p2", "REPLACE"),
+    ("k", "0", "1000", "AUTH", "pw", "foo"),
+    ("k", "0", "1000", "AUTH2", "u"),
+    ("", "0", "1000", "KEYS", "AUTH", "pw"),
+]
+
+
+def redactions_of(request, kind):
+    """MONITOR's and SLOWLOG's view of MIGRATEs with passwords."""
+    source = start(request, kind, "--slowlog-log-slower-than", "0")
+    target = start(request, "redis")
+    mon = RespClient(port=source.port)
+    assert mon.command("MONITOR") == b"+OK\r\n"
+    for call in REDACTION_CALLS:
+        raw(source, "MIGRATE", "127.0.0.1", target.port, *call)
+    lines = []
+    while len(lines) < len(REDACTION_CALLS):
+        line = mon.read_reply()
+        if b'"migrate"' in line.lower():
+            lines.append(line.split(b"] ", 1)[1].replace(str(target.port).encode(), b"PORT"))
+    mon.close()
+    logged = [e["command"] for e in client(source).slowlog_get(10) if e["command"].lower().startswith(b"migrate")]
+    return lines, [c.replace(str(target.port).encode(), b"PORT") for c in logged]
+
+
+def test_passwords_redacted_as_redis(request):
+    ours = redactions_of(request, "apus")
+    assert ours == redactions_of(request, "redis")
+    monitor, slow = ours
+    assert len(slow) == 4 and b"(redacted)" in slow[-1]
+    assert monitor[0].count(b"(redacted)") == 3 and b'"pw"' in monitor[3]

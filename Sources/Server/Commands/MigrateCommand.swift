@@ -223,3 +223,28 @@ struct RESPCommandBuffer {
         append(arguments.map { Array($0.utf8) })
     }
 }
+
+extension MigrateCommand {
+    /// The passwords migrateCommand redacts (redactClientCommandArgument) as its option parser
+    /// meets them, so MONITOR and SLOWLOG never show them: up to the first other option.
+    static func redactedArguments(_ client: Client) -> Set<Int> {
+        let count = client.argumentCount
+        var redacted = Set<Int>()
+        var index = 6
+        while index < count {
+            let more = count - 1 - index
+            if client.argIs(index, "copy") || client.argIs(index, "replace") {
+                index += 1
+            } else if client.argIs(index, "auth") && more >= 1 {
+                redacted.insert(index + 1)
+                index += 2
+            } else if client.argIs(index, "auth2") && more >= 2 {
+                redacted.formUnion([index + 1, index + 2])
+                index += 3
+            } else {
+                break
+            }
+        }
+        return redacted
+    }
+}
