@@ -200,3 +200,38 @@ def test_errors_as_redis(request):
     assert b"-ERR FAILOVER target HOST and PORT is not a replica.\r\n" in apus
     assert b"-ERR PSYNC FAILOVER can't be sent to a master.\r\n" in apus
     assert apus[-1] == b"-ERR PSYNC FAILOVER replid must match my replid.\r\n"
+
+
+def observe_abort_in_progress(request, master_kind, replica_kind):
+    """A forced failover aborted while the master is already the target's
+    replica: a master again, taking writes; meanwhile no replica may sync."""
+    master, replica = pair(request, master_kind, replica_kind)
+    m = client(master)
+    seen = []
+    os.kill(replica.proc.pid, signal.SIGSTOP)
+    try:
+        m.set("a", 1)
+        seen.append(m.execute_command("FAILOVER", "TO", "127.0.0.1", replica.port, "TIMEOUT", 100, "FORCE"))
+        seen.append(command_reply(master, "PSYNC", "?", "-1"))
+        poll(lambda: failover_state(master) == "failover-in-progress", what="the forced failover")
+        # A replica now: writes are refused before the pause could hold them.
+        seen.append(command_reply(master, "SET", "b", "2"))
+        seen.append(command_reply(master, "FAILOVER", "ABORT"))
+        seen.append(command_reply(master, "SET", "b", "2"))
+        seen.append(m.execute_command("ROLE")[0])
+        seen.append(failover_state(master))
+    finally:
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    # The replica follows its master again and gets what was written meanwhile.
+    m.set("c", 3)
+    poll(lambda: client(replica).get("c") == b"3", what="the replica to catch up")
+    seen.append([client(replica).get(k) for k in "abc"])
+    return seen
+
+
+def test_abort_in_progress_as_redis(request):
+    apus = observe_abort_in_progress(request, "apus", "apus")
+    assert apus == observe_abort_in_progress(request, "redis", "redis")
+    assert apus[1] == b"-NOMASTERLINK Can't SYNC while failing over\r\n"
+    assert apus[2] == b"-READONLY You can't write against a read only replica.\r\n"
+    assert apus[3:7] == [b"+OK\r\n", b"+OK\r\n", b"master", "no-failover"]
