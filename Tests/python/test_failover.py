@@ -235,3 +235,26 @@ def test_abort_in_progress_as_redis(request):
     assert apus[1] == b"-NOMASTERLINK Can't SYNC while failing over\r\n"
     assert apus[2] == b"-READONLY You can't write against a read only replica.\r\n"
     assert apus[3:7] == [b"+OK\r\n", b"+OK\r\n", b"master", "no-failover"]
+
+
+def not_online_reply(request, kind):
+    """FAILOVER to a replica still waiting for its diskless sync to start."""
+    master = request.getfixturevalue(KINDS[kind])(
+        extra_args=["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "30"])
+    sock = socket.create_connection(("127.0.0.1", master.port), timeout=10)
+    try:
+        # One at a time: PSYNC is refused with replies pending.
+        for command in (("REPLCONF", "listening-port", "12345"), ("REPLCONF", "capa", "eof")):
+            sock.sendall(encode_command(*command))
+            assert sock.recv(5) == b"+OK\r\n"
+        sock.sendall(encode_command("PSYNC", "?", "-1"))
+        poll(lambda: "state=wait_bgsave" in info(master).get("slave0", ""), what="a waiting replica")
+        return [command_reply(master, "FAILOVER", "TO", "127.0.0.1", "12345"), failover_state(master)]
+    finally:
+        sock.close()
+
+
+def test_target_not_online_as_redis(request):
+    ours = not_online_reply(request, "apus")
+    assert ours == not_online_reply(request, "redis")
+    assert ours == [b"-ERR FAILOVER target replica is not online.\r\n", "no-failover"]
