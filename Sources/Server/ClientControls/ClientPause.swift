@@ -17,9 +17,18 @@ struct ClientPause {
         static func < (a: Kind, b: Kind) -> Bool { a.rawValue < b.rawValue }
     }
 
+    /// Who paused (pause_purpose): each pause is kept apart, so CLIENT UNPAUSE does not end the
+    /// pause of a FAILOVER or of a SHUTDOWN waiting for its replicas.
+    enum Purpose: Int, CaseIterable {
+        case clientCommand = 0, shutdown, failover
+    }
+
+    /// Each purpose's pause (client_pause_per_purpose): its type and end (monotonic ms).
+    var events: [(kind: Kind, end: Int64)?] = [nil, nil, nil]
+    /// The strictest pause in force, and its end.
     var kind: Kind = .off
-    /// When the pause ends (monotonic ms), and the timer that ends it.
     var end: Int64 = 0
+    /// The timer that ends the earliest finite pause.
     var timer: TimerID?
     /// Postponed clients, in the order they were held (server.postponed_clients).
     var postponed: [Client] = []
@@ -64,21 +73,19 @@ extension Server {
         pause.postponed.append(client)
     }
 
-    /// pauseClients (7.0.15): a pause over a pause keeps the stricter type and the later end.
-    /// Clients already held stay held until the pause ends.
-    func pauseClients(_ kind: ClientPause.Kind, until deadline: Int64) {
-        if kind > pause.kind { pause.kind = kind }
-        if pause.timer == nil || deadline > pause.end {
-            if let timer = pause.timer { loop.timers.cancel(timer) }
-            pause.end = deadline
-            pause.timer = loop.timers.schedule(at: deadline) { [unowned self] in
-                self.pause.timer = nil
-                self.unpauseClients()
-            }
+    /// pauseClients (7.0.15): a pause over a pause of the same purpose keeps the stricter type
+    /// and the later end. Clients already held stay held until the pause in force weakens.
+    func pauseClients(_ kind: ClientPause.Kind, until deadline: Int64, purpose: ClientPause.Purpose = .clientCommand) {
+        if let event = pause.events[purpose.rawValue] {
+            pause.events[purpose.rawValue] = (max(event.kind, kind), max(event.end, deadline))
+        } else {
+            pause.events[purpose.rawValue] = (kind, deadline)
         }
+        updatePauseInForce()
         // Inside EXEC the rest of the transaction still runs, and its writes must see expired
         // keys deleted as usual (a write over an expired key that stayed would add it twice):
         // lookups keep expiring until the transaction is over.
+        if !pause.isActive { return }
         if executionDepth > 1 {
             loop.timers.schedule(after: 0) { [unowned self] in
                 if self.pause.isActive { self.setExpiryPaused(true) }
@@ -88,13 +95,48 @@ extension Server {
         }
     }
 
-    /// unpauseClients: the pause ends and every postponed client runs its command again.
-    func unpauseClients() {
+    /// unpauseClients: this purpose's pause ends; the others stay.
+    func unpauseClients(purpose: ClientPause.Purpose = .clientCommand) {
+        guard pause.events[purpose.rawValue] != nil else { return }
+        pause.events[purpose.rawValue] = nil
+        updatePauseInForce()
+    }
+
+    /// updateClientPauseTypeAndEndTime: expired pauses go, the strictest remaining one is in
+    /// force, and a weaker pause than before lets the postponed clients try again (they may be
+    /// held anew).
+    private func updatePauseInForce(timerFired: Bool = false) {
+        let previous = pause.kind
+        let nowMs = EventLoop.monotonicMilliseconds()
+        var kind = ClientPause.Kind.off
+        var end: Int64 = 0
+        var nextEnd = Int64.max
+        for index in pause.events.indices {
+            guard let event = pause.events[index] else { continue }
+            // Redis drops a pause whose end is past; the timer, firing at the end, drops its own.
+            if event.end < nowMs || (timerFired && event.end <= nowMs) {
+                pause.events[index] = nil
+                continue
+            }
+            if event.kind > kind || (event.kind == kind && event.end > end) {
+                kind = event.kind
+                end = event.end
+            }
+            nextEnd = min(nextEnd, event.end)
+        }
+        pause.kind = kind
+        pause.end = end
         if let timer = pause.timer { loop.timers.cancel(timer) }
         pause.timer = nil
-        pause.kind = .off
-        setExpiryPaused(false)
-        releasePostponedClients()
+        // A failover pauses with no end (LLONG_MAX): no timer for it.
+        if nextEnd < Int64.max / 2 {
+            pause.timer = loop.timers.schedule(at: nextEnd) { [unowned self] in
+                self.pause.timer = nil
+                self.updatePauseInForce(timerFired: true)
+            }
+        }
+        if kind == .off { setExpiryPaused(false) }
+        if kind < previous { releasePostponedClients() }
     }
 
     /// unblockPostponedClients: queued, in order, to reprocess their input in before-sleep.
@@ -144,7 +186,7 @@ extension Server {
 
     /// CLIENT UNPAUSE.
     static func clientUnpause(_ c: Client) {
-        c.server.unpauseClients()
+        c.server.unpauseClients(purpose: .clientCommand)
         c.reply.ok()
     }
 }

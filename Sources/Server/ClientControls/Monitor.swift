@@ -83,6 +83,7 @@ extension Server {
         if client.argIs(0, "auth") {
             return count <= 3 ? Set(1..<count) : []
         }
+        if client.argIs(0, "migrate") { return MigrateCommand.redactedArguments(client) }
         guard client.argIs(0, "hello") else { return [] }
         var redacted = Set<Int>()
         if count >= 2 {

@@ -42,6 +42,7 @@ extension Server {
         // replicationCron runs once a second (run_with_period(1000)).
         let hz = Int64(max(1, min(settings.hz, 500)))
         if cronLoops % hz == 0 { replicationCron() }
+        if cronLoops % hz == 0 && !migrateSockets.sockets.isEmpty { closeIdleMigrateSockets() }
         // No resize or rehash while a child shares our pages (databasesCron).
         for db in databases where !persistence.hasActiveChild {
             db.cronMaintenance(rehashBudgetMilliseconds: settings.activeRehashing ? 1 : 0) {

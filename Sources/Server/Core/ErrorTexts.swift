@@ -261,3 +261,25 @@ extension ErrorText {
     static func functionLoadOption(_ option: String) -> String { "ERR Unknown option given: \(option)" }
     static func functionListArgument(_ argument: String) -> String { "ERR Unknown argument \(argument)" }
 }
+
+// Failover and MIGRATE
+extension ErrorText {
+    static let failoverClusterMode: StaticString = "ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead."
+    static let noFailoverInProgress: StaticString = "ERR No failover in progress."
+    static let failoverTimeoutNotPositive: StaticString = "ERR FAILOVER timeout must be greater than 0"
+    static let failoverAlreadyInProgress: StaticString = "ERR FAILOVER already in progress."
+    static let failoverOnReplica: StaticString = "ERR FAILOVER is not valid when server is a replica."
+    static let failoverWithoutReplicas: StaticString = "ERR FAILOVER requires connected replicas."
+    static let failoverForceRequirements: StaticString = "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+    static let failoverTargetNotReplica: StaticString = "ERR FAILOVER target HOST and PORT is not a replica."
+    static let failoverTargetNotOnline: StaticString = "ERR FAILOVER target replica is not online."
+    static let psyncFailoverToMaster: StaticString = "ERR PSYNC FAILOVER can't be sent to a master."
+    static let psyncFailoverReplicationID: StaticString = "ERR PSYNC FAILOVER replid must match my replid."
+    static let syncWhileFailingOver: StaticString = "NOMASTERLINK Can't SYNC while failing over"
+    static let replicaOfWhileFailingOver: StaticString = "ERR REPLICAOF not allowed while failing over."
+    static let migrateKeysNeedEmptyKey: StaticString = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
+    static let migrateConnectFailed: StaticString = "IOERR error or timeout connecting to the client"
+    static let migrateWriteFailed: StaticString = "IOERR error or timeout writing to target instance"
+    static let migrateReadFailed: StaticString = "IOERR error or timeout reading to target instance"
+    static func migrateTargetError(_ text: String) -> String { "ERR Target instance replied with error: \(text)" }
+}

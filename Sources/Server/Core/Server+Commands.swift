@@ -17,7 +17,7 @@ extension Server {
                        SlowLogCommand.handlers, LatencyCommand.handlers, ClusterCommands.handlers,
                        ModuleCommand.handlers, LolwutCommand.handlers, StreamReadCommands.handlers,
                        StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers,
-                       GeoCommands.handlers] {
+                       GeoCommands.handlers, FailoverCommand.handlers, MigrateCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all

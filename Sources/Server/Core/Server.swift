@@ -71,6 +71,8 @@ public final class Server {
     var monitors: [Client] = []
     /// CLIENT PAUSE state (ClientControls/).
     var pause = ClientPause()
+    /// MIGRATE's cached connections (Commands/MigrateSockets.swift).
+    var migrateSockets = MigrateSocketCache()
     /// Channels, patterns and shard channels with their subscribers (PubSub/).
     let pubsub = PubSubRegistry()
     /// client-output-buffer-limit per client class (Networking/OutputBufferLimits.swift).

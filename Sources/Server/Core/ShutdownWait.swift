@@ -30,7 +30,7 @@ extension Server {
             let deadline = EventLoop.monotonicMilliseconds() + timeout * 1000
             pendingShutdown = PendingShutdown(save: save, force: force, deadline: deadline)
             replication.getAckRequested = true
-            pauseClients(.write, until: deadline + 1000)
+            pauseClients(.write, until: deadline + 1000, purpose: .shutdown)
             logger.notice("Waiting for replicas before shutting down.")
             if let waiter { blockUntilShutdown(waiter) }
             return nil
@@ -55,7 +55,7 @@ extension Server {
         pendingShutdown = nil
         if finishShutdown(save: pending.save, force: pending.force, now: false) { return }
         // The save failed: the server goes on.
-        unpauseClients()
+        unpauseClients(purpose: .shutdown)
         for waiter in pending.waiters where waiter.blocked != nil {
             waiter.error("ERR Errors trying to SHUTDOWN. Check logs.")
             unblock(waiter)
@@ -66,7 +66,7 @@ extension Server {
     func abortShutdown() -> Bool {
         guard let pending = pendingShutdown else { return false }
         pendingShutdown = nil
-        unpauseClients()
+        unpauseClients(purpose: .shutdown)
         for waiter in pending.waiters where waiter.blocked != nil {
             waiter.error("ERR Errors trying to SHUTDOWN. Check logs.")
             unblock(waiter)

@@ -79,14 +79,7 @@ final class SlowLog {
             }
             return redacted
         }
-        if client.argIs(0, "migrate") {
-            var redacted: Set<Int> = []
-            for index in 6..<max(count, 6) {
-                if client.argIs(index, "auth") && index + 1 < count { redacted.insert(index + 1) }
-                if client.argIs(index, "auth2") && index + 2 < count { redacted.formUnion([index + 1, index + 2]) }
-            }
-            return redacted
-        }
+        if client.argIs(0, "migrate") { return MigrateCommand.redactedArguments(client) }
         return []
     }
 }

@@ -248,7 +248,9 @@ extension Server {
         if !blocking.unblocked.isEmpty { processUnblockedClients() }
         if loadingState.incremental != nil { armIncrementalLoadStep() }
         if tracking.broadcastPending { broadcastInvalidations() }
-        if replication.getAckRequested || replication.acksArrived { replicationBeforeSleep() }
+        if replication.getAckRequested || replication.acksArrived || replication.failover.phase == .waitingForSync {
+            replicationBeforeSleep()
+        }
         // The AOF is written (and with `always` fsynced) before any reply goes out.
         if aof.status != .off { flushAppendOnlyFile(force: false) }
         if !pendingWrites.isEmpty {

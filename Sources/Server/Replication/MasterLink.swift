@@ -158,13 +158,22 @@ extension Server {
     /// or "? -1".
     private func sendPsync() {
         replication.masterInitialOffset = -1
+        var psync: [String]
         if let id = replication.cachedMasterID {
             let offset = replication.cachedMasterOffset + 1
             logger.notice("Trying a partial resynchronization (request \(String(decoding: id, as: UTF8.self)):\(offset)).")
-            sendToMaster(["PSYNC", String(decoding: id, as: UTF8.self), String(offset)])
+            psync = ["PSYNC", String(decoding: id, as: UTF8.self), String(offset)]
         } else {
             logger.notice("Partial resynchronization not possible (no cached master)")
-            sendToMaster(["PSYNC", "?", "-1"])
+            psync = ["PSYNC", "?", "-1"]
+        }
+        // A master handing over asks its target to take over first.
+        if replication.failover.phase == .inProgress { psync.append("FAILOVER") }
+        guard sendToMaster(psync) else {
+            logger.warning("Unable to send PSYNC to master: \(String(cString: strerror(errno)))")
+            abortFailover("Write error to failover target")
+            failMasterHandshake()
+            return
         }
         replication.linkState = .receivePsync
     }
@@ -183,6 +192,7 @@ extension Server {
                 logger.warning("Master replied with wrong +FULLRESYNC syntax.")
                 replication.masterInitialID = []
             }
+            _ = failoverPsyncAnswered(accepted: true)
             discardCachedMaster()
             beginPayloadTransfer()
             return false
@@ -200,11 +210,13 @@ extension Server {
                 disconnectReplicas()
             }
             resurrectCachedMaster()
+            _ = failoverPsyncAnswered(accepted: true)
             logger.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
             return false
         }
         if line.hasPrefix("-NOMASTERLINK") || line.hasPrefix("-LOADING") {
             logger.notice("Master is currently unable to PSYNC but should be in the future: \(line)")
+            guard failoverPsyncAnswered(accepted: false) else { return false }
             failMasterHandshake()
             return false
         }
@@ -213,6 +225,7 @@ extension Server {
         } else {
             logger.warning("Unexpected reply to PSYNC from master: \(line)")
         }
+        guard failoverPsyncAnswered(accepted: false) else { return false }
         discardCachedMaster()
         logger.notice("Retrying with SYNC...")
         sendToMaster(["SYNC"])
@@ -221,12 +234,15 @@ extension Server {
     }
 
     /// A command in RESP on the link, during the handshake (the socket's buffer is empty then).
-    func sendToMaster(_ arguments: [String]) {
+    @discardableResult
+    func sendToMaster(_ arguments: [String]) -> Bool {
         var bytes = Array("*\(arguments.count)\r\n".utf8)
         for argument in arguments {
             bytes += Array("$\(argument.utf8.count)\r\n".utf8) + Array(argument.utf8) + [13, 10]
         }
-        _ = bytes.withUnsafeBytes { Socket.write(replication.linkFD, $0) }
+        let result = bytes.withUnsafeBytes { Socket.write(replication.linkFD, $0) }
+        if case .bytes(let n) = result, n == bytes.count { return true }
+        return false
     }
 
     /// undoConnectWithMaster / replicationAbortSyncTransfer: the attempt ends; the cron retries.

@@ -14,6 +14,10 @@ enum ReplicaOfCommand {
             c.error(ErrorText.replicaOfInClusterMode)
             return
         }
+        if server.replication.failover.phase != .none {
+            c.error(ErrorText.replicaOfWhileFailingOver)
+            return
+        }
         if c.argIs(1, "no") && c.argIs(2, "one") {
             if server.replication.isReplica {
                 server.unsetMaster()

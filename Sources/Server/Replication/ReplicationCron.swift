@@ -7,6 +7,7 @@ import Glibc
 
 extension Server {
     func replicationCron() {
+        updateFailoverStatus()
         let nowSeconds = now / 1000
         let timeout = config.int("repl-timeout")
         if replication.isReplica {
@@ -37,7 +38,7 @@ extension Server {
 
         if !replication.replicas.isEmpty {
             let period = max(1, config.int("repl-ping-replica-period"))
-            if replication.cronLoops % period == 0 && !replication.isReplica {
+            if replication.cronLoops % period == 0 && !replication.isReplica && !failoverHoldsPings {
                 feedReplicationCommand({ $0.append("PING") }, count: 1)
             }
             for replica in replication.replicas {

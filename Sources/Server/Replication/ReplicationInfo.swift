@@ -49,7 +49,7 @@ extension Server {
             let lag = link.state == .online ? nowSeconds - link.ackTime : 0
             add("slave\(index)", "ip=\(replicaIP(replica)),port=\(link.listeningPort),state=\(state),offset=\(link.ackOffset),lag=\(lag)")
         }
-        add("master_failover_state", "no-failover")
+        add("master_failover_state", r.failover.phase.name)
         add("master_replid", String(decoding: r.replicationID, as: UTF8.self))
         add("master_replid2", String(decoding: r.replicationID2, as: UTF8.self))
         add("master_repl_offset", String(r.masterOffset))

@@ -108,6 +108,7 @@ final class ReplicationState {
     /// Clients blocked in WAIT, newest first, and whether an ACK arrived since they were checked.
     var waitingClients: [Client] = []
     var acksArrived = false
+    var failover = FailoverState()
 
     // MARK: our master (when we are a replica)
 

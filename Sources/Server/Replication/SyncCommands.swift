@@ -31,6 +31,11 @@ extension Server {
     func syncCommand(_ c: Client) {
         // Already a replica, or a monitor (flagged as one in Redis): ignored.
         if c.flags.contains(.replica) || c.controls.isMonitor { return }
+        if c.argumentCount > 3 && c.argIs(0, "psync") && c.argIs(3, "failover") && !acceptFailoverRequest(c) { return }
+        if replication.failover.phase != .none {
+            c.error(ErrorText.syncWhileFailingOver)
+            return
+        }
         if replication.isReplica && replication.linkState != .connected {
             c.error(ErrorText.syncWithoutMasterLink)
             return

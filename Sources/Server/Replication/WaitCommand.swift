@@ -65,6 +65,8 @@ extension Server {
             }, count: 3)
             replication.getAckRequested = false
         }
+        // After the ACKs (a failover disconnects clients): the failover may go ahead now.
+        if replication.failover.phase == .waitingForSync { updateFailoverStatus() }
         guard replication.acksArrived else { return }
         replication.acksArrived = false
         var lastOffset: Int64 = -1
