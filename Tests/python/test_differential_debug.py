@@ -240,7 +240,7 @@ def test_apus_layout_reports(apus):
         c.value("CONFIG", "SET", "hash-max-listpack-entries", "0")
         c.value("HSET", "h", "a", "1", "b", "2")
         assert b"number of elements: 2\n" in c.value("DEBUG", "HTSTATS-KEY", "h")
-        c.value("CONFIG", "SET", "hash-max-listpack-entries", "128")
+        c.value("CONFIG", "SET", "hash-max-listpack-entries", "512")
         assert re.fullmatch(rb"key_sds_len:5, key_sds_avail:0, key_zmalloc: \d+, val_sds_len:7, val_sds_avail:0, val_zmalloc: \d+",
                             c.value("DEBUG", "SDSLEN", "key:1"))
         assert re.fullmatch(rb"bits:64 robj:\d+ dictentry:\d+ sdshdr5:\d+ sdshdr8:\d+ sdshdr16:\d+ sdshdr32:\d+ sdshdr64:\d+ ",

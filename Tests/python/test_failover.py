@@ -122,9 +122,13 @@ def test_write_held_during_failover_fails_after_it(request, master_kind, replica
     assert client(replica).get("during") is None
 
 
-def observe_timeouts(request, master_kind, replica_kind):
+def observe_timeouts(request, master_kind, replica_kind, expect_all_writes):
     """What a master reports through a failover that times out, one that is
-    aborted, and one forced at its timeout."""
+    aborted, and one forced at its timeout. A forced failover hands over to a
+    replica that may not have read everything yet: redis-server then sometimes
+    loses the writes still unread on the stalled replica's link (it promotes
+    before reading them); Apus's replica applies them first, so with Apus on
+    both sides every write survives."""
     master, replica = pair(request, master_kind, replica_kind)
     m = client(master)
     seen = []
@@ -154,7 +158,8 @@ def observe_timeouts(request, master_kind, replica_kind):
     finally:
         os.kill(replica.proc.pid, signal.SIGCONT)
     wait_roles_swapped(master, replica)
-    assert [client(replica).get(k) for k in "abcd"] == [b"1", b"2", b"3", b"4"]
+    if expect_all_writes:
+        assert [client(replica).get(k) for k in "abcd"] == [b"1", b"2", b"3", b"4"]
     return seen
 
 
@@ -164,8 +169,8 @@ def command_reply(srv, *args):
 
 
 def test_timeout_abort_and_force_as_redis(request):
-    apus = observe_timeouts(request, "apus", "apus")
-    redis = observe_timeouts(request, "redis", "redis")
+    apus = observe_timeouts(request, "apus", "apus", expect_all_writes=True)
+    redis = observe_timeouts(request, "redis", "redis", expect_all_writes=False)
     assert apus == redis
     assert apus[1] == "waiting-for-sync" and apus[4] == b"+OK\r\n"
     assert apus[-1] == ("slave", True, "down")

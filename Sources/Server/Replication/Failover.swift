@@ -192,9 +192,24 @@ extension Server {
             c.error(ErrorText.psyncFailoverReplicationID)
             return false
         }
+        // The old master's last writes may still wait unread on its link: when both sockets
+        // become readable together (a replica that was stalled), its handshake to us can be
+        // read first. Apply them before promoting, so the new master starts from everything
+        // the old one sent, as Redis's event order gives in practice.
+        if let master = replication.master { drainMasterLink(master) }
         unsetMaster()
         logger.notice("MASTER MODE enabled (failover request from '\(describe(c))')")
         return true
+    }
+
+    /// Reads and applies whatever the master link has buffered, until the socket is empty or
+    /// the link closes.
+    private func drainMasterLink(_ master: Client) {
+        for _ in 0..<1024 {
+            let before = stats.netInputBytes
+            readFromClient(master)
+            if stats.netInputBytes == before || replication.master !== master { return }
+        }
     }
 
     /// What a failing-over master makes of its target's answer to PSYNC ... FAILOVER: accepted
