@@ -24,7 +24,9 @@ extension Server {
         "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "min-replicas-to-write",
         "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port", "repl-disable-tcp-nodelay",
         "replica-priority", "replica-announced", "daemonize", "rdb-del-sync-files", "repl-diskless-load",
-        "busy-reply-threshold",
+        "busy-reply-threshold", "lua-time-limit", "stream-node-max-bytes", "stream-node-max-entries",
+        "hll-sparse-max-bytes", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
+        "enable-module-command",
     ]
 
     func installConfigHooks() {
