@@ -119,28 +119,13 @@ public final class Listpack {
 
     /// The offset after the entry at `offset` (possibly the terminator's).
     public func next(after offset: Int) -> Int {
-        bytes.withUnsafeBufferPointer { base in
-            let header = Listpack.decode(base.baseAddress!, offset)
-            return offset + header.size + Listpack.backlenSize(header.size)
-        }
+        withBase { Listpack.nextOffset($0, offset) }
     }
 
     /// The offset before the entry at `offset`, or nil at the first entry.
     public func previous(before offset: Int) -> Int? {
         if offset <= Listpack.headerSize { return nil }
-        return bytes.withUnsafeBufferPointer { base -> Int in
-            var position = offset - 1
-            var length = 0
-            var shift = 0
-            while true {
-                let byte = base[position]
-                length |= Int(byte & 127) << shift
-                if byte & 128 == 0 { break }
-                shift += 7
-                position -= 1
-            }
-            return position - length
-        }
+        return withBase { Listpack.previousOffset($0, offset) }
     }
 
     /// The offset of the last entry, or nil when empty.
@@ -452,5 +437,44 @@ public final class Listpack {
     static func element(_ base: UnsafePointer<UInt8>, _ offset: Int, _ header: EntryHeader) -> ElementValue {
         if header.isInteger { return .integer(header.integer) }
         return .bytes(UnsafeRawBufferPointer(start: base + header.dataStart, count: header.dataLength))
+    }
+}
+
+// Pointer-level walking, for code that reads many entries inside one `withBase` (stream nodes).
+extension Listpack {
+    @inlinable
+    static func nextOffset(_ base: UnsafePointer<UInt8>, _ offset: Int) -> Int {
+        let header = decode(base, offset)
+        return offset + header.size + backlenSize(header.size)
+    }
+
+    @inlinable
+    static func previousOffset(_ base: UnsafePointer<UInt8>, _ offset: Int) -> Int {
+        var position = offset - 1
+        var length = 0
+        var shift = 0
+        while true {
+            let byte = base[position]
+            length |= Int(byte & 127) << shift
+            if byte & 128 == 0 { break }
+            shift += 7
+            position -= 1
+        }
+        return position - length
+    }
+
+    /// An integer element (a stream node's counters, flags and deltas are always integers).
+    @inlinable
+    static func integer(_ base: UnsafePointer<UInt8>, _ offset: Int) -> Int64 {
+        switch element(base, offset) {
+        case .integer(let value): return value
+        case .bytes(let bytes): return parseInt64(bytes) ?? 0
+        }
+    }
+
+    /// Runs `body` over the bytes' base address.
+    @inlinable
+    func withBase<R>(_ body: (UnsafePointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
 }
