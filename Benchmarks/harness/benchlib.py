@@ -155,7 +155,8 @@ class Conn:
     def pipeline_simple(self, chunks: Sequence[bytes], counts: Sequence[int]) -> None:
         """Send each chunk of commands and read its replies before the next one.
 
-        Every reply must be a one-line reply (+OK or :n); an error reply raises."""
+        Every reply must be a one-line reply (+OK or :n) or a bulk string (XADD's ID); an error
+        reply raises."""
         for chunk, count in zip(chunks, counts):
             self.sock.sendall(chunk)
             seen = 0
@@ -165,6 +166,14 @@ class Conn:
                     self._fill()
                     continue
                 first = self.buf[self.pos:self.pos + 1]
+                if first == b"$":
+                    # _fill may move the buffer, so the reply's length is kept relative to pos.
+                    size = i + 2 - self.pos + int(self.buf[self.pos + 1:i]) + 2
+                    while len(self.buf) - self.pos < size:
+                        self._fill()
+                    self.pos += size
+                    seen += 1
+                    continue
                 if first not in (b"+", b":"):
                     raise RespError("load command failed: %r"
                                     % bytes(self.buf[self.pos:min(i, self.pos + 200)]))
