@@ -65,12 +65,7 @@ enum StreamAckCommands {
             if startIndex + 3 < count { consumerIndex = startIndex + 3 }
         }
 
-        let object = c.lookupRead(c.arg(1))
-        if c.wrongType(object, .stream) { return }
-        guard let object, let group = StreamType.stream(object).group(named: c.arg(2)) else {
-            c.error(withNames: ErrorText.noKeyOrGroup(key: c.arg(1), group: c.arg(2)))
-            return
-        }
+        guard let (_, group) = StreamCommands.lookupGroup(c) else { return }
 
         if count == 3 {
             replySummary(c, group)

@@ -16,16 +16,7 @@ enum StreamClaimCommands {
 
     static func xclaim(_ c: Client) {
         let key = c.arg(1)
-        var found: (Stream, StreamConsumerGroup)?
-        if let object = c.lookupRead(key) {
-            if c.wrongType(object, .stream) { return }
-            let stream = StreamType.stream(object)
-            if let group = stream.group(named: c.arg(2)) { found = (stream, group) }
-        }
-        guard let (stream, group) = found else {
-            c.error(withNames: ErrorText.noKeyOrGroup(key: c.arg(1), group: c.arg(2)))
-            return
-        }
+        guard let (stream, group) = StreamCommands.lookupGroup(c) else { return }
         guard var minimumIdle = c.integerArgument(4, error: ErrorText.xclaimMinIdle) else { return }
         if minimumIdle < 0 { minimumIdle = 0 }
 
@@ -156,16 +147,7 @@ enum StreamClaimCommands {
         }
 
         let key = c.arg(1)
-        var found: (Stream, StreamConsumerGroup)?
-        if let object = c.lookupRead(key) {
-            if c.wrongType(object, .stream) { return }
-            let stream = StreamType.stream(object)
-            if let group = stream.group(named: c.arg(2)) { found = (stream, group) }
-        }
-        guard let (stream, group) = found else {
-            c.error(withNames: ErrorText.noKeyOrGroup(key: c.arg(1), group: c.arg(2)))
-            return
-        }
+        guard let (stream, group) = StreamCommands.lookupGroup(c) else { return }
 
         let now = c.server.now
         var attempts = limit * autoclaimAttemptsFactor

@@ -26,6 +26,23 @@ enum StreamCommands {
         return StreamType.stream(object)
     }
 
+    /// The stream at argument 1 and its group named by argument 2; nil after replying WRONGTYPE
+    /// or NOGROUP (XPENDING, XCLAIM, XAUTOCLAIM).
+    static func lookupGroup(_ c: Client) -> (Stream, StreamConsumerGroup)? {
+        let object = c.lookupRead(c.arg(1))
+        if c.wrongType(object, .stream) { return nil }
+        guard let object else {
+            c.error(withNames: ErrorText.noKeyOrGroup(key: c.arg(1), group: c.arg(2)))
+            return nil
+        }
+        let stream = StreamType.stream(object)
+        guard let group = stream.group(named: c.arg(2)) else {
+            c.error(withNames: ErrorText.noKeyOrGroup(key: c.arg(1), group: c.arg(2)))
+            return nil
+        }
+        return (stream, group)
+    }
+
     static func nodeLimits(_ c: Client) -> StreamNodeLimits {
         StreamNodeLimits(maxBytes: c.server.settings.streamNodeMaxBytes,
                          maxEntries: c.server.settings.streamNodeMaxEntries)
