@@ -194,35 +194,29 @@ public enum GeoHash {
     }
 
     private static func moveX(_ hash: inout Bits, _ direction: Int) {
-        if direction == 0 { return }
-        var x = hash.bits & 0xAAAA_AAAA_AAAA_AAAA
-        let y = hash.bits & 0x5555_5555_5555_5555
-        let shift = UInt64(64 - Int(hash.step) * 2)
-        let zz: UInt64 = 0x5555_5555_5555_5555 >> shift
-        if direction > 0 {
-            x = x &+ (zz &+ 1)
-        } else {
-            x = x | zz
-            x = x &- (zz &+ 1)
-        }
-        x &= (0xAAAA_AAAA_AAAA_AAAA >> shift)
-        hash.bits = x | y
+        move(&hash, direction, moving: 0xAAAA_AAAA_AAAA_AAAA, fixed: 0x5555_5555_5555_5555)
     }
 
     private static func moveY(_ hash: inout Bits, _ direction: Int) {
+        move(&hash, direction, moving: 0x5555_5555_5555_5555, fixed: 0xAAAA_AAAA_AAAA_AAAA)
+    }
+
+    /// geohash_move_x / geohash_move_y: steps the interleaved bits selected by `moving` by one
+    /// cell; filling the `fixed` bits with ones first makes the carry cross them.
+    private static func move(_ hash: inout Bits, _ direction: Int, moving: UInt64, fixed: UInt64) {
         if direction == 0 { return }
-        let x = hash.bits & 0xAAAA_AAAA_AAAA_AAAA
-        var y = hash.bits & 0x5555_5555_5555_5555
+        var value = hash.bits & moving
+        let other = hash.bits & fixed
         let shift = UInt64(64 - Int(hash.step) * 2)
-        let zz: UInt64 = 0xAAAA_AAAA_AAAA_AAAA >> shift
+        let zz = fixed >> shift
         if direction > 0 {
-            y = y &+ (zz &+ 1)
+            value = value &+ (zz &+ 1)
         } else {
-            y = y | zz
-            y = y &- (zz &+ 1)
+            value = value | zz
+            value = value &- (zz &+ 1)
         }
-        y &= (0x5555_5555_5555_5555 >> shift)
-        hash.bits = x | y
+        value &= moving >> shift
+        hash.bits = value | other
     }
 
     private static func moved(_ hash: Bits, _ dx: Int, _ dy: Int) -> Bits {
