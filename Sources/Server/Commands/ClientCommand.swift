@@ -77,6 +77,7 @@ enum ClientCommand {
         var localAddress: [UInt8]? = nil
         var id: Int64 = 0
         var type: ClientTypeFilter? = nil
+        var user: ACLUser? = nil
         var skipMe = true
         if c.argumentCount == 3 {
             address = c.argBytes(2)
@@ -102,11 +103,11 @@ enum ClientCommand {
                 } else if c.argIs(index, "laddr") && hasValue {
                     localAddress = c.argBytes(index + 1)
                 } else if c.argIs(index, "user") && hasValue {
-                    // Only the default user exists, and every client is logged in as it.
-                    guard c.arg(index + 1).elementsEqual("default".utf8) else {
+                    guard let named = c.server.acl.user(named: c.argBytes(index + 1)) else {
                         c.error(ErrorText.noSuchUser(c.argString(index + 1)))
                         return
                     }
+                    user = named
                 } else if c.argIs(index, "skipme") && hasValue {
                     if c.argIs(index + 1, "yes") {
                         skipMe = true
@@ -130,6 +131,7 @@ enum ClientCommand {
             if let address, !client.peerAddress.utf8.elementsEqual(address) { continue }
             if let localAddress, !client.localAddress.utf8.elementsEqual(localAddress) { continue }
             if let type, !type.matches(client) { continue }
+            if let user, client.user !== user { continue }
             if id != 0 && client.id != id { continue }
             if client === c && skipMe { continue }
             if client === c {
@@ -220,7 +222,7 @@ extension Server {
             + "psub=\(client.subscriptions.patterns.count) ssub=\(client.subscriptions.shardChannels.count) "
             + "multi=\(queued) qbuf=\(queryBytes) "
             + "qbuf-free=\(queryFree) argv-mem=0 multi-mem=0 rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
-            + "omem=\(outputMemory) tot-mem=\(totalMemory) events=\(events) cmd=\(command) user=default "
+            + "omem=\(outputMemory) tot-mem=\(totalMemory) events=\(events) cmd=\(command) user=\(client.user.nameString) "
             + "redir=\(redirect) resp=\(client.protocolVersion)"
     }
 }

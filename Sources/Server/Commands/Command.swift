@@ -107,6 +107,8 @@ public final class Command {
     /// Redis's key specs for this command, from its COMMAND INFO entry.
     let keySpecs: [KeySpec]
     public var stats = CommandStats()
+    /// Index in ACLCommandRegistry, for the selectors' command bitmaps.
+    let aclID: Int
     /// DEBUG is gated by enable-debug-command; checked per call, so precomputed.
     let isDebug: Bool
     /// MODULE LOAD/LOADEX/UNLOAD, gated by enable-module-command.
@@ -134,6 +136,7 @@ public final class Command {
         self.info = info
         self.docs = docs
         keySpecs = KeySpec.parse(info)
+        aclID = ACLCommandRegistry.shared.id(fullName: fullName) ?? ACLCommandRegistry.futureBit
         isDebug = fullName == "debug"
         isProtectedModule = ["module|load", "module|loadex", "module|unload"].contains(fullName)
         isProtected = isDebug || isProtectedModule

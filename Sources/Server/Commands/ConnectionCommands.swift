@@ -14,8 +14,8 @@ enum ConnectionCommands {
         let user: [UInt8]
         let password: [UInt8]
         if c.argumentCount == 2 {
-            if c.server.config.string("requirepass").isEmpty {
-                c.error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+            if c.server.acl.defaultUser.rules.noPass {
+                c.error(ErrorText.authWithoutPassword)
                 return
             }
             user = Array("default".utf8)
@@ -24,11 +24,10 @@ enum ConnectionCommands {
             user = c.argBytes(1)
             password = c.argBytes(2)
         }
-        if c.server.authenticate(user: user, password: password) {
-            c.authenticated = true
+        if c.server.aclAuthenticate(c, user: user, password: password) {
             c.reply.ok()
         } else {
-            c.error("WRONGPASS invalid username-password pair or user is disabled.")
+            c.error(ErrorText.wrongPass)
         }
     }
 
@@ -53,11 +52,10 @@ enum ConnectionCommands {
         while index < c.argumentCount {
             let more = c.argumentCount - 1 - index
             if c.argIs(index, "auth") && more >= 2 {
-                guard c.server.authenticate(user: c.argBytes(index + 1), password: c.argBytes(index + 2)) else {
-                    c.error("WRONGPASS invalid username-password pair or user is disabled.")
+                guard c.server.aclAuthenticate(c, user: c.argBytes(index + 1), password: c.argBytes(index + 2)) else {
+                    c.error(ErrorText.wrongPass)
                     return
                 }
-                c.authenticated = true
                 index += 2
             } else if c.argIs(index, "setname") && more >= 1 {
                 let name = c.argBytes(index + 1)
@@ -73,7 +71,7 @@ enum ConnectionCommands {
             }
             index += 1
         }
-        if !c.authenticated {
+        if !c.authenticated && c.server.acl.authRequired {
             c.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
             return
         }
@@ -107,7 +105,9 @@ enum ConnectionCommands {
         c.select(0)
         c.reply.resp3 = false
         c.name = nil
-        c.authenticated = c.server.config.string("requirepass").isEmpty
+        // clearClientConnectionState: back to the default user, logged in only if it needs no password.
+        c.user = c.server.acl.defaultUser
+        c.authenticated = c.user.rules.noPass && c.user.rules.enabled
         c.reply.simple("RESET" as StaticString)
     }
 }

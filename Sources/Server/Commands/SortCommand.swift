@@ -32,6 +32,8 @@ enum SortCommand {
         var dontSort = false
         var getPatterns: [[UInt8]] = []
         var index = 2
+        // BY and GET patterns reach keys no key spec names: only for users who may read every key.
+        let fullKeyAccess = c.user.allowsEverything || c.lastCommand.map { c.server.aclHasUnrestrictedReadAccess($0, c) } ?? true
         while index < c.argumentCount {
             let remaining = c.argumentCount - index - 1
             if c.argIs(index, "asc") {
@@ -51,8 +53,16 @@ enum SortCommand {
             } else if c.argIs(index, "by") && remaining >= 1 {
                 byPattern = c.argBytes(index + 1)
                 dontSort = !byPattern!.contains(UInt8(ascii: "*"))
+                if !dontSort && !fullKeyAccess {
+                    c.error(ErrorText.sortByDenied)
+                    return
+                }
                 index += 1
             } else if c.argIs(index, "get") && remaining >= 1 {
+                if !fullKeyAccess {
+                    c.error(ErrorText.sortGetDenied)
+                    return
+                }
                 getPatterns.append(c.argBytes(index + 1))
                 index += 1
             } else {

@@ -283,3 +283,48 @@ extension ErrorText {
     static let migrateReadFailed: StaticString = "IOERR error or timeout reading to target instance"
     static func migrateTargetError(_ text: String) -> String { "ERR Target instance replied with error: \(text)" }
 }
+
+extension ErrorText {
+    // ACL (acl.c, server.c processCommand, script.c scriptVerifyACL, sort.c).
+    static func noPermissionCommand(_ fullName: String) -> String {
+        "NOPERM this user has no permissions to run the '\(fullName)' command"
+    }
+    static let noPermissionKey = "NOPERM this user has no permissions to access one of the keys used as arguments"
+    static let noPermissionChannel = "NOPERM this user has no permissions to access one of the channels used as arguments"
+    static let scriptNoPermissionCommand = "The user executing the script can't run this command or subcommand"
+    static let scriptNoPermissionKey = "The user executing the script can't access at least one of the keys mentioned in the command"
+    static let scriptNoPermissionChannel = "The user executing the script can't publish to the channel mentioned in the command"
+    static let wrongPass = "WRONGPASS invalid username-password pair or user is disabled."
+    static let authWithoutPassword = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+    static let sortByDenied = "ERR BY option of SORT denied due to insufficient ACL permissions."
+    static let sortGetDenied = "ERR GET option of SORT denied due to insufficient ACL permissions."
+    static let aclSyntaxError = "Syntax error"
+    static let aclUnknownCommandOrCategory = "Unknown command or category name in ACL"
+    static let aclPatternAfterAllKeys = "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns"
+    static let aclPatternAfterAllChannels = "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels"
+    static let aclNoSuchPassword = "The password you are trying to remove from the user does not exist"
+    static let aclBadHash = "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"
+    static let aclDuplicateUser = "Duplicate user found. A user can only be defined once in config files"
+    static let aclFirstArgOfSubcommand = "Allowing first-arg of a subcommand is not supported"
+    static func aclSetUserModifier(_ op: String, _ reason: String) -> String {
+        "ERR Error in ACL SETUSER modifier '\(op)': \(reason)"
+    }
+    static func aclUserDeclaration(_ op: String, _ reason: String) -> String {
+        "Error in user declaration '\(op)': \(reason)"
+    }
+    static let aclUsernameSpaces = "ERR Usernames can't contain spaces or null characters"
+    static func aclUnmatchedParenthesis(_ op: String) -> String {
+        "ERR Unmatched parenthesis in acl selector starting at '\(op)'."
+    }
+    static let aclDefaultUserUndeletable = "ERR The 'default' user cannot be removed"
+    static func aclUnknownCategory(_ name: String) -> String { "ERR Unknown category '\(truncated(name))'" }
+    static let aclGenPassBits = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
+    static let aclNoFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
+    static let aclSaveFailed = "ERR There was an error trying to save the ACLs. Please check the server logs for more information"
+    static func aclDryRunNoUser(_ name: String) -> String { "ERR User '\(name)' not found" }
+    static func aclDryRunNoCommand(_ name: String) -> String { "ERR Command '\(name)' not found" }
+    static func aclDryRunCommand(_ name: String) -> String { "This user has no permissions to run the '\(name)' command" }
+    static func aclDryRunKey(_ key: String) -> String { "This user has no permissions to access the '\(key)' key" }
+    static func aclDryRunChannel(_ channel: String) -> String { "This user has no permissions to access the '\(channel)' channel" }
+    static let aclFileAndUsers = "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both."
+}

@@ -17,17 +17,10 @@ extension Server {
                        SlowLogCommand.handlers, LatencyCommand.handlers, ClusterCommands.handlers,
                        ModuleCommand.handlers, LolwutCommand.handlers, StreamReadCommands.handlers,
                        StreamGroupCommands.handlers, StreamAckCommands.handlers, StreamClaimCommands.handlers, StreamInfoCommand.handlers,
-                       GeoCommands.handlers, FailoverCommand.handlers, MigrateCommand.handlers] {
+                       GeoCommands.handlers, FailoverCommand.handlers, MigrateCommand.handlers, ACLCommand.handlers] {
             all.merge(family) { first, _ in first }
         }
         return all
-    }
-
-    /// AUTH/HELLO AUTH for the default user: `requirepass` when set, otherwise any password.
-    func authenticate(user: [UInt8], password: [UInt8]) -> Bool {
-        guard user == Array("default".utf8) else { return false }
-        let required = config.string("requirepass")
-        return required.isEmpty || Array(required.utf8) == password
     }
 
     /// enable-debug-command: "yes", "local" (loopback peers only) or "no".

@@ -75,6 +75,8 @@ public final class Server {
     var migrateSockets = MigrateSocketCache()
     /// Channels, patterns and shard channels with their subscribers (PubSub/).
     let pubsub = PubSubRegistry()
+    /// Users, the ACL log and its counters (ACL/).
+    let acl = ACLState()
     /// client-output-buffer-limit per client class (Networking/OutputBufferLimits.swift).
     var outputBufferLimits = OutputBufferLimits()
     /// Snapshots, save points and the forked child (Persistence/).
@@ -118,6 +120,7 @@ public final class Server {
         installConfigHooks()
         installKeyspaceObservers()
         installPersistenceHooks()
+        try installACL()
     }
 
     static func wallMilliseconds() -> Int64 { apus_wall_us() / 1000 }

@@ -50,13 +50,18 @@ extension Server {
                 return
             }
         }
-        if !client.authenticated && !command.flags.contains(.noAuth) {
+        if !client.authenticated && acl.authRequired && !command.flags.contains(.noAuth) {
             reject(client, command, ErrorText.noAuth)
             return
         }
         let inMulti = client.transaction != nil
         if inMulti && command.flags.contains(.noMulti) {
             reject(client, command, ErrorText.notAllowedInMulti)
+            return
+        }
+        // ACLCheckAllPerm; a user with every command, key and channel skips it.
+        if !client.user.allowsEverything, let text = aclRefusal(command, client) {
+            reject(client, command, text)
             return
         }
         // Keep client-side caching's table within tracking-table-max-keys.

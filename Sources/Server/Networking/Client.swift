@@ -80,10 +80,14 @@ public final class Client {
     var tracking = ClientTracking()
     /// MONITOR, CLIENT REPLY and CLIENT PAUSE state (ClientControls/).
     var controls = ClientControlState()
-    /// False until AUTH succeeds when the default user has a password (`requirepass`).
+    /// Redis's c->authenticated: set when the client logged in, or connected while the default
+    /// user needed no password. NOAUTH also asks the server whether a login is required.
     public var authenticated: Bool {
         didSet { parser.limits.unauthenticated = !authenticated }
     }
+    /// The ACL user commands are checked against (ACL/). Users outlive the clients logged in as
+    /// them (a deleted user's clients are moved to `default` first), so held unretained.
+    unowned(unsafe) var user: ACLUser
 
     /// A client without a socket, for running commands on the server's behalf (AOF loading,
     /// scripts, a replica applying its master's stream). Its replies are kept in `reply`.
@@ -105,7 +109,8 @@ public final class Client {
         serverRef = Unmanaged.passUnretained(server)
         createdAt = now
         lastInteraction = now
-        authenticated = server.config.string("requirepass").isEmpty
+        user = server.acl.defaultUser
+        authenticated = !server.acl.authRequired
         parser.limits.maxBulkLength = server.settings.protoMaxBulkLen
         parser.limits.unauthenticated = !authenticated
     }

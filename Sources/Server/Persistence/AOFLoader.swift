@@ -83,6 +83,7 @@ extension Server {
                                 isLast: Bool) throws -> AOFLoadResult {
         let client = Client(fakeFor: self)
         client.authenticated = true
+        client.user = acl.superuser
         client.denyBlocking = true
         var reader = AOFCommandReader(contents, from: start)
         var validUpTo = start

@@ -19,6 +19,7 @@ extension Server {
         nextClientID += 1
         master.flags.insert(.master)
         master.authenticated = true
+        master.user = acl.superuser
         master.appliedReplicationOffset = offset
         if database < databases.count { master.select(database) }
         do {

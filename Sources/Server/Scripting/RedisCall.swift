@@ -75,11 +75,11 @@ extension ScriptingEngine {
         return true
     }
 
-    /// redis.acl_check_cmd: whether the caller's user may run the command. Apus has the default
-    /// user only, who may run everything; an unknown command is an error.
+    /// redis.acl_check_cmd: whether the caller's user may run the command; an unknown command is
+    /// an error.
     func aclCheckCommand(_ L: LuaStatePointer) -> Int32 {
         let argc = lua_gettop(L)
-        guard run != nil else {
+        guard let run else {
             pushErrorTable(L, "redis.acl_check_cmd can only be called inside a script invocation")
             return -1
         }
@@ -94,7 +94,11 @@ extension ScriptingEngine {
             pushErrorTable(L, "Invalid command passed to redis.acl_check_cmd()")
             return -1
         }
-        lua_pushboolean(L, 1)
+        let command = base.isContainer && client.argumentCount >= 2 ? base.subcommands[client.argString(1).lowercased()]! : base
+        let client = self.client
+        let allowed = run.caller.user.allowsEverything
+            || ACLPermissions.check(run.caller.user.rules, command, count: client.argumentCount, argument: { client.arg($0) }) == nil
+        lua_pushboolean(L, allowed ? 1 : 0)
         return 1
     }
 
@@ -149,6 +153,7 @@ extension Server {
             return "Wrong number of args calling Redis command from script"
         }
         if command.flags.contains(.noScript) && !debug.scriptDisableDenyScript { return "This Redis command is not allowed from script" }
+        if let refusal = aclScriptRefusal(command, c, caller: run.caller) { return refusal }
         let writes = command.flags.contains(.write)
         let mayReplicate = !command.flags.isDisjoint(with: [.write, .mayReplicate])
         if run.readOnly && mayReplicate {
