@@ -14,6 +14,7 @@ public enum ServerMain {
         LoggingSystem.bootstrap(RedisLogHandler.init)
         var logger = Logger(label: "apus")
         config.warningLogger = { logger.warning("\($0)") }
+        config.userDirectiveHandler = { [unowned config] in ACLConfigDirective.check($0, earlier: config.userDirectives) }
         do {
             try config.load(arguments: arguments)
         } catch {

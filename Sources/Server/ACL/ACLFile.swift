@@ -46,8 +46,12 @@ extension Server {
                 continue
             }
             for op in merged {
+                let trimmed = trim(op[...], "\t\r\n")
                 do {
-                    try rules.apply(trim(op[...], "\t\r\n"), allChannelsByDefault: allChannels)
+                    try rules.apply(trimmed, allChannelsByDefault: allChannels)
+                } catch .unknownCommandOrCategory {
+                    // A command name is no secret: this one error names the operation.
+                    errors += "\(path):\(number): Error in applying operation '\(String(decoding: trimmed, as: UTF8.self))': \(ACLRuleError.unknownCommandOrCategory.message). "
                 } catch {
                     errors += "\(path):\(number): \(error.message). "
                 }

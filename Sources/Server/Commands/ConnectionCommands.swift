@@ -72,7 +72,7 @@ enum ConnectionCommands {
             index += 1
         }
         if !c.authenticated && c.server.acl.authRequired {
-            c.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+            c.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
             return
         }
         if version != 0 { c.reply.resp3 = version == 3 }

@@ -292,8 +292,17 @@ extension ErrorText {
     static let noPermissionKey = "NOPERM this user has no permissions to access one of the keys used as arguments"
     static let noPermissionChannel = "NOPERM this user has no permissions to access one of the channels used as arguments"
     static let scriptNoPermissionCommand = "The user executing the script can't run this command or subcommand"
-    static let scriptNoPermissionKey = "The user executing the script can't access at least one of the keys mentioned in the command"
+    static let scriptNoPermissionKey = "The user executing the script can't access at least one of the keys mentioned in the command arguments"
     static let scriptNoPermissionChannel = "The user executing the script can't publish to the channel mentioned in the command"
+    static func noPermissionAtExec(_ denial: ACLDenial) -> String {
+        let reason: String
+        switch denial {
+        case .command: reason = "no permission to execute the command or subcommand"
+        case .key: reason = "no permission to touch the specified keys"
+        case .channel: reason = "no permission to access one of the channels used as arguments"
+        }
+        return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + reason
+    }
     static let wrongPass = "WRONGPASS invalid username-password pair or user is disabled."
     static let authWithoutPassword = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
     static let sortByDenied = "ERR BY option of SORT denied due to insufficient ACL permissions."

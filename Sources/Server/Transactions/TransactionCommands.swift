@@ -71,6 +71,11 @@ enum TransactionCommands {
                     start = end
                 }
                 c.loadArguments(spans)
+                // The user's rules may have changed since the command was queued.
+                if !c.user.allowsEverything, let refusal = server.aclCheck(queued.command, c, user: c.user, context: .multi) {
+                    c.error(ErrorText.noPermissionAtExec(refusal.denial))
+                    return
+                }
                 server.call(queued.command, c)
             }
         }
