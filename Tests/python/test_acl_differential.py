@@ -347,6 +347,20 @@ def test_subscribers_killed_when_channels_revoked(both):
                 c.command("PING")
 
 
+def test_subscribers_killed_when_allchannels_revoked(both):
+    apus, redis = both
+    with connect(apus) as a0, connect(redis) as r0, connect(apus) as a, connect(redis) as r:
+        same(a0, r0, "ACL", "SETUSER", "psub", "on", "nopass", "+@all", "allchannels")
+        same(a, r, "AUTH", "psub", "x")
+        same(a, r, "PSUBSCRIBE", "foo")
+        same(a0, r0, "ACL", "SETUSER", "psub", "resetchannels", "&foo", "allchannels")
+        same(a0, r0, "CLIENT", "LIST", "TYPE", "pubsub", norm=lambda raw: str(raw.count(b"user=psub")).encode())
+        same(a0, r0, "ACL", "SETUSER", "psub", "resetchannels")
+        for c in (a, r):
+            with pytest.raises(Exception):
+                c.command("PING")
+
+
 def test_no_aclfile_errors(both):
     apus, redis = both
     with connect(apus) as a, connect(redis) as r:
@@ -370,3 +384,24 @@ def test_exec_rechecks_changed_rules(both):
         same(a0, r0, "ACL", "SETUSER", "mx", "-set", "resetkeys", "~z", "resetchannels")
         same(a, r, "EXEC")
         same(a0, r0, "ACL", "LOG", norm=log_without_volatile)
+
+
+def test_single_category_rules_describe_as_given(both):
+    """acl.tcl's "ACL GETUSER provides reasonable results", against Redis for every category."""
+    apus, redis = both
+    with connect(apus) as a, connect(redis) as r:
+        for category in [x[1].decode() for x in parse(r.command("ACL", "CAT"))[1]]:
+            same(a, r, "ACL", "SETUSER", "additive", "reset", "+@all", "-@" + category)
+            same(a, r, "ACL", "GETUSER", "additive", norm=norm_rules)
+            same(a, r, "ACL", "SETUSER", "restrictive", "reset", "-@all", "+@" + category)
+            same(a, r, "ACL", "GETUSER", "restrictive", norm=norm_rules)
+        for rules in (["+@all", "-@hash", "-@slow", "+hget"], ["-@all", "+@HASH", "+@hash"], ["-@all", "+HGET", "+hget"],
+                      ["-@all", "+@hash", "+@slow", "+@set"], ["-@all", "+hget", "-hset", "+hset", "-hget"],
+                      ["-@all", "+client|list", "+config|get", "+config", "+acl|list", "-acl"],
+                      ["-@all", "+select|0", "+select|0", "+debug|segfault", "+debug"], ["-@all", "-@dangerous"],
+                      ["-@all", "+config", "+config|get", "-config|set", "+config"], ["-@all", "+memory|doctor"],
+                      ["+@all", "+client|id"], ["-@all", "+readonly"]):
+            same(a, r, "ACL", "SETUSER", "adv", "reset", *rules)
+            same(a, r, "ACL", "GETUSER", "adv", norm=norm_rules)
+        same(a, r, "ACL", "DRYRUN", "adv", "EVAL_RO", "", "0")
+        same(a, r, "ACL", "DRYRUN", "adv", "FCALL_RO", "f", "0")

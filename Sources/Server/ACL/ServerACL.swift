@@ -106,7 +106,8 @@ extension Server {
         if newRules.selectors.contains(where: { $0.allChannels }) { return }
         let upcoming = newRules.selectors.flatMap(\.channels)
         let old = user.rules.selectors.flatMap(\.channels)
-        if old.allSatisfy({ upcoming.contains($0) }) { return }
+        // Losing allchannels is never a superset.
+        if !user.rules.selectors.contains(where: { $0.allChannels }) && old.allSatisfy({ upcoming.contains($0) }) { return }
         for client in clientsByFD.compactMap({ $0 }) where client.user === user && client.isSubscribed {
             var kill = false
             for pattern in client.subscriptions.patterns.names where !kill {

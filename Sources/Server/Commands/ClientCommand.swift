@@ -208,7 +208,7 @@ extension Server {
         if flags.isEmpty { flags = "N" }
         let queryBytes = client.query.readableCount
         let queryFree = client.query.capacity - client.query.writeIndex
-        let events = loop.interest(of: client.fd).contains(.writable) ? "rw" : "r"
+        let events = client.fd < 0 ? "" : loop.interest(of: client.fd).contains(.writable) ? "rw" : "r"
         let command = client.lastCommand?.fullName ?? "NULL"
         let age = (now - client.createdAt) / 1000
         let idle = (now - client.lastInteraction) / 1000

@@ -80,6 +80,8 @@ final class SlowLog {
             return redacted
         }
         if client.argIs(0, "migrate") { return MigrateCommand.redactedArguments(client) }
+        // ACL SETUSER: every rule may hold a password.
+        if client.argIs(0, "acl") && count >= 3 && client.argIs(1, "setuser") { return Set(2..<count) }
         return []
     }
 }
