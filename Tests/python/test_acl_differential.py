@@ -405,3 +405,31 @@ def test_single_category_rules_describe_as_given(both):
             same(a, r, "ACL", "GETUSER", "adv", norm=norm_rules)
         same(a, r, "ACL", "DRYRUN", "adv", "EVAL_RO", "", "0")
         same(a, r, "ACL", "DRYRUN", "adv", "FCALL_RO", "f", "0")
+
+
+READ_WRITE_PROBES = [
+    ["get", "k"], ["set", "k", "v"], ["set", "k", "v", "GET"], ["exists", "k"], ["type", "k"], ["ttl", "k"],
+    ["strlen", "k"], ["scard", "k"], ["sintercard", "1", "k"], ["zcard", "k"], ["llen", "k"], ["del", "k"],
+    ["unlink", "k"], ["copy", "k", "k2"], ["lmove", "k", "k2", "LEFT", "RIGHT"], ["rename", "k", "k2"],
+    ["sort", "k"], ["sort", "k", "STORE", "k2"], ["sort_ro", "k"], ["bitfield", "k", "GET", "u8", "0"],
+    ["bitfield", "k", "SET", "u8", "0", "1"], ["bitfield_ro", "k", "GET", "u8", "0"], ["append", "k", "x"],
+    ["incr", "k"], ["getdel", "k"], ["getex", "k"], ["touch", "k"], ["object", "encoding", "k"], ["dump", "k"],
+    ["restore", "k", "0", "x"], ["expire", "k", "10"], ["persist", "k"], ["xadd", "k", "*", "f", "v"],
+    ["xread", "STREAMS", "k", "0"], ["xreadgroup", "GROUP", "g", "c", "STREAMS", "k", ">"],
+    ["eval", "", "1", "k"], ["fcall", "f", "1", "k"], ["migrate", "h", "1", "k", "0", "10"],
+    ["migrate", "h", "1", "", "0", "10", "KEYS", "k", "k2"], ["georadius", "k", "0", "0", "1", "km", "STORE", "k2"],
+    ["pfcount", "k"], ["pfadd", "k", "a"], ["lpos", "k", "a"], ["smismember", "k", "a"], ["hstrlen", "k", "f"],
+    ["spublish", "ch", "m"], ["ssubscribe", "ch"], ["zunionstore", "k2", "1", "k"], ["memory", "usage", "k"],
+]
+
+
+def test_key_read_write_permissions(both):
+    """acl-v2.tcl's key permission tests: which key-spec flags need read or write rights."""
+    apus, redis = both
+    with connect(apus) as a, connect(redis) as r:
+        users = {"reader": ["%R~k*"], "writer": ["%W~k*"], "both": ["%RW~k*"], "split": ["%R~k", "%W~k2"],
+                 "none": [], "sel": ["%R~k", "(%W~k2 +@all)"]}
+        for name, patterns in users.items():
+            same(a, r, "ACL", "SETUSER", name, "on", "nopass", "+@all", "&*", *patterns)
+            for probe in READ_WRITE_PROBES:
+                same(a, r, "ACL", "DRYRUN", name, *probe)

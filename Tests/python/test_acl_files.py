@@ -138,3 +138,22 @@ def test_startup_refuses_bad_users(config):
         except ServerStartError:
             outcomes.append("refused")
     assert outcomes[0] == outcomes[1] == "refused"
+
+
+def test_config_rewrite_writes_users():
+    servers = start_pair(config_text=CONF_USERS)
+    try:
+        lines = []
+        for s in servers:
+            with RespClient(s.host, s.port) as c:
+                assert c.command("ACL", "SETUSER", "added", "on", ">pw", "~x", "+get") == b"+OK\r\n"
+                assert c.command("ACL", "DELUSER", "reader") == b":1\r\n"
+                assert c.command("CONFIG", "REWRITE") == b"+OK\r\n"
+            with open(os.path.join(s.dir, "server.conf"), "rb") as f:
+                users = [line for line in f.read().split(b"\n") if line.startswith(b"user ")]
+            lines.append([norm_rules(b"$%d\r\n%s\r\n" % (len(line), line)) for line in users])
+        assert lines[0] == lines[1]
+        assert len(lines[0]) == 3
+    finally:
+        for s in servers:
+            s.stop()

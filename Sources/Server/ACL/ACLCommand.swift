@@ -44,7 +44,7 @@ enum ACLCommand {
         } else {
             acl.add(ACLUser(name: name, rules: rules))
         }
-        if existing === acl.defaultUser { acl.refreshAuthRequired() }
+        if existing === acl.defaultUser { server.refreshAuthRequired() }
         c.reply.ok()
     }
 

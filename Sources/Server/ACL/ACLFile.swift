@@ -64,6 +64,7 @@ extension Server {
         let defaultRules = loaded[acl.defaultUser.name]?.rules ?? ACLState.defaultRules(allChannelsByDefault: allChannels)
         let old = acl.sortedUsers.filter { $0 !== acl.defaultUser }
         acl.replaceAll(with: Array(loaded.values), defaultRules: defaultRules)
+        refreshAuthRequired()
         for user in old { disconnectClients(of: user) }
         return nil
     }

@@ -53,4 +53,8 @@ final class ACLState {
     func refreshAuthRequired() {
         authRequired = !defaultUser.rules.noPass || !defaultUser.rules.enabled
     }
+
+    /// The parser's limits for unauthenticated clients follow authRequired (Redis tests
+    /// authRequired(c) per request).
+    func unauthenticatedLimits(for client: Client) -> Bool { !client.authenticated && authRequired }
 }

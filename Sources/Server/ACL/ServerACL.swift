@@ -129,7 +129,15 @@ extension Server {
         let op = password.isEmpty ? Array("nopass".utf8) : [UInt8(ascii: ">")] + Array(password.utf8)
         try? rules.apply(op, allChannelsByDefault: acl.allChannelsByDefault)
         acl.defaultUser.rules = rules
+        refreshAuthRequired()
+    }
+
+    /// After the default user changed: whether logins are required, and the parser limits.
+    func refreshAuthRequired() {
         acl.refreshAuthRequired()
+        for client in clientsByFD.compactMap({ $0 }) {
+            client.parser.limits.unauthenticated = acl.unauthenticatedLimits(for: client)
+        }
     }
 
     /// Start-up: requirepass, then the `user` directives or the ACL file (ACLLoadUsersAtStartup).

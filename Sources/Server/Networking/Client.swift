@@ -83,7 +83,7 @@ public final class Client {
     /// Redis's c->authenticated: set when the client logged in, or connected while the default
     /// user needed no password. NOAUTH also asks the server whether a login is required.
     public var authenticated: Bool {
-        didSet { parser.limits.unauthenticated = !authenticated }
+        didSet { parser.limits.unauthenticated = server.acl.unauthenticatedLimits(for: self) }
     }
     /// The ACL user commands are checked against (ACL/). Users outlive the clients logged in as
     /// them (a deleted user's clients are moved to `default` first), so held unretained.
@@ -112,7 +112,7 @@ public final class Client {
         user = server.acl.defaultUser
         authenticated = !server.acl.authRequired
         parser.limits.maxBulkLength = server.settings.protoMaxBulkLen
-        parser.limits.unauthenticated = !authenticated
+        parser.limits.unauthenticated = server.acl.unauthenticatedLimits(for: self)
     }
 
     deinit { argv.deallocate() }
