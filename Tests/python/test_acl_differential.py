@@ -433,3 +433,50 @@ def test_key_read_write_permissions(both):
             same(a, r, "ACL", "SETUSER", name, "on", "nopass", "+@all", "&*", *patterns)
             for probe in READ_WRITE_PROBES:
                 same(a, r, "ACL", "DRYRUN", name, *probe)
+
+
+V2_PROBES = [
+    ["MIGRATE", "whatever", "whatever", "rw"], ["MIGRATE", "whatever", "whatever", "read"],
+    ["MIGRATE", "whatever", "whatever", "write"], ["MIGRATE", "whatever", "whatever", "", "0", "5000", "KEYS", "rw"],
+    ["MIGRATE", "whatever", "whatever", "", "0", "5000", "KEYS", "read"],
+    ["MIGRATE", "whatever", "whatever", "", "0", "5000", "AUTH2", "u", "p", "KEYS", "write"],
+    ["SORT", "read", "STORE", "write"], ["SORT", "read", "STORE", "read"], ["SORT", "write", "STORE", "write"],
+    ["EVAL", "", "1", "rw1"], ["EVAL", "", "1", "read"], ["EVAL_RO", "", "1", "rw1"], ["EVAL_RO", "", "1", "read"],
+    ["EVAL", "", "0", "read"], ["EVAL", "", "-1", "read"], ["EVAL", "", "3", "rw", "rw"], ["EVAL", "", "3", "rw", "read"],
+    ["GEORADIUS", "read", "longitude", "latitude", "radius", "M", "STOREDIST", "write"],
+    ["GEORADIUS", "read1", "longitude", "latitude", "radius", "M", "STOREDIST", "read2"],
+    ["GEORADIUS", "write1", "longitude", "latitude", "radius", "M", "STORE", "write2"],
+    ["HEXISTS", "read", "foo"], ["HEXISTS", "write", "foo"], ["HEXISTS", "nothing", "foo"],
+    ["SISMEMBER", "write", "foo"], ["SINTERCARD", "2", "read", "read"], ["SINTERCARD", "2", "write", "read"],
+    ["ZCOUNT", "write", "0", "1"], ["PFCOUNT", "read", "read"], ["ZINTERCARD", "2", "nothing", "read"],
+    ["TOUCH", "read"], ["TOUCH", "write"], ["TOUCH", "nothing"], ["EXISTS", "write"], ["TYPE", "read"],
+    ["LMOVE", "read", "write", "LEFT", "RIGHT"], ["LMOVE", "write", "read", "LEFT", "RIGHT"],
+    ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "read", ">"], ["XREAD", "STREAMS", "write", "0"],
+    ["SPUBLISH", "x", "y"], ["SSUBSCRIBE", "a", "b"],
+]
+
+
+def test_acl_v2_key_specs_and_selectors(both):
+    """acl-v2.tcl's dry runs and selector syntax, against Redis."""
+    apus, redis = both
+    with connect(apus) as a0, connect(redis) as r0, connect(apus) as a, connect(redis) as r:
+        same(a0, r0, "ACL", "SETUSER", "command-test", "+@all", "%R~read*", "%W~write*", "%RW~rw*")
+        for probe in V2_PROBES:
+            same(a0, r0, "ACL", "DRYRUN", "command-test", *probe)
+        for step in (["ACL", "SETUSER", "selector-2", "(~key1 +get )", "( ~key2 +get )", "( ~key3 +get)", "(~key4 +get)"],
+                     ["ACL", "SETUSER", "selector-2", "(~key5", "+get", ")", "(", "~key6", "+get", ")"],
+                     ["ACL", "SETUSER", "invalid-selector", " () "], ["ACL", "SETUSER", "invalid-selector", "("],
+                     ["ACL", "SETUSER", "invalid-selector", ")"], ["ACL", "SETUSER", "selector-syntax", "on", "(this-is-invalid)"],
+                     ["ACL", "SETUSER", "selector-syntax", "on", "(&fail)"], ["ACL", "GETUSER", "selector-syntax"],
+                     ["ACL", "SETUSER", "selector-default", "reset", "()"], ["ACL", "GETUSER", "selector-default"],
+                     ["ACL", "GETUSER", "selector-2"], ["ACL", "SETUSER", "selector-rw-info", "%R~foo", "%W~foo", "%RW~bar"],
+                     ["ACL", "GETUSER", "selector-rw-info"],
+                     ["ACL", "SETUSER", "sel", "on", "nopass", "+mget", "~key", "(+mget ~key ~otherkey)"]):
+            same(a0, r0, *step, norm=norm_rules)
+        same(a, r, "AUTH", "sel", "x")
+        for step in (["GET", "key"], ["MGET", "otherkey", "someotherkey"], ["MGET", "key", "otherkey", "someotherkey"]):
+            same(a, r, *step)
+        same(a0, r0, "ACL", "LOG", norm=log_without_volatile)
+        same(a0, r0, "ACL", "SETUSER", "rw2", "on", "nopass", "(%R~read* +@all)", "(%W~write* +@all)")
+        for probe in (["LPUSH", "writelist", "10"], ["GET", "writestr"], ["GET", "readstr"], ["COPY", "read", "write"]):
+            same(a0, r0, "ACL", "DRYRUN", "rw2", *probe)
