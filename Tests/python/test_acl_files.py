@@ -122,22 +122,22 @@ def test_user_directives_in_config_file():
             s.stop()
 
 
-@pytest.mark.parametrize("config", [
-    "user alice on nopass +@all\naclfile users.acl\n",
-    "user bad on +nosuchcommand\n",
-    "user bad on ~x allkeys ~y\n",
+@pytest.mark.parametrize("config, says", [
+    ("user alice on nopass +@all\naclfile users.acl\n",
+     "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid."),
+    ("user bad on +nosuchcommand\n",
+     "Error loading ACL rule '+nosuchcommand' for the user named 'bad': Unknown command or category name in ACL"),
+    ("user bad on ~x allkeys ~y\n",
+     "Error in user declaration '~x': Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid"),
+    ("user dup on\nuser dup off\n",
+     "Error in user declaration 'dup': Duplicate user found. A user can only be defined once in config files"),
 ])
-def test_startup_refuses_bad_users(config):
-    outcomes = []
+def test_startup_refuses_bad_users(config, says):
     for binary, name in ((apus_binary(), "apus"), (redis_binary(), "redis")):
         srv = ServerProcess(binary, name=name, config_text=config, extra_files={"users.acl": ""}, start_timeout=5)
-        try:
+        with pytest.raises(ServerStartError) as refused:
             srv.start()
-            outcomes.append("started")
-            srv.stop()
-        except ServerStartError:
-            outcomes.append("refused")
-    assert outcomes[0] == outcomes[1] == "refused"
+        assert says in str(refused.value), name
 
 
 def test_config_rewrite_writes_users():
