@@ -480,3 +480,20 @@ def test_acl_v2_key_specs_and_selectors(both):
         same(a0, r0, "ACL", "SETUSER", "rw2", "on", "nopass", "(%R~read* +@all)", "(%W~write* +@all)")
         for probe in (["LPUSH", "writelist", "10"], ["GET", "writestr"], ["GET", "readstr"], ["COPY", "read", "write"]):
             same(a0, r0, "ACL", "DRYRUN", "rw2", *probe)
+
+
+def test_fcall_denial(both):
+    apus, redis = both
+    with connect(apus) as a0, connect(redis) as r0, connect(apus) as a, connect(redis) as r:
+        same(a0, r0, "FUNCTION", "FLUSH")
+        same(a0, r0, "FUNCTION", "LOAD",
+             "#!lua name=acllib\nredis.register_function('setit', function(keys, args) return redis.call('set', keys[1], 'v') end)")
+        same(a0, r0, "ACL", "SETUSER", "f", "on", "nopass", "+fcall", "+get", "~k*")
+        same(a, r, "AUTH", "f", "x")
+        same(a, r, "FCALL", "setit", "1", "k1")
+        same(a0, r0, "ACL", "SETUSER", "f", "+set")
+        same(a, r, "FCALL", "setit", "1", "other")
+        same(a, r, "FCALL", "setit", "1", "k1")
+        same(a0, r0, "ACL", "LOG", norm=log_without_volatile)
+        assert log_client_info_fields(a0.command("ACL", "LOG", "1"), b"cmd=") == [[b"cmd=fcall"]]
+        same(a0, r0, "FUNCTION", "FLUSH")
