@@ -8,7 +8,7 @@ extension Server {
     /// nil when loaded, otherwise every problem found on one line, as Redis reports them.
     func loadACLFile(_ path: String) -> String? {
         guard let file = fopen(path, "r") else {
-            return "Error loading ACLs, opening file '\(path)': \(String(cString: strerror(errno)))"
+            return ErrorText.aclFileOpen(path, String(cString: strerror(errno)))
         }
         var content: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -27,21 +27,21 @@ extension Server {
             let number = index + 1
             let words = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).map(Array.init)
             guard words.count >= 2, words[0] == Array("user".utf8) else {
-                errors += "\(path):\(number) should start with user keyword followed by the username. "
+                errors += ErrorText.aclFileNotUser(path, number)
                 continue
             }
             let name = words[1]
             if ACLSelector.hasSpaces(name[...]) {
-                errors += "'\(path):\(number): username '\(String(decoding: name, as: UTF8.self))' contains invalid characters. "
+                errors += ErrorText.aclFileBadUsername(path, number, String(decoding: name, as: UTF8.self))
                 continue
             }
             if loaded[name] != nil {
-                errors += "WARNING: Duplicate user '\(String(decoding: name, as: UTF8.self))' found on line \(number). "
+                errors += ErrorText.aclFileDuplicate(String(decoding: name, as: UTF8.self), number)
                 continue
             }
             var rules = ACLUserRules(allChannelsByDefault: allChannels)
             guard let merged = ACLRuleText.mergeSelectors(Array(words.dropFirst(2))) else {
-                errors += "\(path):\(number): Unmatched parenthesis in selector definition."
+                errors += ErrorText.aclFileUnmatchedParenthesis(path, number)
                 loaded[name] = ACLUser(name: name, rules: rules)
                 continue
             }
@@ -51,15 +51,15 @@ extension Server {
                     try rules.apply(trimmed, allChannelsByDefault: allChannels)
                 } catch .unknownCommandOrCategory {
                     // A command name is no secret: this one error names the operation.
-                    errors += "\(path):\(number): Error in applying operation '\(String(decoding: trimmed, as: UTF8.self))': \(ACLRuleError.unknownCommandOrCategory.message). "
+                    errors += ErrorText.aclFileUnknownOperation(path, number, String(decoding: trimmed, as: UTF8.self))
                 } catch {
-                    errors += "\(path):\(number): \(error.message). "
+                    errors += ErrorText.aclFileRule(path, number, error.message)
                 }
             }
             loaded[name] = ACLUser(name: name, rules: rules)
         }
         if !errors.isEmpty {
-            return errors + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed"
+            return errors + ErrorText.aclFileNothingChanged
         }
         let defaultRules = loaded[acl.defaultUser.name]?.rules ?? ACLState.defaultRules(allChannelsByDefault: allChannels)
         let old = acl.sortedUsers.filter { $0 !== acl.defaultUser }

@@ -335,5 +335,22 @@ extension ErrorText {
     static func aclDryRunCommand(_ name: String) -> String { "This user has no permissions to run the '\(name)' command" }
     static func aclDryRunKey(_ key: String) -> String { "This user has no permissions to access the '\(key)' key" }
     static func aclDryRunChannel(_ channel: String) -> String { "This user has no permissions to access the '\(channel)' channel" }
+    // ACL LOAD's report: one fragment per problem, then the closing warning.
+    static func aclFileOpen(_ path: String, _ reason: String) -> String { "Error loading ACLs, opening file '\(path)': \(reason)" }
+    static func aclFileNotUser(_ path: String, _ line: Int) -> String {
+        "\(path):\(line) should start with user keyword followed by the username. "
+    }
+    static func aclFileBadUsername(_ path: String, _ line: Int, _ name: String) -> String {
+        "'\(path):\(line): username '\(name)' contains invalid characters. "
+    }
+    static func aclFileDuplicate(_ name: String, _ line: Int) -> String { "WARNING: Duplicate user '\(name)' found on line \(line). " }
+    static func aclFileUnmatchedParenthesis(_ path: String, _ line: Int) -> String {
+        "\(path):\(line): Unmatched parenthesis in selector definition."
+    }
+    static func aclFileUnknownOperation(_ path: String, _ line: Int, _ op: String) -> String {
+        "\(path):\(line): Error in applying operation '\(op)': \(aclUnknownCommandOrCategory). "
+    }
+    static func aclFileRule(_ path: String, _ line: Int, _ reason: String) -> String { "\(path):\(line): \(reason). " }
+    static let aclFileNothingChanged = "WARNING: ACL errors detected, no change to the previously active ACL rules was performed"
     static let aclFileAndUsers = "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both."
 }
