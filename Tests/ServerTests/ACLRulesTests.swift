@@ -130,4 +130,26 @@ import Testing
         #expect(h.run("AUTH", "secret", as: fresh) == "+OK\r\n")
         #expect(h.run("GET", "k", as: fresh) == "$-1\r\n")
     }
+
+    @Test func logGroupsSimilarEntriesAndKeepsItsLength() {
+        var log = ACLLog()
+        func entry(_ object: String, at time: Int64, reason: ACLLogReason = .command) -> ACLLogEntry {
+            ACLLogEntry(count: 1, reason: reason, context: .toplevel, object: Array(object.utf8),
+                        username: Array("u".utf8), time: time, clientInfo: "id=\(time)")
+        }
+        log.add(entry("get", at: 1000), maxLength: 3)
+        log.add(entry("set", at: 2000), maxLength: 3)
+        log.add(entry("get", at: 3000), maxLength: 3)
+        #expect(log.entries.count == 2)
+        #expect(log.entries[0].count == 2 && log.entries[0].clientInfo == "id=3000")
+        // Outside the 60 s window, or another reason: a new entry.
+        log.add(entry("get", at: 3000 + ACLLog.groupingWindow + 1), maxLength: 3)
+        log.add(entry("get", at: 70000, reason: .key), maxLength: 3)
+        #expect(log.entries.count == 3)
+        // The oldest ("set") was dropped; the grouped "get" is now last.
+        #expect(log.entries.last?.object == Array("get".utf8) && log.entries.last?.count == 2)
+        #expect(log.entries[0].reason == .key)
+        log.add(entry("del", at: 80000), maxLength: 0)
+        #expect(log.entries.isEmpty)
+    }
 }
