@@ -1,7 +1,5 @@
-import Config
-
-// The server's side of ACL: logging in (AUTH, HELLO AUTH), the permission check processCommand
-// and scripts make, the ACL log, and what a change of users does to connected clients.
+// The server's side of ACL: logging in (AUTH, HELLO AUTH), the permission checks processCommand,
+// EXEC, scripts and SORT make, and the ACL log entries they leave.
 
 extension Server {
     /// ACLAuthenticateUser: on success the client is logged in as the user; on failure the
@@ -85,117 +83,6 @@ extension Server {
         }
         return false
     }
-
-    /// ACLFreeUserAndKillClients: the user's clients fall back to an unauthenticated default
-    /// user and are closed (the one running this command after its reply).
-    func disconnectClients(of user: ACLUser) {
-        for client in clientsByFD.compactMap({ $0 }) where client.user === user {
-            client.user = acl.defaultUser
-            client.authenticated = false
-            if client === currentClient {
-                client.flags.insert(.closeAfterReply)
-            } else {
-                closeClientAsync(client)
-            }
-        }
-    }
-
-    /// ACLKillPubsubClientsIfNeeded: when the new rules no longer cover a subscribed client's
-    /// channels or patterns, that client is closed.
-    func disconnectSubscribers(of user: ACLUser, newRules: ACLUserRules) {
-        if newRules.selectors.contains(where: { $0.allChannels }) { return }
-        let upcoming = newRules.selectors.flatMap(\.channels)
-        let old = user.rules.selectors.flatMap(\.channels)
-        // Losing allchannels is never a superset.
-        if !user.rules.selectors.contains(where: { $0.allChannels }) && old.allSatisfy({ upcoming.contains($0) }) { return }
-        for client in clientsByFD.compactMap({ $0 }) where client.user === user && client.isSubscribed {
-            var kill = false
-            for pattern in client.subscriptions.patterns.names where !kill {
-                kill = !pattern.withUnsafeBytes { ACLPermissions.allowsChannel(upcoming, $0, literal: true) }
-            }
-            for channel in client.subscriptions.channels.names + client.subscriptions.shardChannels.names where !kill {
-                kill = !channel.withUnsafeBytes { ACLPermissions.allowsChannel(upcoming, $0, literal: false) }
-            }
-            if kill {
-                if client === currentClient { client.flags.insert(.closeAfterReply) } else { closeClientAsync(client) }
-            }
-        }
-    }
-
-    /// ACLUpdateDefaultUserPassword, for requirepass.
-    func updateDefaultUserPassword(_ password: String) {
-        var rules = acl.defaultUser.rules
-        try? rules.apply(Array("resetpass".utf8), allChannelsByDefault: acl.allChannelsByDefault)
-        let op = password.isEmpty ? Array("nopass".utf8) : [UInt8(ascii: ">")] + Array(password.utf8)
-        try? rules.apply(op, allChannelsByDefault: acl.allChannelsByDefault)
-        acl.defaultUser.rules = rules
-        refreshAuthRequired()
-    }
-
-    /// After the default user changed: whether logins are required, and the parser limits.
-    func refreshAuthRequired() {
-        acl.refreshAuthRequired()
-        for client in clientsByFD.compactMap({ $0 }) {
-            client.parser.limits.unauthenticated = acl.unauthenticatedLimits(for: client)
-        }
-    }
-
-    /// Start-up: requirepass, then the `user` directives or the ACL file (ACLLoadUsersAtStartup).
-    func installACL() throws {
-        acl.allChannelsByDefault = config.string("acl-pubsub-default") == "allchannels"
-        config.onChange("acl-pubsub-default") { [unowned self] value in
-            self.acl.allChannelsByDefault = value == "allchannels"
-            return nil
-        }
-        updateDefaultUserPassword(config.string("requirepass"))
-        config.onChange("requirepass") { [unowned self] value in
-            self.updateDefaultUserPassword(value)
-            return nil
-        }
-        config.aclUserLinesForRewrite = { [unowned self] in
-            self.acl.sortedUsers.map { $0.nameString + " " + $0.rules.description }
-        }
-        let aclfile = config.string("aclfile")
-        if !aclfile.isEmpty && !config.userDirectives.isEmpty {
-            logger.warning("\(ErrorText.aclFileAndUsers)")
-            throw ACLStartupError.fileAndUsers
-        }
-        for words in config.userDirectives {
-            guard let name = words.first else { continue }
-            if ACLSelector.hasSpaces(Array(name.utf8)[...]) {
-                logger.warning("Spaces not allowed in ACL usernames")
-                throw ACLStartupError.badUsers
-            }
-            let key = Array(name.utf8)
-            let existing = acl.user(named: key)
-            var rules = existing?.rules ?? ACLUserRules(allChannelsByDefault: acl.allChannelsByDefault)
-            if existing != nil { try? rules.apply(Array("reset".utf8), allChannelsByDefault: acl.allChannelsByDefault) }
-            let merged = ACLRuleText.mergeSelectors(words.dropFirst().map { Array($0.utf8) }) ?? []
-            for op in merged {
-                do {
-                    try rules.apply(op, allChannelsByDefault: acl.allChannelsByDefault)
-                } catch {
-                    logger.warning("Error loading ACL rule '\(String(decoding: op, as: UTF8.self))' for the user named '\(name)': \(error.message)")
-                    logger.warning("Critical error while loading ACLs. Exiting.")
-                    throw ACLStartupError.badUsers
-                }
-            }
-            if let existing { existing.rules = rules } else { acl.add(ACLUser(name: key, rules: rules)) }
-            if !rules.enabled {
-                logger.notice("The user '\(name)' is disabled (there is no 'on' modifier in the user description). Make sure this is not a configuration error.")
-            }
-        }
-        acl.refreshAuthRequired()
-        if !aclfile.isEmpty, let errors = loadACLFile(aclfile) {
-            logger.warning("Aborting Redis startup because of ACL errors: \(errors)")
-            throw ACLStartupError.badUsers
-        }
-    }
-}
-
-enum ACLStartupError: Error {
-    case fileAndUsers
-    case badUsers
 }
 
 extension ACLUserRules {
@@ -204,38 +91,5 @@ extension ACLUserRules {
         var rules = ACLUserRules(allChannelsByDefault: false)
         rules.selectors = [selector]
         return rules
-    }
-}
-
-enum ACLRuleText {
-    /// ACLMergeSelectorArguments: "(a" "b)" become one "(a b)"; nil on an unclosed "(".
-    static func mergeSelectors(_ ops: [[UInt8]]) -> [[UInt8]]? {
-        mergeSelectorsReportingStart(ops).merged
-    }
-
-    static func mergeSelectorsReportingStart(_ ops: [[UInt8]]) -> (merged: [[UInt8]]?, openAt: Int) {
-        var merged: [[UInt8]] = []
-        var open: [UInt8]?
-        var openAt = -1
-        for (index, op) in ops.enumerated() {
-            if op.first == UInt8(ascii: "(") && op.last != UInt8(ascii: ")") {
-                open = op
-                openAt = index
-                continue
-            }
-            if var selector = open {
-                selector += [UInt8(ascii: " ")] + op
-                if op.last == UInt8(ascii: ")") {
-                    merged.append(selector)
-                    open = nil
-                } else {
-                    open = selector
-                }
-                continue
-            }
-            merged.append(op)
-        }
-        if open != nil { return (nil, openAt) }
-        return (merged, -1)
     }
 }
