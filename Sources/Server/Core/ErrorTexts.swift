@@ -283,3 +283,8 @@ extension ErrorText {
     static let migrateReadFailed: StaticString = "IOERR error or timeout reading to target instance"
     static func migrateTargetError(_ text: String) -> String { "ERR Target instance replied with error: \(text)" }
 }
+
+extension ErrorText {
+    /// CONFIG SET of a tls-* directive whose new contexts could not be built (applyTlsCfg).
+    static let tlsReconfigureFailed = "Unable to update TLS configuration. Check server logs."
+}

@@ -27,6 +27,10 @@ extension Server {
         "busy-reply-threshold", "lua-time-limit", "stream-node-max-bytes", "stream-node-max-entries",
         "hll-sparse-max-bytes", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
         "enable-module-command",
+        "tls-port", "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
+        "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-protocols",
+        "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching", "tls-session-cache-size",
+        "tls-session-cache-timeout", "tls-replication", "tls-auth-clients",
     ]
 
     func installConfigHooks() {

@@ -80,6 +80,8 @@ public final class Client {
     var tracking = ClientTracking()
     /// MONITOR, CLIENT REPLY and CLIENT PAUSE state (ClientControls/).
     var controls = ClientControlState()
+    /// The TLS session of a client on the tls-port (Networking/TLS*.swift); nil for plain TCP.
+    var tls: TLSConnection?
     /// False until AUTH succeeds when the default user has a password (`requirepass`).
     public var authenticated: Bool {
         didSet { parser.limits.unauthenticated = !authenticated }
