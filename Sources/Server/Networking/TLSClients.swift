@@ -164,6 +164,8 @@ extension Server {
 
     /// SSL_write of the queued replies: a big region as it is, small ones gathered into records.
     func writeTLS(_ client: Client, _ connection: TLSConnection) -> IOResult {
+        // Nothing goes out before the handshake is done (its events drive it).
+        if !connection.established { return .wouldBlock }
         let reply = client.reply
         if let region = reply.singleRegion {
             let result = connection.write(region)
