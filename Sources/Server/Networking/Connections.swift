@@ -238,7 +238,8 @@ extension Server {
                 stats.netOutputBytes += Int64(count)
                 if count == 0 { return true }
             case .wouldBlock:
-                try? loop.setInterest(client.fd, [.readable, .writable])
+                // A TLS write that wants the socket readable waits for the read event instead.
+                try? loop.setInterest(client.fd, client.tls?.writeWantsRead == true ? .readable : [.readable, .writable])
                 return true
             case .closed, .failed:
                 logger.debug("Error writing to client id=\(client.id)")
