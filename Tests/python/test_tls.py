@@ -261,3 +261,23 @@ def test_replication_apus_master_redis_replica(certs, servers, diskless):
 
 def test_replication_redis_master_apus_replica(certs, servers):
     replicate(certs, servers, redis_binary(), apus_binary(), ["--repl-diskless-sync-delay", "0"])
+
+
+@pytest.mark.parametrize("source_binary,target_binary", [(apus_binary(), apus_binary()), (apus_binary(), redis_binary()),
+                                                         (redis_binary(), apus_binary())])
+def test_migrate_over_tls_with_tls_cluster(certs, servers, source_binary, target_binary):
+    source = start(source_binary, certs, ["--tls-cluster", "yes", "--tls-client-cert-file", certs["client_crt"],
+                                          "--tls-client-key-file", certs["client_key"]], name="source")
+    target = start(target_binary, certs, name="target")
+    servers.extend([source, target])
+    s = tls_client(certs, source.tls_port)
+    s.set("moved", "value")
+    s.rpush("list", *range(100))
+    assert s.execute_command("MIGRATE", "127.0.0.1", target.tls_port, "", 0, 5000, "KEYS", "moved", "list") == b"OK"
+    t = tls_client(certs, target.tls_port)
+    assert t.get("moved") == b"value" and t.llen("list") == 100
+    assert s.exists("moved", "list") == 0
+    # The cached connection is reused.
+    s.set("again", "1")
+    assert s.execute_command("MIGRATE", "127.0.0.1", target.tls_port, "again", 0, 5000) == b"OK"
+    assert t.get("again") == b"1"
