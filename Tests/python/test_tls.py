@@ -281,3 +281,24 @@ def test_migrate_over_tls_with_tls_cluster(certs, servers, source_binary, target
     s.set("again", "1")
     assert s.execute_command("MIGRATE", "127.0.0.1", target.tls_port, "again", 0, 5000) == b"OK"
     assert t.get("again") == b"1"
+
+
+@pytest.mark.parametrize("name,value,logged", [
+    ("tls-protocols", "TLSv1.2 SSLv3", "Invalid tls-protocols specified."),
+    ("tls-ciphers", "NO-SUCH-CIPHER", "Failed to configure ciphers: NO-SUCH-CIPHER"),
+    ("tls-ciphersuites", "NO_SUCH_SUITE", "Failed to configure ciphersuites: NO_SUCH_SUITE"),
+    ("tls-dh-params-file", "/nonexistent/dh.pem", "Failed to load /nonexistent/dh.pem: No such file or directory"),
+    ("tls-key-file", "@ca", "Failed to load private key: "),
+    ("tls-ca-cert-file", "/nonexistent/ca.pem", "Failed to configure CA certificate(s) file/directory: "),
+])
+def test_config_set_rejected_like_redis(certs, servers, name, value, logged):
+    value = certs["ca"] if value == "@ca" else value
+    replies = []
+    for binary in (apus_binary(), redis_binary()):
+        srv = start(binary, certs)
+        servers.append(srv)
+        replies.append(srv.client().command("CONFIG", "SET", name, value))
+        assert logged in open(srv.log_path).read(), binary
+        assert tls_client(certs, srv.tls_port).ping() is True
+    assert replies[0] == replies[1]
+    assert b"Unable to update TLS configuration" in replies[0]
