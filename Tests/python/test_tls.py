@@ -199,7 +199,7 @@ def test_config_set_bad_cert_keeps_serving(certs, servers):
     assert srv.client().command("CONFIG", "SET", "tls-protocols", "TLSv1.2") == b"+OK\r\n"
     r = tls_client(certs, srv.tls_port)
     assert r.ping() is True
-    assert r.connection_pool.get_connection("PING")._sock.version() == "TLSv1.2"
+    assert r.connection_pool.get_connection()._sock.version() == "TLSv1.2"
 
 
 def test_config_set_tls_port(certs, servers):
