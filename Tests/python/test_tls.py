@@ -128,6 +128,9 @@ def test_tls_auth_clients(certs, servers, mode, accepted):
         with pytest.raises(redis.ConnectionError):
             anonymous.ping()
         assert cli(certs, srv.tls_port, "PING", with_cert=False).stdout != "PONG\n"
+        # Logged as redis-server does (clientAcceptHandler).
+        assert wait_for(lambda: "# Error accepting a client connection: error:0A0000C7:SSL routines::peer did not "
+                                "return a certificate" in open(srv.log_path).read())
 
 
 def test_tls_auth_clients_config_set(certs, servers):

@@ -122,7 +122,7 @@ extension Server {
                 try? loop.setInterest(client.fd, [.readable, .writable])
                 return
             case .failed:
-                logger.info("Error accepting a client connection: \(connection.lastError) (addr=\(client.peerAddress) laddr=\(client.localAddress))")
+                logger.warning("Error accepting a client connection: \(connection.lastError)")
                 closeClient(client)
                 return
             }
