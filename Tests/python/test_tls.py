@@ -305,3 +305,14 @@ def test_config_set_rejected_like_redis(certs, servers, name, value, logged):
         assert tls_client(certs, srv.tls_port).ping() is True
     assert replies[0] == replies[1]
     assert b"Unable to update TLS configuration" in replies[0]
+
+
+def test_config_set_tls_port_without_certificates_like_redis(servers):
+    replies = []
+    for binary in (apus_binary(), redis_binary()):
+        srv = ServerProcess(binary, name="plain").start()
+        servers.append(srv)
+        replies.append(srv.client().command("CONFIG", "SET", "tls-port", str(free_port())))
+        assert "No tls-cert-file configured!" in open(srv.log_path).read(), binary
+    assert replies[0] == replies[1] == (b"-ERR CONFIG SET failed (possibly related to argument 'tls-port') - "
+                                        b"Unable to update TLS configuration. Check server logs.\r\n")

@@ -34,8 +34,12 @@ extension Server {
     }
 
     func readFromMasterLink(into buffer: UnsafeMutablePointer<UInt8>, count: Int) -> IOResult {
-        if let connection = replication.linkTLS { return connection.read(into: buffer, count: count) }
-        return Socket.read(replication.linkFD, into: buffer, count: count)
+        guard let connection = replication.linkTLS else { return Socket.read(replication.linkFD, into: buffer, count: count) }
+        let result = connection.read(into: buffer, count: count)
+        // A read that wants the socket writable is retried on that event (the link's handler runs
+        // the same step for either).
+        try? loop.setInterest(replication.linkFD, connection.readWantsWrite ? [.readable, .writable] : .readable)
+        return result
     }
 
     func writeToMasterLink(_ bytes: UnsafeRawBufferPointer) -> IOResult {
