@@ -31,6 +31,11 @@ deps-apt:
 		echo "installing liblua5.1-0-dev lua-cjson-dev lua-bitop-dev"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblua5.1-0-dev lua-cjson-dev lua-bitop-dev pkg-config >/dev/null; \
 	fi
+	@# OpenSSL's headers for TLS (a C system library).
+	@if [ ! -f /usr/include/openssl/ssl.h ]; then \
+		echo "installing libssl-dev"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev >/dev/null; \
+	fi
 	@# Debian's package starts a service on 6379; the tests and `make run` need the port.
 	@if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then systemctl stop redis-server; fi
 	@if pgrep -x redis-server >/dev/null && redis-cli -p 6379 ping >/dev/null 2>&1 && [ -f /var/run/redis/redis-server.pid ]; then \

@@ -27,6 +27,8 @@ let package = Package(
         // Debian's Lua 5.1 with cjson and bit (liblua5.1-0-dev, lua-cjson-dev, lua-bitop-dev).
         .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.1",
                        providers: [.apt(["liblua5.1-0-dev", "lua-cjson-dev", "lua-bitop-dev"])]),
+        // Debian's OpenSSL 3 (libssl-dev), for TLS connections.
+        .systemLibrary(name: "CTLS", path: "Sources/CTLS", providers: [.apt(["libssl-dev"])]),
         .target(name: "Util", dependencies: ["CStrconv"], swiftSettings: optimize),
         .target(name: "Config", dependencies: ["Util"], swiftSettings: optimize),
         .target(name: "Reactor", dependencies: ["CEpoll"], swiftSettings: optimize),
@@ -39,7 +41,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "CEpoll", "CMemory", "CLua", "Util", "Config", "Reactor", "RESP", "Store", "Persistence", "Lua",
+                "CEpoll", "CMemory", "CLua", "CTLS", "Util", "Config", "Reactor", "RESP", "Store", "Persistence", "Lua",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

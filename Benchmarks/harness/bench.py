@@ -29,6 +29,9 @@ the catch-up time after it and DEBUG DIGEST equal; a full resync of 1M keys to a
 repl-diskless-sync no and yes: REPLICAOF until master_link_status:up and DBSIZE = 1M, split into
 transfer and load (the replica's log), and the first write after it.
 
+TLS (Benchmarks/harness/tls_bench.py, both servers on a tls-port with certificates made by openssl
+in a temp dir): GET and SET at -P 16 through redis-benchmark --tls.
+
 Tests: PING_INLINE PING_MBULK SET GET INCR MSET always; LPUSH RPUSH LPOP RPOP SADD HSET
 SPOP ZADD ZPOPMIN LRANGE_100 LRANGE_600 XADD when Apus answers COMMAND INFO <command>.
 LRANGE_* run as custom commands on a list pre-filled with 600 elements (so the CPU of
@@ -42,7 +45,8 @@ Environment:
     BENCH_QUICK=1      fewer requests, -d 3 only
     BENCH_MEMORY=0     skip the memory part;  BENCH_MEMORY=only  run only the memory part
     BENCH_TESTS=set,get   only these tests (names as in the table, case-insensitive; PUBSUB
-                          for the pub/sub row, PERSISTENCE / REPLICATION for those rows)
+                          for the pub/sub row, PERSISTENCE / REPLICATION / TLS for those rows)
+    BENCH_TLS=0        skip the TLS rows
     BENCH_PUBSUB=0     skip the pub/sub row
     BENCH_PERSISTENCE=0  skip the persistence rows;  BENCH_PERSISTENCE=only  run only them
                        (BENCH_QUICK: 100k keys/members instead of 1M)
@@ -80,6 +84,7 @@ from benchlib import (Conn, HarnessError, RespError, Server, apus_binary,  # noq
 from persistence_bench import print_persistence, run_persistence  # noqa: E402
 from pubsub_bench import print_pubsub, run_pubsub  # noqa: E402
 from replication_bench import print_replication, run_replication  # noqa: E402
+from tls_bench import print_tls, run_tls  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 CLIENTS = 50
@@ -260,7 +265,7 @@ def supported_tests(apus: Server, redis: Server) -> list:
                 continue
             chosen.append(test)
     if only:
-        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE", "REPLICATION"}
+        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE", "REPLICATION", "TLS"}
         if unknown:
             raise HarnessError("unknown BENCH_TESTS entries: %s" % ", ".join(sorted(unknown)))
     if skipped:
@@ -663,6 +668,10 @@ def main() -> int:
         if "pubsub" in report:
             print_pubsub(report["pubsub"], print_table, ratio)
         sys.stdout.flush()
+        if section_mode("BENCH_TLS", "TLS") != "0":
+            report["tls"] = run_tls(apus_bin, redis_bin, QUICK, REPEAT, log)
+            print_tls(report["tls"], print_table, ratio)
+            sys.stdout.flush()
     if mem_mode not in ("0", "no", "false"):
         report["memory"] = run_memory(apus_bin, redis_bin)
         print_memory(report["memory"])

@@ -116,7 +116,8 @@ enum MigrateCommand {
                 while position < command.bytes.count {
                     let length = min(command.bytes.count - position, 64 * 1024)
                     let error = command.bytes.withUnsafeBytes {
-                        SyncIO.write(socket.fd, UnsafeRawBufferPointer(rebasing: $0[position..<position + length]), timeout: timeout)
+                        SyncIO.write(socket.fd, UnsafeRawBufferPointer(rebasing: $0[position..<position + length]), timeout: timeout,
+                                     tls: socket.tls)
                     }
                     if let error {
                         failure = (error, true)

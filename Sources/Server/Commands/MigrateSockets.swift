@@ -16,6 +16,8 @@ final class MigrateSocket {
     var lastUse: Int64
     /// What was read past the last reply line.
     var input: [UInt8] = []
+    /// The TLS session with tls-cluster (Networking/TLSMigrate.swift).
+    var tls: TLSConnection?
 
     init(fd: Int32, lastUse: Int64) {
         self.fd = fd
@@ -54,11 +56,12 @@ enum SyncIO {
     }
 
     /// syncWrite: all of `bytes`, or the errno of the failure.
-    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, timeout: Int64) -> Int32? {
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, timeout: Int64, tls: TLSConnection? = nil) -> Int32? {
         let start = EventLoop.monotonicMilliseconds()
         var offset = 0
         while true {
-            switch Socket.write(fd, UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            switch tls.map({ $0.write(rest) }) ?? Socket.write(fd, rest) {
             case .bytes(let n): offset += n
             case .wouldBlock: break
             case .closed: return EPIPE
@@ -66,7 +69,7 @@ enum SyncIO {
             }
             if offset == bytes.count { return nil }
             let elapsed = EventLoop.monotonicMilliseconds() - start
-            wait(fd, Int16(POLLOUT), milliseconds: max(timeout - elapsed, resolution))
+            wait(fd, Int16(tls?.writeWantsRead == true ? POLLIN : POLLOUT), milliseconds: max(timeout - elapsed, resolution))
             if EventLoop.monotonicMilliseconds() - start >= timeout { return ETIMEDOUT }
         }
     }
@@ -95,8 +98,9 @@ enum SyncIO {
             let start = EventLoop.monotonicMilliseconds()
             while true {
                 var chunk = [UInt8](repeating: 0, count: 4096)
-                let result = chunk.withUnsafeMutableBufferPointer {
-                    Socket.read(socket.fd, into: $0.baseAddress!, count: $0.count)
+                let result = chunk.withUnsafeMutableBufferPointer { buffer in
+                    socket.tls.map { $0.read(into: buffer.baseAddress!, count: buffer.count) }
+                        ?? Socket.read(socket.fd, into: buffer.baseAddress!, count: buffer.count)
                 }
                 if case .bytes(let n) = result {
                     socket.input.append(contentsOf: chunk[0..<n])
@@ -105,7 +109,8 @@ enum SyncIO {
                 if case .closed = result { return .failure(SyncIOError(code: ECONNRESET)) }
                 if case .failed(let error) = result { return .failure(SyncIOError(code: error)) }
                 let elapsed = EventLoop.monotonicMilliseconds() - start
-                wait(socket.fd, Int16(POLLIN), milliseconds: max(timeout - elapsed, resolution))
+                wait(socket.fd, Int16(socket.tls?.readWantsWrite == true ? POLLOUT : POLLIN),
+                     milliseconds: max(timeout - elapsed, resolution))
                 if EventLoop.monotonicMilliseconds() - start >= timeout {
                     return .failure(SyncIOError(code: ETIMEDOUT))
                 }
@@ -134,6 +139,11 @@ extension Server {
         guard let fd = SyncIO.connect(host: host, port: Int(asciiToInteger(port)), timeout: timeout) else { return nil }
         Socket.setNoDelay(fd)
         let socket = MigrateSocket(fd: fd, lastUse: now / 1000)
+        // With tls-cluster MIGRATE speaks TLS, as Redis's migrateGetSocket (connCreateTLS).
+        if config.bool("tls-cluster") {
+            guard let connection = migrateTLSHandshake(fd, timeout: timeout) else { return nil }
+            socket.tls = connection
+        }
         migrateSockets.sockets[name] = socket
         return socket
     }

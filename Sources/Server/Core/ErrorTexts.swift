@@ -353,4 +353,6 @@ extension ErrorText {
     static func aclFileRule(_ path: String, _ line: Int, _ reason: String) -> String { "\(path):\(line): \(reason). " }
     static let aclFileNothingChanged = "WARNING: ACL errors detected, no change to the previously active ACL rules was performed"
     static let aclFileAndUsers = "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both."
+    /// CONFIG SET of a tls-* directive whose new contexts could not be built (applyTlsCfg).
+    static let tlsReconfigureFailed = "Unable to update TLS configuration. Check server logs."
 }

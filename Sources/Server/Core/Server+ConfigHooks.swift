@@ -28,6 +28,10 @@ extension Server {
         "hll-sparse-max-bytes", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
         "enable-module-command",
         "aclfile", "acllog-max-len", "acl-pubsub-default", "user",
+        "tls-port", "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
+        "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-protocols",
+        "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching", "tls-session-cache-size",
+        "tls-session-cache-timeout", "tls-replication", "tls-auth-clients", "tls-cluster",
     ]
 
     func installConfigHooks() {

@@ -27,6 +27,8 @@ public final class Server {
     /// Clients to close at the next before-sleep (killed, over a limit).
     var clientsToClose: [Client] = []
     var listeners: [Int32] = []
+    /// The SSL contexts and tls-port listeners (Networking/TLS*.swift).
+    var tls = TLSState()
     var nextClientID: Int64 = 1
     let signals: ShutdownSignals
 
@@ -121,6 +123,7 @@ public final class Server {
         installKeyspaceObservers()
         installPersistenceHooks()
         try installACL()
+        installTLSConfigHooks()
     }
 
     static func wallMilliseconds() -> Int64 { apus_wall_us() / 1000 }
@@ -137,8 +140,13 @@ public final class Server {
             logger.warning("Current maximum open files is \(fdLimit). maxclients has been reduced to \(reduced) to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.")
             settings.maxClients = reduced
         }
+        if tlsWanted && !configureTLS() {
+            logger.warning("Failed to configure TLS. Check logs for more info.")
+            return 1
+        }
         do {
             try listenAll()
+            try listenTLS()
         } catch {
             logger.warning("\(error)")
             return 1
@@ -162,6 +170,14 @@ public final class Server {
     }
 
     private func listenAll() throws {
+        // Port 0: no plain TCP listener (a TLS-only server).
+        if settings.port == 0 {
+            if config.int("tls-port") == 0 {
+                logger.warning("Configured to not listen anywhere, exiting.")
+                throw SystemError(call: "listen", errno: EADDRNOTAVAIL)
+            }
+            return
+        }
         for var address in settings.bind {
             let optional = address.hasPrefix("-")
             if optional { address.removeFirst() }
@@ -240,6 +256,7 @@ public final class Server {
         for replica in replication.replicas where mayStreamToReplica(replica) { writeReplies(replica) }
         for fd in listeners { loop.unwatch(fd); Socket.close(fd) }
         listeners.removeAll()
+        closeTLSListeners()
         for client in clientsByFD.compactMap({ $0 }) { closeClient(client) }
         let pidfile = config.string("pidfile")
         if !pidfile.isEmpty {

@@ -80,6 +80,8 @@ public final class Client {
     var tracking = ClientTracking()
     /// MONITOR, CLIENT REPLY and CLIENT PAUSE state (ClientControls/).
     var controls = ClientControlState()
+    /// The TLS session of a client on the tls-port (Networking/TLS*.swift); nil for plain TCP.
+    var tls: TLSConnection?
     /// Redis's c->authenticated: set when the client logged in, or connected while the default
     /// user needed no password. NOAUTH also asks the server whether a login is required.
     public var authenticated: Bool {

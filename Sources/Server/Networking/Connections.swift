@@ -9,7 +9,7 @@ import Reactor
 
 extension Server {
     /// Accepts up to a batch of pending connections (MAX_ACCEPTS_PER_CALL in Redis).
-    func acceptClients(on listener: Int32) {
+    func acceptClients(on listener: Int32, tls: Bool = false) {
         for _ in 0..<1000 {
             guard let (fd, peer) = Socket.accept(listener) else { return }
             stats.connectionsReceived += 1
@@ -27,6 +27,10 @@ extension Server {
             let client = Client(server: self, fd: fd, peer: peer, local: Socket.localAddress(fd),
                                 id: nextClientID, now: now)
             nextClientID += 1
+            if tls && !attachTLS(client) {
+                Socket.close(fd)
+                continue
+            }
             do {
                 try loop.watch(fd, .readable) { [unowned self] fd, readable, writable in
                     self.handleClientEvent(fd: fd, readable: readable, writable: writable)
@@ -65,6 +69,10 @@ extension Server {
 
     func handleClientEvent(fd: Int32, readable: Bool, writable: Bool) {
         guard let client = client(fd: fd) else { return }
+        if let connection = client.tls {
+            handleTLSClientEvent(client, connection, readable: readable, writable: writable)
+            return
+        }
         if writable {
             // A replica in a full sync takes its RDB, not its reply buffer.
             if client.replicaLink != nil && replicaIsSyncing(client) {
@@ -90,7 +98,10 @@ extension Server {
         let shift = query.reserve(minimumWritable: wanted, keepingFrom: client.parser.commandStart)
         client.parser.bufferDidShift(by: shift)
         let room = query.capacity - query.writeIndex
-        switch Socket.read(client.fd, into: query.storage + query.writeIndex, count: min(room, max(wanted, 16 * 1024))) {
+        let count = min(room, max(wanted, 16 * 1024))
+        let result = client.tls.map { readTLS(client, $0, count: count) }
+            ?? Socket.read(client.fd, into: query.storage + query.writeIndex, count: count)
+        switch result {
         case .bytes(let count):
             query.writeIndex += count
             stats.netInputBytes += Int64(count)
@@ -182,7 +193,9 @@ extension Server {
         let query = client.query
         query.readIndex = 0
         query.writeIndex = 0
-        if case .closed = Socket.read(client.fd, into: query.storage, count: query.capacity) {
+        let result = client.tls.map { $0.read(into: query.storage, count: query.capacity) }
+            ?? Socket.read(client.fd, into: query.storage, count: query.capacity)
+        if case .closed = result {
             closeClient(client)
         }
     }
@@ -206,7 +219,9 @@ extension Server {
         reply.dropSilenced()
         while !reply.isEmpty {
             let result: IOResult
-            if let region = reply.singleRegion {
+            if let connection = client.tls {
+                result = writeTLS(client, connection)
+            } else if let region = reply.singleRegion {
                 result = Socket.write(client.fd, region)
                 if case .bytes(let count) = result { reply.consume(count) }
             } else {
@@ -223,7 +238,8 @@ extension Server {
                 stats.netOutputBytes += Int64(count)
                 if count == 0 { return true }
             case .wouldBlock:
-                try? loop.setInterest(client.fd, [.readable, .writable])
+                // A TLS write that wants the socket readable waits for the read event instead.
+                try? loop.setInterest(client.fd, client.tls?.writeWantsRead == true ? .readable : [.readable, .writable])
                 return true
             case .closed, .failed:
                 logger.debug("Error writing to client id=\(client.id)")
@@ -235,7 +251,7 @@ extension Server {
             closeClient(client)
             return false
         }
-        if loop.interest(of: client.fd).contains(.writable) {
+        if loop.interest(of: client.fd).contains(.writable) && client.tls?.readWantsWrite != true {
             try? loop.setInterest(client.fd, .readable)
         }
         return true

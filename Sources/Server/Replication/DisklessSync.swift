@@ -113,7 +113,7 @@ extension Server {
             let (replica, written) = transfer.targets[index]
             if written < transfer.chunkLength {
                 let result = transfer.chunk.withUnsafeBytes {
-                    Socket.write(replica.fd, UnsafeRawBufferPointer(rebasing: $0[written..<transfer.chunkLength]))
+                    self.writeToClient(replica, UnsafeRawBufferPointer(rebasing: $0[written..<transfer.chunkLength]))
                 }
                 switch result {
                 case .bytes(let n):

@@ -118,7 +118,7 @@ extension Server {
     func sendBulkToReplica(_ c: Client) {
         guard let link = c.replicaLink, link.state == .sendingBulk else { return }
         if !link.bulkPreamble.isEmpty {
-            let result = link.bulkPreamble.withUnsafeBytes { Socket.write(c.fd, $0) }
+            let result = link.bulkPreamble.withUnsafeBytes { writeToClient(c, $0) }
             switch result {
             case .bytes(let n):
                 link.bulkPreamble.removeFirst(n)
@@ -138,7 +138,7 @@ extension Server {
                 closeClient(c)
                 return
             }
-            let result = buffer.withUnsafeBytes { Socket.write(c.fd, UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+            let result = buffer.withUnsafeBytes { writeToClient(c, UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
             switch result {
             case .bytes(let n):
                 link.bulkOffset += n

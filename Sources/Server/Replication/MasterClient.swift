@@ -18,6 +18,8 @@ extension Server {
                             id: nextClientID, now: now)
         nextClientID += 1
         master.flags.insert(.master)
+        master.tls = replication.linkTLS
+        replication.linkTLS = nil
         master.authenticated = true
         master.user = acl.superuser
         master.appliedReplicationOffset = offset
@@ -42,6 +44,8 @@ extension Server {
             query.writeIndex += streamStart.count
             processInput(master)
         }
+        // The stream's first bytes may already be decrypted, waiting in OpenSSL.
+        if let connection = master.tls, connection.pending > 0, self.client(fd: fd) === master { readFromClient(master) }
     }
 
     /// After a command of the master was applied: the bytes it took advance our offset and go to

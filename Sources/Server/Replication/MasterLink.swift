@@ -47,6 +47,7 @@ extension Server {
                 failMasterHandshake()
                 return
             }
+            if config.bool("tls-replication") && !masterLinkTLSHandshake(fd) { return }
             logger.notice("Non blocking connect for SYNC fired the event.")
             try? loop.setInterest(fd, .readable)
             replication.linkState = .receivePong
@@ -54,7 +55,8 @@ extension Server {
             return
         }
         if replication.linkState == .transfer {
-            readMasterPayload()
+            // Decrypted bytes OpenSSL already holds raise no further event.
+            repeat { readMasterPayload() } while replication.linkState == .transfer && (replication.linkTLS?.pending ?? 0) > 0
             return
         }
         // Every other state waits for a reply line.
@@ -68,12 +70,13 @@ extension Server {
     /// Reads what arrived; false when the link failed (already torn down).
     private func readHandshakeInput() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        let result = buffer.withUnsafeMutableBufferPointer { Socket.read(replication.linkFD, into: $0.baseAddress!, count: $0.count) }
+        let result = buffer.withUnsafeMutableBufferPointer { readFromMasterLink(into: $0.baseAddress!, count: $0.count) }
         switch result {
         case .bytes(let n):
             replication.handshakeInput.append(contentsOf: buffer[0..<n])
             replication.transferLastIO = now / 1000
             stats.netReplicationInputBytes += Int64(n)
+            if (replication.linkTLS?.pending ?? 0) > 0 { return readHandshakeInput() }
             return true
         case .wouldBlock:
             return true
@@ -147,7 +150,9 @@ extension Server {
             sendToMaster(user.isEmpty ? ["AUTH", auth] : ["AUTH", user, auth])
         }
         let announcedPort = config.int("replica-announce-port")
-        sendToMaster(["REPLCONF", "listening-port", String(announcedPort != 0 ? Int(announcedPort) : settings.port)])
+        // Over TLS the replica is reached on its tls-port.
+        let listeningPort = config.bool("tls-replication") ? Int(config.int("tls-port")) : settings.port
+        sendToMaster(["REPLCONF", "listening-port", String(announcedPort != 0 ? Int(announcedPort) : listeningPort)])
         let announcedIP = config.string("replica-announce-ip")
         if !announcedIP.isEmpty { sendToMaster(["REPLCONF", "ip-address", announcedIP]) }
         sendToMaster(["REPLCONF", "capa", "eof", "capa", "psync2"])
@@ -240,7 +245,7 @@ extension Server {
         for argument in arguments {
             bytes += Array("$\(argument.utf8.count)\r\n".utf8) + Array(argument.utf8) + [13, 10]
         }
-        let result = bytes.withUnsafeBytes { Socket.write(replication.linkFD, $0) }
+        let result = bytes.withUnsafeBytes { writeToMasterLink($0) }
         if case .bytes(let n) = result, n == bytes.count { return true }
         return false
     }
@@ -262,6 +267,7 @@ extension Server {
             Socket.close(replication.linkFD)
         }
         replication.linkFD = -1
+        replication.linkTLS = nil
         replication.handshakeInput.removeAll()
         replication.transfer = PayloadTransfer()
         if inProgress { replication.linkState = .connect }

@@ -35,7 +35,7 @@ extension Server {
             let start = transfer.received.count
             transfer.received.append(contentsOf: repeatElement(0, count: wanted))
             let result = transfer.received.withUnsafeMutableBufferPointer {
-                Socket.read(replication.linkFD, into: $0.baseAddress! + start, count: wanted)
+                readFromMasterLink(into: $0.baseAddress! + start, count: wanted)
             }
             switch result {
             case .bytes(let n):

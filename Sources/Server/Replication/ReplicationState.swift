@@ -117,6 +117,8 @@ final class ReplicationState {
     var linkState: MasterLinkState = .none
     /// The master link while it handshakes and transfers (repl_transfer_s); then the master client.
     var linkFD: Int32 = -1
+    /// The link's TLS session with tls-replication (Networking/TLSReplicaLink.swift).
+    var linkTLS: TLSConnection?
     var master: Client?
     /// The master we lost, kept for a partial resync (cached_master): its replication ID and
     /// processed offset.

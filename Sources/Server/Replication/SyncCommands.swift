@@ -143,7 +143,7 @@ extension Server {
     func writeDirectly(_ c: Client, _ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            if case .bytes(let n) = Socket.write(c.fd, UnsafeRawBufferPointer(bytes)), n == bytes.count { return true }
+            if case .bytes(let n) = writeToClient(c, UnsafeRawBufferPointer(bytes)), n == bytes.count { return true }
             return false
         }
     }
