@@ -26,7 +26,8 @@ extension Server {
         "replica-priority", "replica-announced", "daemonize", "rdb-del-sync-files", "repl-diskless-load",
         "busy-reply-threshold", "lua-time-limit", "stream-node-max-bytes", "stream-node-max-entries",
         "hll-sparse-max-bytes", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
-        "enable-module-command",
+        "enable-module-command", "maxmemory", "maxmemory-samples", "maxmemory-eviction-tenacity",
+        "lazyfree-lazy-eviction", "replica-ignore-maxmemory",
     ]
 
     func installConfigHooks() {
@@ -39,7 +40,8 @@ extension Server {
                      "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
                      "notify-keyspace-events", "busy-reply-threshold", "stream-node-max-bytes",
                      "stream-node-max-entries", "hll-sparse-max-bytes", "slowlog-log-slower-than",
-                     "slowlog-max-len", "latency-monitor-threshold"] {
+                     "slowlog-max-len", "latency-monitor-threshold", "maxmemory-samples",
+                     "maxmemory-eviction-tenacity", "lazyfree-lazy-eviction", "replica-ignore-maxmemory"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil
@@ -51,6 +53,7 @@ extension Server {
             return nil
         }
         installAOFConfigHooks()
+        installEvictionConfigHooks()
         installReplicationConfigHooks()
         config.onChange("loglevel") { [unowned self] value in
             self.logger.logLevel = RedisLogHandler.level(for: value)
