@@ -21,13 +21,22 @@ extension Server {
 
     private static let allowedInMultiWhenOOM: Set<String> = ["discard", "quit", "reset"]
 
-    /// is_denyoom_command, with getCommandFlags' reading of a script's declared flags.
+    /// is_denyoom_command.
     private func deniesOOM(_ command: Command, _ client: Client) -> Bool {
-        if command.flags.contains(.mayReplicate), let declared = evalDeclaredFlags(command, client) {
-            return !declared.contains(.allowOOM) && !declared.contains(.noWrites)
-        }
-        if command.flags.contains(.denyOOM) { return true }
+        let flags = command.flags.contains(.mayReplicate) ? commandFlags(command, client) : command.flags
+        if flags.contains(.denyOOM) { return true }
         return command.isExec && client.transaction?.queuedFlags.contains(.denyOOM) == true
+    }
+
+    /// getCommandFlags: EVAL/EVALSHA/FCALL of a script that declares flags take write, deny-oom
+    /// and stale from them instead (scriptFlagsToCmdFlags).
+    func commandFlags(_ command: Command, _ client: Client) -> CommandFlags {
+        guard let declared = evalDeclaredFlags(command, client) else { return command.flags }
+        var flags = command.flags.subtracting([.stale, .denyOOM, .write, .mayReplicate])
+        if !declared.contains(.allowOOM) && !declared.contains(.noWrites) { flags.insert(.denyOOM) }
+        if !declared.contains(.noWrites) { flags.insert(.write) }
+        if declared.contains(.allowStale) { flags.insert(.stale) }
+        return flags
     }
 
     /// scriptPrepareForRun: a script with flags but without allow-oom (or no-writes) does not
