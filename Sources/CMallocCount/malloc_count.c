@@ -44,7 +44,7 @@ static inline void count_out(void *p) {
 void *malloc(size_t size) {
     void *p = __libc_malloc(size);
     count_in(p);
-    counting = 1;
+    if (!counting) counting = 1;
     return p;
 }
 

@@ -27,6 +27,8 @@ notifications and the DELs that reach a replica and the AOF.
     test_eviction_continues_after_config_set
                                           CONFIG SET maxmemory below use evicts at once
     test_info_fields                      INFO memory/stats fields move as they should
+    test_eviction_touches_watch_and_tracking
+                                          an evicted key fails a WATCHing EXEC and invalidates
 """
 
 import os
@@ -408,3 +410,32 @@ def test_info_fields(start, kind):
     r.config_resetstat()
     stats = r.info("stats")
     assert stats["evicted_keys"] == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_eviction_touches_watch_and_tracking(start, kind):
+    srv, r = start(kind, "--maxmemory-policy", "allkeys-random")
+    r.set("watched", "v")
+    watcher = redispy.Redis(host="127.0.0.1", port=srv.port, socket_timeout=10)
+    tracker = srv.client()
+    tracker.command("HELLO", "3")
+    assert tracker.command("CLIENT", "TRACKING", "ON") == b"+OK\r\n"
+    assert tracker.command("GET", "watched") == b"$1\r\nv\r\n"
+    pipe = watcher.pipeline(transaction=True)
+    pipe.watch("watched")
+    # Everything goes before the next command (maxmemory 1 and no other key to pick).
+    r.config_set("maxmemory", 1)
+    r.ping()
+    assert r.exists("watched") == 0
+    r.config_set("maxmemory", 0)
+    pipe.multi()
+    pipe.set("other", "x")
+    with pytest.raises(redispy.exceptions.WatchError):
+        pipe.execute()
+    # The tracking client got the invalidation for the evicted key before PING's reply.
+    tracker.send_command("PING")
+    frames = []
+    while not frames or frames[-1] != b"+PONG\r\n":
+        frames.append(tracker.read_frame())
+    assert b">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nwatched\r\n" in frames
+    tracker.close()
