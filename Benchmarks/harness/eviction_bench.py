@@ -6,7 +6,8 @@ Limit    redis-benchmark -t set -P 16 -c 50 -r 10000000 -d 3 with enough request
          limit several times over (6M; 3M with BENCH_QUICK): used_memory against maxmemory
          afterwards (goal: within 5%), the keys held, evicted_keys, requests/s of the load.
 Zipf     the servers flushed (the limit stays), then a warm-up of Zipf-distributed SETs
-         (exponent 0.99 over 10M keys, 3-byte values, pipelined by 1000), CONFIG RESETSTAT, and a
+         (exponent 0.99 over 10M keys, 100-byte values so that both servers overflow the limit
+         during the warm-up, pipelined by 1000), CONFIG RESETSTAT, and a
          cache-aside read load: pipelined GETs of Zipf-drawn keys, each miss followed by a SET of
          it (so evictions go on while it is measured). Hit ratio = keyspace_hits / (hits +
          misses) from INFO (goal: within 5 points of redis-server's). Both servers see the same
@@ -32,6 +33,7 @@ KEYSPACE = 10_000_000
 ZIPF_S = 0.99
 BATCH = 1000
 SEED = 14
+ZIPF_VALUE = b"x" * 100
 
 
 class Zipf:
@@ -80,7 +82,8 @@ def key(rank: int) -> bytes:
 
 
 def sets(ranks) -> bytes:
-    return b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$3\r\nabc\r\n" % (len(key(r)), key(r)) for r in ranks)
+    return b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key(r)), key(r), len(ZIPF_VALUE), ZIPF_VALUE)
+                    for r in ranks)
 
 
 def gets(ranks) -> bytes:
@@ -91,9 +94,11 @@ def zipf_phase(srv: Server, warmup: int, reads: int) -> dict:
     zipf = Zipf(KEYSPACE, ZIPF_S, SEED)
     with srv.conn(timeout=300) as c:
         c.command("FLUSHALL")
+        c.command("CONFIG", "RESETSTAT")
         for base in range(0, warmup, BATCH):
             ranks = [zipf.draw() for _ in range(min(BATCH, warmup - base))]
             c.pipeline_simple([sets(ranks)], [len(ranks)])
+        warm = info(c, "stats")
         c.command("CONFIG", "RESETSTAT")
         started = time.monotonic()
         for base in range(0, reads, BATCH):
@@ -114,6 +119,7 @@ def zipf_phase(srv: Server, warmup: int, reads: int) -> dict:
     hits, misses = int(stats["keyspace_hits"]), int(stats["keyspace_misses"])
     return {"hits": hits, "misses": misses, "hit_ratio": hits / max(1, hits + misses), "keys": keys,
             "ideal": zipf.coverage(keys), "evicted": int(stats["evicted_keys"]), "seconds": seconds,
+            "warmup_evicted": int(warm["evicted_keys"]),
             "used_memory": int(memory["used_memory"])}
 
 
@@ -151,7 +157,7 @@ def print_eviction(res: dict, print_table, ratio) -> None:
     print_table(rows, ["server", "used_memory MiB", "maxmemory MiB", "over limit", "keys", "B/key", "evicted",
                        "SET rps"], "lrrrrrrr")
     print()
-    print("Zipf (s=%.2f over %d keys): %d SETs warm-up, then %d GETs with a SET after each miss; hit ratio "
+    print("Zipf (s=%.2f over %d keys, 100-byte values): %d SETs warm-up, then %d GETs with a SET after each miss; hit ratio "
           "from keyspace_hits/misses (goal within 5 points of Redis). 'perfect' = the share of draws on "
           "the top-<keys> ranks, the best any policy could do with that many keys."
           % (ZIPF_S, KEYSPACE, res["warmup"], res["reads"]))
@@ -161,9 +167,9 @@ def print_eviction(res: dict, print_table, ratio) -> None:
         z = res[name]["zipf"]
         rows.append([name.capitalize(), "%.2f%%" % (z["hit_ratio"] * 100), str(z["keys"]),
                      "%.2f%%" % (z["ideal"] * 100), "%.2f" % (z["hit_ratio"] / z["ideal"]),
-                     str(z["evicted"]), "%.2f" % (z["used_memory"] / 2**20)])
-    print_table(rows, ["server", "hit ratio", "keys", "perfect", "hit/perfect", "evicted", "used_memory MiB"],
-                "lrrrrrr")
+                     str(z["warmup_evicted"]), str(z["evicted"]), "%.2f" % (z["used_memory"] / 2**20)])
+    print_table(rows, ["server", "hit ratio", "keys", "perfect", "hit/perfect", "evicted warm-up", "evicted reads",
+                       "used_memory MiB"], "lrrrrrrr")
     a, r = res["apus"]["zipf"]["hit_ratio"], res["redis"]["zipf"]["hit_ratio"]
     print()
     print("hit ratio Apus - Redis: %+.2f points" % ((a - r) * 100))
