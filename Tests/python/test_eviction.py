@@ -29,6 +29,8 @@ notifications and the DELs that reach a replica and the AOF.
     test_info_fields                      INFO memory/stats fields move as they should
     test_eviction_touches_watch_and_tracking
                                           an evicted key fails a WATCHing EXEC and invalidates
+    test_no_eviction_while_clients_paused the dataset stays still during CLIENT PAUSE
+    test_replica_evicts_with_ignore_maxmemory_no
 """
 
 import os
@@ -441,3 +443,36 @@ def test_eviction_touches_watch_and_tracking(start, kind):
         frames.append(tracker.read_frame())
     assert b">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nwatched\r\n" in frames
     tracker.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_eviction_while_clients_paused(start, kind):
+    srv, r = start(kind, "--maxmemory-policy", "allkeys-random")
+    write(r, "k", 100)
+    r.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
+    r.config_set("maxmemory", 1)
+    # The dataset stays still while paused: reads run and nothing is evicted.
+    assert r.get("k:1") == VALUE.encode()
+    assert r.dbsize() == 100
+    assert evicted(r) == 0
+    r.execute_command("CLIENT", "UNPAUSE")
+    assert r.dbsize() == 0
+    assert evicted(r) == 100
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_replica_evicts_with_ignore_maxmemory_no(start, kind):
+    master, m = start(kind, *REPL_ARGS)
+    replica, s = start(kind, "--maxmemory-policy", "allkeys-lru", "--replica-ignore-maxmemory", "no", *REPL_ARGS)
+    s.execute_command("REPLICAOF", "127.0.0.1", master.port)
+    wait_link_up(replica)
+    write(m, "k", 2000)
+    wait_synced(master, replica)
+    assert s.dbsize() == 2000
+    limit_above_use(s, 32 * 1024)
+    write(m, "k", 3000, start=2000)
+    wait_synced(master, replica)
+    # The replica evicted on its own; the master kept everything.
+    assert m.dbsize() == 5000
+    assert evicted(s) > 0
+    assert s.dbsize() < 5000
