@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CEpoll", path: "Sources/CEpoll"),
         .systemLibrary(name: "CStrconv", path: "Sources/CStrconv"),
         .systemLibrary(name: "CMemory", path: "Sources/CMemory"),
+        // The malloc family, counted (used_memory for maxmemory, as zmalloc's counter).
+        .target(name: "CMallocCount"),
         // Debian's Lua 5.1 with cjson and bit (liblua5.1-0-dev, lua-cjson-dev, lua-bitop-dev).
         .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.1",
                        providers: [.apt(["liblua5.1-0-dev", "lua-cjson-dev", "lua-bitop-dev"])]),
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "CEpoll", "CMemory", "CLua", "CTLS", "Util", "Config", "Reactor", "RESP", "Store", "Persistence", "Lua",
+                "CEpoll", "CMemory", "CLua", "CTLS", "CMallocCount", "Util", "Config", "Reactor", "RESP", "Store", "Persistence", "Lua",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

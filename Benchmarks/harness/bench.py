@@ -48,6 +48,9 @@ Environment:
                           for the pub/sub row, PERSISTENCE / REPLICATION / TLS for those rows)
     BENCH_TLS=0        skip the TLS rows
     BENCH_PUBSUB=0     skip the pub/sub row
+    BENCH_EVICTION=0   skip the eviction rows (Benchmarks/harness/eviction_bench.py: maxmemory 100mb
+                       allkeys-lru, used_memory against the limit, Zipf hit ratio);
+                       BENCH_EVICTION=only or BENCH_TESTS=eviction  run only them
     BENCH_PERSISTENCE=0  skip the persistence rows;  BENCH_PERSISTENCE=only  run only them
                        (BENCH_QUICK: 100k keys/members instead of 1M)
     BENCH_REPLICATION=0  skip the replication rows;  BENCH_REPLICATION=only  run only them (with
@@ -81,6 +84,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (Conn, HarnessError, RespError, Server, apus_binary,  # noqa: E402
                       command_supported, info_field, install_sigterm_handler, log, machine,
                       redis_benchmark_binary, redis_binary, require_executable)
+from eviction_bench import print_eviction, run_eviction  # noqa: E402
 from persistence_bench import print_persistence, run_persistence  # noqa: E402
 from pubsub_bench import print_pubsub, run_pubsub  # noqa: E402
 from replication_bench import print_replication, run_replication  # noqa: E402
@@ -265,7 +269,7 @@ def supported_tests(apus: Server, redis: Server) -> list:
                 continue
             chosen.append(test)
     if only:
-        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE", "REPLICATION", "TLS"}
+        unknown = set(only) - {t.name for t in TESTS} - {"PUBSUB", "PERSISTENCE", "REPLICATION", "TLS", "EVICTION"}
         if unknown:
             raise HarnessError("unknown BENCH_TESTS entries: %s" % ", ".join(sorted(unknown)))
     if skipped:
@@ -350,6 +354,15 @@ def sections() -> tuple:
     if only:
         return persist == "only", repl == "only", True
     return persist == "1", repl == "1", False
+
+
+def eviction_mode() -> str:
+    """"1", "0" or "only" for the eviction rows: BENCH_EVICTION, or BENCH_TESTS naming only them."""
+    only = [s.strip().upper() for s in os.environ.get("BENCH_TESTS", "").split(",") if s.strip()]
+    mode = os.environ.get("BENCH_EVICTION", "1")
+    if mode in ("0", "no", "false") or (only and "EVICTION" not in only):
+        return "0"
+    return "only" if mode == "only" or only == ["EVICTION"] else "1"
 
 
 def ratio(a: float, b: float) -> str:
@@ -643,6 +656,12 @@ def main() -> int:
     require_executable(apus_bin, "Apus binary", "build it with `make release`")
     require_executable(redis_bin, "redis-server", "install it with `make deps-apt`")
     require_executable(redis_benchmark_binary(), "redis-benchmark", "install it with `make deps-apt`")
+    if eviction_mode() == "only":
+        started = time.monotonic()
+        result = run_eviction(apus_bin, redis_bin, QUICK, log)
+        print_eviction(result, print_table, ratio)
+        print("total time %.0f s" % (time.monotonic() - started))
+        return 0
     run_persist, run_repl, sections_only = sections()
     mem_mode = "0" if sections_only else os.environ.get("BENCH_MEMORY", "1")
     started = time.monotonic()
@@ -684,6 +703,9 @@ def main() -> int:
     if run_repl:
         report["replication"] = run_replication(apus_bin, redis_bin, QUICK, REPEAT, log)
         print_replication(report["replication"], print_table, ratio)
+    if eviction_mode() == "1" and not sections_only:
+        report["eviction"] = run_eviction(apus_bin, redis_bin, QUICK, log)
+        print_eviction(report["eviction"], print_table, ratio)
     print("total time %.0f s" % (time.monotonic() - started))
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:

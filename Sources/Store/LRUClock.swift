@@ -40,10 +40,22 @@ public enum LFU {
         return periods > counter ? 0 : counter - periods
     }
 
+    @usableFromInline static var randomState = UInt64.random(in: .min ... .max)
+
+    /// SplitMix64: the counter's coin flips (the loop is single-threaded).
+    @inlinable static func nextRandom() -> UInt64 {
+        randomState &+= 0x9E37_79B9_7F4A_7C15
+        var z = randomState
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
     /// A probabilistic logarithmic increment, as LFULogIncr.
     public static func incremented(_ counter: UInt32) -> UInt32 {
         if counter == 255 { return 255 }
-        let r = Double.random(in: 0..<1)
+        // rand()/RAND_MAX: a plain PRNG, not a getrandom call per access.
+        let r = Double(nextRandom() >> 11) * 0x1p-53
         let base = Double(counter) - Double(initialValue)
         let p = 1.0 / (max(base, 0) * Double(logFactor) + 1)
         return r < p ? counter + 1 : counter

@@ -282,6 +282,9 @@ extension ErrorText {
     static let migrateWriteFailed: StaticString = "IOERR error or timeout writing to target instance"
     static let migrateReadFailed: StaticString = "IOERR error or timeout reading to target instance"
     static func migrateTargetError(_ text: String) -> String { "ERR Target instance replied with error: \(text)" }
+    /// shared.oomerr: maxmemory reached and nothing (more) can be evicted.
+    static let oom = "OOM command not allowed when used memory > 'maxmemory'."
+    static let scriptOOM: StaticString = "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
 }
 
 extension ErrorText {

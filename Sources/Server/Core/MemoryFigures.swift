@@ -1,11 +1,15 @@
+import CMallocCount
 import CMemory
 import Glibc
 import Store
 
-// Process memory as INFO memory reports it. used_memory is what the process really holds for
-// data and buffers: malloc's handed-out bytes (mallinfo2, mmapped chunks included) plus the
-// record slab's pages, counted whole because they are mapped whole. The resident set comes from
-// /proc/self/statm; the allocator_* figures compare live bytes with what their allocators keep.
+// Process memory as INFO memory reports it. used_memory is what the process has allocated, as
+// Redis's zmalloc counts it: the usable bytes of every live malloc chunk (counted by the
+// interposed malloc family, CMallocCount) plus the record slab's live blocks by class size. It
+// is cheap enough to read before every command (maxmemory), and it drops when a key is freed,
+// which eviction needs; free blocks in slab pages, like free space malloc keeps, are
+// fragmentation and show in allocator_active (pages whole) and the resident set
+// (/proc/self/statm).
 
 struct MemoryFigures {
     /// malloc's bytes in use and its arena (in use plus free chunks it keeps).
@@ -17,7 +21,7 @@ struct MemoryFigures {
     var rss: Int64
     var system: Int64
 
-    var used: Int64 { mallocAllocated + slabReserved }
+    var used: Int64 { mallocAllocated + slabAllocated }
     /// Bytes the program asked for (allocator_allocated).
     var allocated: Int64 { mallocAllocated + slabAllocated }
     /// Bytes the allocators hold for them, free space included (allocator_active).
@@ -27,10 +31,23 @@ struct MemoryFigures {
         var allocated: Int64 = 0
         var arena: Int64 = 0
         apus_malloc_figures(&allocated, &arena)
+        if apus_malloc_counting() != 0 { allocated = apus_malloc_used_bytes() }
         let slab = RecordSlab.shared
         return MemoryFigures(mallocAllocated: allocated, mallocActive: arena,
                              slabReserved: Int64(slab.reservedBytes), slabAllocated: Int64(slab.allocatedBytes),
                              rss: residentBytes(), system: Int64(sysconf(Int32(_SC_PHYS_PAGES))) * pageSize)
+    }
+
+    /// used_memory alone (zmalloc_used_memory), for the check before each command: two loads
+    /// when malloc is counted (mallinfo2 otherwise, in sanitizer builds).
+    @inline(__always)
+    static func usedBytes() -> Int64 {
+        let slab = Int64(RecordSlab.shared.allocatedBytes)
+        if apus_malloc_counting() != 0 { return apus_malloc_used_bytes() + slab }
+        var allocated: Int64 = 0
+        var arena: Int64 = 0
+        apus_malloc_figures(&allocated, &arena)
+        return allocated + slab
     }
 
     static var pageSize: Int64 { Int64(sysconf(Int32(_SC_PAGESIZE))) }

@@ -32,6 +32,8 @@ extension Server {
         "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-protocols",
         "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching", "tls-session-cache-size",
         "tls-session-cache-timeout", "tls-replication", "tls-auth-clients", "tls-cluster",
+        "maxmemory", "maxmemory-samples", "maxmemory-eviction-tenacity",
+        "lazyfree-lazy-eviction", "replica-ignore-maxmemory",
     ]
 
     func installConfigHooks() {
@@ -44,7 +46,8 @@ extension Server {
                      "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
                      "notify-keyspace-events", "busy-reply-threshold", "stream-node-max-bytes",
                      "stream-node-max-entries", "hll-sparse-max-bytes", "slowlog-log-slower-than",
-                     "slowlog-max-len", "latency-monitor-threshold"] {
+                     "slowlog-max-len", "latency-monitor-threshold", "maxmemory-samples",
+                     "maxmemory-eviction-tenacity", "lazyfree-lazy-eviction", "replica-ignore-maxmemory"] {
             config.onChange(name) { [unowned self] _ in
                 self.reloadSettings()
                 return nil
@@ -56,6 +59,7 @@ extension Server {
             return nil
         }
         installAOFConfigHooks()
+        installEvictionConfigHooks()
         installReplicationConfigHooks()
         config.onChange("loglevel") { [unowned self] value in
             self.logger.logLevel = RedisLogHandler.level(for: value)

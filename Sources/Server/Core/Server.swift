@@ -73,6 +73,8 @@ public final class Server {
     var monitors: [Client] = []
     /// CLIENT PAUSE state (ClientControls/).
     var pause = ClientPause()
+    /// maxmemory eviction's pool, timer and pre-command OOM verdict (Eviction/Eviction.swift).
+    let eviction = EvictionState()
     /// MIGRATE's cached connections (Commands/MigrateSockets.swift).
     var migrateSockets = MigrateSocketCache()
     /// Channels, patterns and shard channels with their subscribers (PubSub/).

@@ -15,6 +15,10 @@ public struct ServerStats {
     public var expiredTimeCapReached: Int64 = 0
     public var expireCycleMilliseconds: Int64 = 0
     public var evictedKeys: Int64 = 0
+    /// Time spent over maxmemory (stat_total_eviction_exceeded_time, µs), and since when the
+    /// current stretch runs (monotonic µs; 0: within the limit).
+    public var evictionExceededMicroseconds: Int64 = 0
+    public var evictionExceededSince: Int64 = 0
     public var keyspaceHits: Int64 {
         get { keyspace.hits }
         set { keyspace.hits = newValue }

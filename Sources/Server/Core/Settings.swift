@@ -26,6 +26,11 @@ public struct Settings {
     /// when maxmemory evicts by LRU or LFU. Derived once here, read on every SET.
     public private(set) var sharedIntegersAllowed = true
     public private(set) var usesLFU = false
+    public private(set) var evictionPolicy = EvictionPolicy.noEviction
+    public var maxMemorySamples = 5
+    public var maxMemoryEvictionTenacity = 10
+    public var lazyfreeLazyEviction = false
+    public var replicaIgnoreMaxmemory = true
     public var enableDebugCommand = "no"
     public var enableModuleCommand = "no"
     public var activeRehashing = true
@@ -59,6 +64,7 @@ public struct Settings {
 
     private mutating func derivePolicyFlags() {
         usesLFU = maxMemoryPolicy.contains("lfu")
+        evictionPolicy = EvictionPolicy(maxMemoryPolicy)
         sharedIntegersAllowed = maxMemory == 0 || !(maxMemoryPolicy.contains("lru") || usesLFU)
     }
 
@@ -78,6 +84,10 @@ public struct Settings {
         databases = Int(config.int("databases"))
         maxMemory = config.int("maxmemory")
         maxMemoryPolicy = config.string("maxmemory-policy")
+        maxMemorySamples = Int(clamping: config.int("maxmemory-samples"))
+        maxMemoryEvictionTenacity = Int(clamping: config.int("maxmemory-eviction-tenacity"))
+        lazyfreeLazyEviction = config.bool("lazyfree-lazy-eviction")
+        replicaIgnoreMaxmemory = config.bool("replica-ignore-maxmemory")
         enableDebugCommand = config.string("enable-debug-command")
         enableModuleCommand = config.string("enable-module-command")
         activeRehashing = config.bool("activerehashing")

@@ -64,6 +64,11 @@ extension Server {
             reject(client, command, text)
             return
         }
+        // maxmemory: evict first; refuse what may grow memory when nothing (more) can go.
+        if settings.maxMemory != 0 && busyScript == nil && refusedForMemory(command, client) {
+            reject(client, command, ErrorText.oom)
+            return
+        }
         // Keep client-side caching's table within tracking-table-max-keys.
         if tracking.isActive { limitTrackingTable() }
         // writeCommandsDeniedByDiskError: a failed BGSAVE (with save points) first, then a failing

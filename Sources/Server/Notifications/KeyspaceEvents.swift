@@ -51,13 +51,13 @@ extension Server {
         }
     }
 
-    /// What follows the deletion of a key by maxmemory eviction (which does not exist yet), as
+    /// What follows the deletion of a key by maxmemory eviction (Eviction/Eviction.swift), as
     /// Redis's performEvictions: the change signal (made by no client), the `evicted` event (e),
     /// and the propagated deletion (UNLINK with lazyfree-lazy-eviction).
     func keyEvicted(_ db: Database, _ key: UnsafeRawBufferPointer) {
         if db.observesKeyChanges { keyModified(db, key, byClient: false) }
         notifyKeyspaceEvent(KeyspaceEventFlags.evicted, "evicted", key: key, db: db.id)
-        let lazy = config.bool("lazyfree-lazy-eviction")
+        let lazy = settings.lazyfreeLazyEviction
         propagation.append(db: db.id, count: 2) { arguments in
             arguments.append(lazy ? "UNLINK" : "DEL")
             arguments.append(key)

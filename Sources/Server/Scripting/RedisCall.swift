@@ -168,6 +168,8 @@ extension Server {
             if persistence.writesMayBeDenied, let text = diskErrorDenial(command, run.caller) { return "-" + text }
             if !hasEnoughGoodReplicas { return "-" + ErrorText.noReplicas }
         }
+        if scriptCommandRefusedForMemory(command, run) { return "-" + ErrorText.oom }
+        if writes { run.calledWrite = true }
         return nil
     }
 }

@@ -16,6 +16,10 @@ extension Server {
                 caller.error(ErrorText.scriptNoCluster)
                 return nil
             }
+            if scriptRefusedForMemory(flags) {
+                caller.error(ErrorText.scriptOOM)
+                return nil
+            }
             if runningStale && !flags.contains(.allowStale) {
                 caller.error(ErrorText.scriptStaleMaster)
                 return nil

@@ -16,6 +16,8 @@ final class ScriptRun {
     private(set) var flags: ScriptFlags
     private(set) var startedMicroseconds: Int64
     var wrote = false
+    /// A write command passed the checks (SCRIPT_WRITE_DIRTY, which the OOM check reads).
+    var calledWrite = false
     var killed = false
     /// Past busy-reply-threshold (SCRIPT_TIMEDOUT): events are being processed meanwhile.
     var timedOut = false
@@ -42,6 +44,7 @@ final class ScriptRun {
         self.flags = flags
         startedMicroseconds = started
         wrote = false
+        calledWrite = false
         killed = false
         timedOut = false
         isEval = true

@@ -32,7 +32,9 @@ extension Client {
             ends.append(bytes.count)
         }
         transaction.commands.append(.init(command: command, bytes: bytes, ends: ends))
-        transaction.queuedFlags.formUnion(command.flags)
+        // queueMultiCommand(c, cmd_flags): a script's declared flags count, as getCommandFlags.
+        transaction.queuedFlags.formUnion(command.flags.contains(.mayReplicate)
+            ? withServer { $0.commandFlags(command, self) } : command.flags)
     }
 
     /// flagTransaction: an error before a command could be queued dooms the transaction.
