@@ -202,6 +202,7 @@ extension Server {
         if client.flags.contains(.closeAfterReply) { flags += "c" }
         if blocking.unblocked.contains(where: { $0 === client }) { flags += "u" }
         if client.flags.contains(.closeASAP) { flags += "A" }
+        if client.flags.contains(.unixSocket) { flags += "U" }
         if client.flags.contains(.noEvict) { flags += "e" }
         if flags.isEmpty { flags = "N" }
         let queryBytes = client.query.readableCount
@@ -211,7 +212,7 @@ extension Server {
         let age = (now - client.createdAt) / 1000
         let idle = (now - client.lastInteraction) / 1000
         let outputMemory = client.reply.pendingBytes
-        let totalMemory = client.query.capacity + ReplyBuffer.chunkSize + outputMemory
+        let totalMemory = client.totalMemory
         let queued = client.transaction.map { $0.commands.count } ?? -1
         let redirect = client.tracking.enabled ? client.tracking.redirect : -1
         return "id=\(client.id) addr=\(client.peerAddress) laddr=\(client.localAddress) fd=\(client.fd) "

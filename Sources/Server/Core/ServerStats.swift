@@ -15,6 +15,8 @@ public struct ServerStats {
     public var expiredTimeCapReached: Int64 = 0
     public var expireCycleMilliseconds: Int64 = 0
     public var evictedKeys: Int64 = 0
+    /// Clients closed by maxmemory-clients (evicted_clients).
+    public var evictedClients: Int64 = 0
     public var keyspaceHits: Int64 {
         get { keyspace.hits }
         set { keyspace.hits = newValue }

@@ -8,24 +8,38 @@ import Reactor
 // and before-sleep writes each queued client once per loop iteration.
 
 extension Server {
-    /// Accepts up to a batch of pending connections (MAX_ACCEPTS_PER_CALL in Redis).
-    func acceptClients(on listener: Int32) {
+    /// Accepts up to a batch of pending connections (MAX_ACCEPTS_PER_CALL in Redis), TCP and
+    /// Unix alike (acceptTcpHandler / acceptUnixHandler, then acceptCommonHandler).
+    func acceptClients(on listener: Int32, kind: ListenerKind) {
         for _ in 0..<1000 {
-            guard let (fd, peer) = Socket.accept(listener) else { return }
-            stats.connectionsReceived += 1
+            let fd: Int32, peer: String, local: String
+            if kind == .unix {
+                guard let accepted = Socket.acceptUnix(listener) else { return }
+                fd = accepted
+                peer = "\(listeners.unixPath ?? ""):0"
+                local = peer
+                logger.info("Accepted connection to \(listeners.unixPath ?? "")")
+            } else {
+                guard let accepted = Socket.accept(listener) else { return }
+                (fd, peer) = accepted
+                local = Socket.localAddress(fd)
+                logger.info("Accepted \(peer)")
+            }
             if clientCount >= settings.maxClients {
-                _ = "-ERR max number of clients reached\r\n".utf8CString.withUnsafeBytes { raw in
-                    Socket.write(fd, UnsafeRawBufferPointer(rebasing: raw.dropLast()))
-                }
-                stats.rejectedConnections += 1
-                Socket.close(fd)
+                rejectConnection(fd, ErrorText.maxClientsReached)
                 continue
             }
-            Socket.setNoDelay(fd)
-            if settings.tcpKeepAlive > 0 { Socket.setKeepAlive(fd, interval: settings.tcpKeepAlive) }
+            if kind == .tcp && deniedByProtectedMode(peer: peer) {
+                rejectConnection(fd, ErrorText.protectedModeDenied)
+                continue
+            }
+            if kind == .tcp {
+                Socket.setNoDelay(fd)
+                if settings.tcpKeepAlive > 0 { Socket.setKeepAlive(fd, interval: settings.tcpKeepAlive) }
+            }
             refreshClock()
-            let client = Client(server: self, fd: fd, peer: peer, local: Socket.localAddress(fd),
-                                id: nextClientID, now: now)
+            let client = Client(server: self, fd: fd, peer: peer, local: local, id: nextClientID, now: now)
+            if kind == .unix { client.flags.insert(.unixSocket) }
             nextClientID += 1
             do {
                 try loop.watch(fd, .readable) { [unowned self] fd, readable, writable in
@@ -35,9 +49,16 @@ extension Server {
                 Socket.close(fd)
                 continue
             }
+            stats.connectionsReceived += 1
             register(client)
-            logger.info("Accepted \(peer)")
         }
+    }
+
+    /// A best-effort error line, then the connection is dropped (counted in rejected_connections).
+    private func rejectConnection(_ fd: Int32, _ line: StaticString) {
+        _ = Socket.write(fd, UnsafeRawBufferPointer(start: line.utf8Start, count: line.utf8CodeUnitCount))
+        stats.rejectedConnections += 1
+        Socket.close(fd)
     }
 
     func register(_ client: Client) {
@@ -106,13 +127,21 @@ extension Server {
             return
         }
         if Int64(query.readableCount) > settings.clientQueryBufferLimit {
-            logger.warning("Closing client that reached max query buffer length: id=\(client.id) addr=\(client.peerAddress) qbuf=\(query.readableCount) (qbuf initial bytes: \"...\")")
+            let start = client.parser.commandStart ?? query.readIndex
+            var initial: [UInt8] = []
+            Server.appendQuoted(UnsafeRawBufferPointer(start: query.storage + start, count: min(64, query.writeIndex - start)),
+                                to: &initial)
+            logger.warning("Closing client that reached max query buffer length: \(describe(client)) (qbuf initial bytes: \(String(decoding: initial, as: UTF8.self)))")
             closeClient(client)
             return
         }
         refreshClock()
         client.lastInteraction = now
         processInput(client)
+        if clientMemory.limit != 0 && self.client(fd: client.fd) === client {
+            updateClientMemory(client)
+            evictClients()
+        }
     }
 
     /// Parses and runs every complete command in the client's buffer.
@@ -235,6 +264,7 @@ extension Server {
             closeClient(client)
             return false
         }
+        if clientMemory.limit != 0 { updateClientMemory(client) }
         if loop.interest(of: client.fd).contains(.writable) {
             try? loop.setInterest(client.fd, .readable)
         }
@@ -286,6 +316,7 @@ extension Server {
         clientsByFD[Int(client.fd)] = nil
         clientsByID[client.id] = nil
         clientCount -= 1
+        if client.countedMemory != 0 { forgetClientMemory(client) }
         client.reply.discardAll()
     }
 
