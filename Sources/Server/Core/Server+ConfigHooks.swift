@@ -27,6 +27,7 @@ extension Server {
         "busy-reply-threshold", "lua-time-limit", "stream-node-max-bytes", "stream-node-max-entries",
         "hll-sparse-max-bytes", "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
         "enable-module-command",
+        "protected-mode", "unixsocket", "unixsocketperm", "oom-score-adj", "oom-score-adj-values", "maxmemory-clients",
     ]
 
     func installConfigHooks() {

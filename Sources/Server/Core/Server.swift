@@ -216,13 +216,13 @@ public final class Server {
         }
         // The replicas get what is still buffered for them (flushSlavesOutputBuffers).
         for replica in replication.replicas where mayStreamToReplica(replica) { writeReplies(replica) }
-        closeAllListeners()
         for client in clientsByFD.compactMap({ $0 }) { closeClient(client) }
         let pidfile = config.string("pidfile")
         if !pidfile.isEmpty {
             logger.notice("Removing the pid file.")
             unlink(pidfile)
         }
+        closeAllListeners()
         logger.warning("Redis is now ready to exit, bye bye...")
         loop.stop()
         return true
