@@ -127,7 +127,8 @@ extension Server {
             return
         }
         if Int64(query.readableCount) > settings.clientQueryBufferLimit {
-            let start = client.parser.commandStart ?? query.readIndex
+            // Redis trims its buffer to the start of a big (>= 32 KiB) bulk, else to the command.
+            let start = client.parser.bytesWanted >= 32 * 1024 + 2 ? query.readIndex : (client.parser.commandStart ?? query.readIndex)
             var initial: [UInt8] = []
             Server.appendQuoted(UnsafeRawBufferPointer(start: query.storage + start, count: min(64, query.writeIndex - start)),
                                 to: &initial)
