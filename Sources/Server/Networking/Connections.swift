@@ -106,12 +106,16 @@ extension Server {
         }
         let query = client.query
         var wanted = 16 * 1024
+        // A big bulk (PROTO_MBULK_BIG_ARG) is read to its end and no further, into a buffer
+        // sized for it exactly, as Redis does: tot-mem and maxmemory-clients see its real size.
         let bulkRemaining = client.parser.bytesWanted - query.readableCount
-        if bulkRemaining > 32 * 1024 { wanted = bulkRemaining }
-        let shift = query.reserve(minimumWritable: wanted, keepingFrom: client.parser.commandStart)
+        let bigArgument = client.parser.bytesWanted >= 32 * 1024 + 2 && bulkRemaining > 0
+        if bigArgument { wanted = bulkRemaining }
+        let shift = query.reserve(minimumWritable: wanted, keepingFrom: client.parser.commandStart, exact: bigArgument)
         client.parser.bufferDidShift(by: shift)
         let room = query.capacity - query.writeIndex
-        switch Socket.read(client.fd, into: query.storage + query.writeIndex, count: min(room, max(wanted, 16 * 1024))) {
+        switch Socket.read(client.fd, into: query.storage + query.writeIndex,
+                           count: bigArgument ? wanted : min(room, max(wanted, 16 * 1024))) {
         case .bytes(let count):
             query.writeIndex += count
             stats.netInputBytes += Int64(count)
