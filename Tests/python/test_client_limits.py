@@ -158,3 +158,19 @@ def test_timeout_closes_idle_clients_only(both):
             c.close()
     assert seen["apus"] == (True, True, b"*2\r\n$7\r\nnothing\r\n$1\r\nx\r\n")
     assert seen["apus"] == seen["redis"]
+
+
+def test_maxclients_beyond_the_open_files_limit_is_refused(both):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > 10_000_000:
+        pytest.skip("no hard open-files limit to run into")
+    replies = {}
+    for kind, servers in both.items():
+        srv = servers.start()
+        with RespClient(srv.host, srv.port) as c:
+            replies[kind] = (c.command("CONFIG", "SET", "maxclients", str(hard + 1000)),
+                             c.command("CONFIG", "GET", "maxclients"))
+    assert replies["apus"][0] == (b"-ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+                                  b"system is not able to handle the specified number of clients, try with %d\r\n" % (hard - 32))
+    assert replies["apus"] == replies["redis"]

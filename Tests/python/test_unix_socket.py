@@ -132,3 +132,16 @@ def test_unix_socket_alone_with_port_zero():
             assert b"tcp_port:0\r\n" in u.command("INFO", "server")
     finally:
         servers.stop_all()
+
+
+def test_monitor_names_unix_clients_like_redis(both):
+    lines = {}
+    for kind, servers in both.items():
+        srv = servers.start(unix_socket=True)
+        with UnixRespClient(srv.socket_path) as monitor, UnixRespClient(srv.socket_path) as u:
+            assert monitor.command("MONITOR") == b"+OK\r\n"
+            assert u.command("SET", "k", "v") == b"+OK\r\n"
+            line = monitor.read_reply().decode()
+        lines[kind] = re.sub(r"^\+\d+\.\d+ ", "+T ", line).replace(srv.socket_path, "PATH")
+    assert lines["apus"] == '+T [0 unix:PATH] "SET" "k" "v"\r\n'
+    assert lines["apus"] == lines["redis"]

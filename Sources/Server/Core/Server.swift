@@ -123,6 +123,7 @@ public final class Server {
         installConfigHooks()
         installListenerConfigHooks()
         installOOMScoreConfigHooks()
+        installMaxClientsConfigHook()
         installClientEvictionConfigHooks()
         installKeyspaceObservers()
         installPersistenceHooks()
