@@ -171,3 +171,54 @@ def test_debug_client_eviction_lists_buckets(srv):
     assert len(rows) == 19
     # The control client is exempt; the filled one sits in the 256-512 KiB bucket.
     assert [int(r[3]) for r in rows] == [1 if r[0] == str(256 * 1024) else 0 for r in rows]
+
+
+def test_large_multi_state_is_evicted(srv):
+    ctl = control(srv)
+    assert ctl.command("CONFIG", "SET", "maxmemory-clients", str(LIMIT)) == b"+OK\r\n"
+    c = named(srv, "multi")
+    value = b"v" * (LIMIT // 4)
+    assert c.command("MULTI") == b"+OK\r\n"
+    assert c.command("SET", "k", value) == b"+QUEUED\r\n"
+    assert c.command("SET", "k", value) == b"+QUEUED\r\n"
+    assert c.command("EXEC") == b"*2\r\n+OK\r\n+OK\r\n"
+    c.command("MULTI")
+    with pytest.raises(Exception):
+        for _ in range(5):
+            assert c.command("SET", "k", value) == b"+QUEUED\r\n"
+    assert client_line(ctl, "multi") is None
+
+
+@pytest.mark.parametrize("command", ["WATCH", "PSUBSCRIBE", "SUBSCRIBE", "SSUBSCRIBE"])
+def test_watched_keys_and_subscriptions_count(srv, command):
+    ctl = control(srv)
+    assert ctl.command("CONFIG", "SET", "maxmemory-clients", "200000") == b"+OK\r\n"
+    c = RespClient(srv.host, srv.port)
+    evicted = False
+    for j in range(200000):
+        try:
+            c.send_command(command, str(j))
+            c.read_reply()
+        except Exception:
+            evicted = True
+            break
+    assert evicted
+    assert info_field(ctl, "stats", "evicted_clients") == "1"
+
+
+def test_argv_and_multi_memory_fields(srv):
+    with RespClient(srv.host, srv.port) as c, RespClient(srv.host, srv.port) as other:
+        other.command("CLIENT", "SETNAME", "other")
+        other.command("MULTI")
+        other.command("SET", "key", "value")
+        other.command("SET", "k", "v")
+        own = re.search(rb" argv-mem=(\d+) multi-mem=(\d+) ", c.command("CLIENT", "INFO")).groups()
+        line = client_line(c, "other")
+        theirs = re.search(r" argv-mem=(\d+) multi-mem=(\d+) ", line).groups()
+        # A half-received command holds its complete arguments.
+        other.send_raw(b"*3\r\n$3\r\nSET\r\n$3\r\nabc\r\n$5\r\nxy")
+        assert wait_until(lambda: " qbuf=0 " not in client_line(c, "other"))
+        partial = re.search(r" argv-mem=(\d+) ", client_line(c, "other")).group(1)
+    assert own == (b"10", b"0")          # "client" + "info"
+    assert theirs == ("0", "64")         # SET key value + SET k v, and a pointer per argument
+    assert partial == "6"

@@ -220,7 +220,7 @@ extension Server {
             + "flags=\(flags) db=\(client.databaseIndex) sub=\(client.subscriptions.channels.count) "
             + "psub=\(client.subscriptions.patterns.count) ssub=\(client.subscriptions.shardChannels.count) "
             + "multi=\(queued) qbuf=\(queryBytes) "
-            + "qbuf-free=\(queryFree) argv-mem=0 multi-mem=0 rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
+            + "qbuf-free=\(queryFree) argv-mem=\(client.argumentMemory) multi-mem=\(client.transaction?.argumentBytes ?? 0) rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
             + "omem=\(outputMemory) tot-mem=\(totalMemory) events=\(events) cmd=\(command) user=default "
             + "redir=\(redirect) resp=\(client.protocolVersion)"
     }

@@ -23,8 +23,49 @@ struct ClientMemoryAccounting {
 }
 
 extension Client {
-    /// CLIENT LIST's tot-mem: the query buffer, the reply chunk and the queued output.
-    var totalMemory: Int { query.capacity + ReplyBuffer.chunkSize + reply.pendingBytes }
+    /// CLIENT LIST's tot-mem (getClientMemoryUsage): the query buffer, the reply chunk, the
+    /// queued output, the arguments, and the overheads Redis adds for MULTI, WATCH, pub/sub and
+    /// tracking prefixes (pointer-sized entries, with Redis's struct sizes).
+    var totalMemory: Int {
+        var memory = query.capacity + ReplyBuffer.chunkSize + reply.pendingBytes
+        memory += argumentMemory + 8 * argumentsHeld
+        memory += multiStateMemory
+        memory += subscriptions.patterns.count * 24
+        memory += Client.dictionaryMemory(subscriptions.channels.count)
+        memory += Client.dictionaryMemory(subscriptions.shardChannels.count)
+        memory += tracking.prefixes.count * 32
+        return memory
+    }
+
+    /// Arguments held right now: the running command's, or those of a half-received one
+    /// (argv_len_sum; CLIENT LIST argv-mem).
+    var argumentMemory: Int {
+        if server.currentClient === self {
+            var total = 0
+            for index in 0..<argumentCount { total += arg(index).count }
+            return total
+        }
+        guard parser.commandStart != nil, !parser.isInline else { return 0 }
+        return parser.spans.reduce(0) { $0 + $1.length }
+    }
+
+    private var argumentsHeld: Int {
+        server.currentClient === self ? argumentCount : (parser.commandStart != nil ? parser.argumentCount : 0)
+    }
+
+    /// multiStateMemOverhead: queued argument bytes, a multiCmd per queued command, a list node
+    /// and a watchedKey per watched key.
+    var multiStateMemory: Int {
+        (transaction.map { $0.argumentBytes + $0.commands.count * 24 } ?? 0) + watched.count * (24 + 32)
+    }
+
+    /// A dict's entries and its power-of-two table of pointers.
+    private static func dictionaryMemory(_ count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        var slots = 4
+        while slots < count { slots *= 2 }
+        return count * 24 + slots * 8
+    }
 
     /// Counted in the clients' total (CLIENT_TYPE_NORMAL or _PUBSUB with a connection).
     var countsTowardClientMemory: Bool {
