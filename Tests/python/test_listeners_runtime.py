@@ -124,3 +124,29 @@ def test_port_zero_closes_tcp_and_a_port_reopens_it(both):
             assert u.command("CONFIG", "SET", "port", str(new)) == b"+OK\r\n"
             assert serves("127.0.0.1", new), kind
             srv.port = new
+
+
+@pytest.mark.parametrize("kind", ["apus", "redis"])
+def test_start_up_failures_are_logged_as_redis_does(kind):
+    import subprocess
+    import tempfile
+    from support.servers import apus_binary, redis_binary
+    binary = apus_binary() if kind == "apus" else redis_binary()
+    d = tempfile.mkdtemp(prefix="apus-net-start-")
+    nowhere = subprocess.run([binary, "--port", "0", "--save", "", "--dir", d],
+                             capture_output=True, timeout=20, cwd=d)
+    assert nowhere.returncode == 1
+    assert b"Configured to not listen anywhere, exiting." in nowhere.stdout
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    busy = blocker.getsockname()[1]
+    try:
+        taken = subprocess.run([binary, "--port", str(busy), "--bind", "127.0.0.1", "--save", "", "--dir", d],
+                               capture_output=True, timeout=20, cwd=d)
+    finally:
+        blocker.close()
+    assert taken.returncode == 1
+    assert (b"Warning: Could not create server TCP listening socket 127.0.0.1:%d: bind: Address already in use" % busy
+            in taken.stdout)
+    assert b"Failed listening on port %d (TCP), aborting." % busy in taken.stdout
