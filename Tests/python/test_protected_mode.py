@@ -80,12 +80,15 @@ def test_denied_connections_are_counted_as_rejected_not_received(both):
         with RespClient(srv.host, srv.port) as c:
             before = (int(info_field(c, "stats", "total_connections_received")),
                       int(info_field(c, "stats", "rejected_connections")))
+            first_id = int(c.command("CLIENT", "ID")[1:])
             remote_exchange(srv)
             remote_exchange(srv)
             after = (int(info_field(c, "stats", "total_connections_received")),
                      int(info_field(c, "stats", "rejected_connections")))
-        deltas[kind] = (after[0] - before[0], after[1] - before[1])
-    assert deltas["apus"] == (0, 2)
+            with RespClient(srv.host, srv.port) as later:
+                ids_used = int(later.command("CLIENT", "ID")[1:]) - first_id
+        deltas[kind] = (after[0] - before[0], after[1] - before[1], ids_used)
+    assert deltas["apus"] == (0, 2, 3)
     assert deltas["apus"] == deltas["redis"]
 
 

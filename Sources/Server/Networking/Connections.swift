@@ -30,6 +30,8 @@ extension Server {
                 continue
             }
             if kind == .tcp && deniedByProtectedMode(peer: peer) {
+                // Redis refuses it once the client exists, so it has used up a client id.
+                nextClientID += 1
                 rejectConnection(fd, ErrorText.protectedModeDenied)
                 continue
             }
