@@ -108,12 +108,15 @@ extension Server {
         }
         let query = client.query
         var wanted = 16 * 1024
-        // A big bulk (PROTO_MBULK_BIG_ARG) is read to its end and no further, into a buffer
-        // sized for it exactly, as Redis does: tot-mem and maxmemory-clients see its real size.
+        // A big bulk (PROTO_MBULK_BIG_ARG) is read to its end and no further, as Redis does; from
+        // 128 KiB (malloc's mmap threshold) into a buffer sized for it exactly, so tot-mem and
+        // maxmemory-clients see its real size. Smaller ones keep the doubling: exact heap blocks
+        // of 64 KiB or so per command leave glibc's heap fragmented (RSS grows).
         let bulkRemaining = client.parser.bytesWanted - query.readableCount
         let bigArgument = client.parser.bytesWanted >= 32 * 1024 + 2 && bulkRemaining > 0
         if bigArgument { wanted = bulkRemaining }
-        let shift = query.reserve(minimumWritable: wanted, keepingFrom: client.parser.commandStart, exact: bigArgument)
+        let shift = query.reserve(minimumWritable: wanted, keepingFrom: client.parser.commandStart,
+                                  exact: bigArgument && wanted >= 128 * 1024)
         client.parser.bufferDidShift(by: shift)
         let room = query.capacity - query.writeIndex
         switch Socket.read(client.fd, into: query.storage + query.writeIndex,
