@@ -19,7 +19,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <time.h>
@@ -103,35 +105,122 @@ static inline int apus_set_keepalive(int fd, int interval) {
     return apus_set_int_option(fd, IPPROTO_TCP, TCP_KEEPCNT, 3);
 }
 
-/// Creates a non-blocking listening socket on a numeric IPv4 or IPv6 address.
-/// Returns the fd or -1 with errno set.
-static inline int apus_listen_tcp(const char *addr, int port, int backlog) {
-    struct sockaddr_storage ss;
-    socklen_t len;
-    memset(&ss, 0, sizeof(ss));
-    int family;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
-        family = AF_INET; v4->sin_family = AF_INET; v4->sin_port = htons((uint16_t)port); len = sizeof(*v4);
-    } else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
-        family = AF_INET6; v6->sin6_family = AF_INET6; v6->sin6_port = htons((uint16_t)port); len = sizeof(*v6);
-    } else {
-        errno = EINVAL;
+/// anetTcpServer / anetTcp6Server: a non-blocking listening socket on `addr` (a name or a
+/// numeric address; NULL is every address of the family), `v6` choosing AF_INET6. On failure
+/// returns -1 with errno set and Redis's neterr text ("bind: Address already in use", or
+/// getaddrinfo's message) in `err`.
+static inline int apus_tcp_server(const char *addr, int v6, int port, int backlog, char *err, size_t errlen) {
+    struct addrinfo hints, *info, *p;
+    char portstr[8];
+    int fd = -1, rv;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = v6 ? AF_INET6 : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    if ((rv = getaddrinfo(addr, portstr, &hints, &info)) != 0) {
+        snprintf(err, errlen, "%s", gai_strerror(rv));
+        if (rv != EAI_SYSTEM) errno = EINVAL;
         return -1;
     }
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, backlog) != 0) {
+    for (p = info; p != NULL; p = p->ai_next) {
+        fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, p->ai_protocol);
+        if (fd == -1) continue;
+        int one = 1;
+        if (p->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1) {
+            snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+            goto failed;
+        }
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1) {
+            snprintf(err, errlen, "setsockopt SO_REUSEADDR: %s", strerror(errno));
+            goto failed;
+        }
+        if (bind(fd, p->ai_addr, p->ai_addrlen) == -1) {
+            snprintf(err, errlen, "bind: %s", strerror(errno));
+            goto failed;
+        }
+        if (listen(fd, backlog) == -1) {
+            snprintf(err, errlen, "listen: %s", strerror(errno));
+            goto failed;
+        }
+        freeaddrinfo(info);
+        return fd;
+    }
+    snprintf(err, errlen, "unable to bind socket, errno: %d", errno);
+    freeaddrinfo(info);
+    return -1;
+failed: {
+        int saved = errno;
+        close(fd);
+        freeaddrinfo(info);
+        errno = saved;
+        return -1;
+    }
+}
+
+/// anetUnixServer: a non-blocking listening Unix socket at `path`, chmod'ed to `perm` when it
+/// is not 0. -1 with errno and the neterr text on failure.
+static inline int apus_unix_server(const char *path, unsigned perm, int backlog, char *err, size_t errlen) {
+    struct sockaddr_un sa;
+    if (strlen(path) > sizeof(sa.sun_path) - 1) {
+        snprintf(err, errlen, "unix socket path too long (%zu), must be under %zu", strlen(path), sizeof(sa.sun_path));
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+        snprintf(err, errlen, "bind: %s", strerror(errno));
+        goto failed;
+    }
+    if (listen(fd, backlog) == -1) {
+        snprintf(err, errlen, "listen: %s", strerror(errno));
+        goto failed;
+    }
+    if (perm) chmod(sa.sun_path, (mode_t)perm);
+    return fd;
+failed: {
         int saved = errno;
         close(fd);
         errno = saved;
         return -1;
     }
-    return fd;
+}
+
+/// accept4 on a Unix listener (no peer address worth formatting).
+static inline int apus_accept_unix(int lfd) {
+    return accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+/// /proc/self/oom_score_adj as an integer; -1 with errno set when unreadable (the value is
+/// returned through `value`, since -1 is a valid score).
+static inline int apus_read_oom_score_adj(int *value) {
+    char buf[64];
+    int fd = open("/proc/self/oom_score_adj", O_RDONLY);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    if (n < 0) { int saved = errno; close(fd); errno = saved; return -1; }
+    buf[n] = 0;
+    close(fd);
+    *value = atoi(buf);
+    return 0;
+}
+
+/// Writes `value` to /proc/self/oom_score_adj; -1 with errno set on failure.
+static inline int apus_write_oom_score_adj(int value) {
+    char buf[64];
+    snprintf(buf, sizeof(buf) - 1, "%d\n", value);
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+    if (fd < 0) return -1;
+    if (write(fd, buf, strlen(buf)) < 0) { int saved = errno; close(fd); errno = saved; return -1; }
+    close(fd);
+    return 0;
 }
 
 /// Starts a non-blocking TCP connect to host:port (a name or a numeric address), as anetTcpNonBlockConnect.

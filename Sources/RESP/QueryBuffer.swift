@@ -25,9 +25,10 @@ public final class QueryBuffer {
     /// Makes room for at least `minimumWritable` bytes after `writeIndex`, first by sliding the
     /// bytes from `keepFrom` (the start of a half-parsed command, whose earlier arguments must
     /// survive) to the front, then by growing. Returns how far bytes moved towards the front so a
-    /// parser holding offsets can follow them.
+    /// parser holding offsets can follow them. `exact` grows to just the room asked for (a big
+    /// bulk's known size, as Redis's sdsMakeRoomForNonGreedy) instead of doubling.
     @discardableResult
-    public func reserve(minimumWritable: Int, keepingFrom keepFrom: Int? = nil) -> Int {
+    public func reserve(minimumWritable: Int, keepingFrom keepFrom: Int? = nil, exact: Bool = false) -> Int {
         if capacity - writeIndex >= minimumWritable { return 0 }
         let shift = min(keepFrom ?? readIndex, readIndex)
         if shift > 0 {
@@ -38,7 +39,11 @@ public final class QueryBuffer {
             if capacity - writeIndex >= minimumWritable { return shift }
         }
         var newCapacity = capacity
-        while newCapacity - writeIndex < minimumWritable { newCapacity *= 2 }
+        if exact {
+            newCapacity = writeIndex + minimumWritable
+        } else {
+            while newCapacity - writeIndex < minimumWritable { newCapacity *= 2 }
+        }
         let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         bigger.update(from: storage, count: writeIndex)
         storage.deallocate()

@@ -96,14 +96,45 @@ public enum Socket {
         return String(cString: text)
     }
 
-    /// A listening socket on a numeric address.
-    public static func listen(address: String, port: Int, backlog: Int) throws(SystemError) -> Int32 {
-        let fd = apus_listen_tcp(address, Int32(port), Int32(backlog))
-        if fd < 0 { throw SystemError(call: "bind \(address):\(port)", errno: apus_errno()) }
+    /// A listening TCP socket as Redis's anetTcpServer/anetTcp6Server make it: `address` is a
+    /// name or numeric address, "*" (every IPv4 address) or "::*" (every IPv6 address); an
+    /// address with a ':' is IPv6. The error carries errno and Redis's neterr text.
+    public static func listenTCP(address: String, port: Int, backlog: Int) throws(ListenError) -> Int32 {
+        let v6 = address.contains(":")
+        let wildcard = address == "*" || address == "::*"
+        var text = [CChar](repeating: 0, count: 256)
+        let fd = wildcard ? apus_tcp_server(nil, v6 ? 1 : 0, Int32(port), Int32(backlog), &text, text.count)
+                          : apus_tcp_server(address, v6 ? 1 : 0, Int32(port), Int32(backlog), &text, text.count)
+        if fd < 0 { throw ListenError(errno: apus_errno(), text: String(cString: text)) }
         return fd
     }
 
+    /// A listening Unix socket at `path`, chmod'ed to `permissions` unless 0 (anetUnixServer).
+    public static func listenUnix(path: String, permissions: Int, backlog: Int) throws(ListenError) -> Int32 {
+        var text = [CChar](repeating: 0, count: 256)
+        let fd = apus_unix_server(path, UInt32(truncatingIfNeeded: permissions), Int32(backlog), &text, text.count)
+        if fd < 0 { throw ListenError(errno: apus_errno(), text: String(cString: text)) }
+        return fd
+    }
+
+    /// Accepts one pending connection on a Unix listener, nil when none is pending.
+    public static func acceptUnix(_ listener: Int32) -> Int32? {
+        while true {
+            let fd = apus_accept_unix(listener)
+            if fd >= 0 { return fd }
+            if apus_errno() == APUS_EINTR { continue }
+            return nil
+        }
+    }
+
     public static func raiseOpenFileLimit(to wanted: Int) -> Int { apus_raise_fd_limit(wanted) }
+}
+
+/// Why a listening socket could not be made: errno and the text Redis logs (its neterr).
+public struct ListenError: Error, CustomStringConvertible {
+    public let errno: Int32
+    public let text: String
+    public var description: String { text }
 }
 
 /// Delivers SIGTERM and SIGINT through an fd on the loop, so shutdown runs between commands.

@@ -16,6 +16,18 @@ import Testing
         #expect(contents(buffer) == bytes("0123456789abcdefghij"))
     }
 
+    @Test func exactReserveGrowsToTheRoomAskedFor() {
+        let buffer = QueryBuffer(capacity: 16)
+        buffer.append(bytes("*1\r\n$100\r\n"))
+        buffer.readIndex = buffer.writeIndex
+        // The half-parsed command from offset 0 is kept, so nothing slides.
+        #expect(buffer.reserve(minimumWritable: 102, keepingFrom: 0, exact: true) == 0)
+        #expect(buffer.capacity == 10 + 102)
+        // Without `exact` it doubles, as before.
+        buffer.reserve(minimumWritable: 200, keepingFrom: 0)
+        #expect(buffer.capacity == 224)
+    }
+
     @Test func reserveWithRoomDoesNothing() {
         let buffer = QueryBuffer(capacity: 64)
         buffer.append(bytes("hello"))

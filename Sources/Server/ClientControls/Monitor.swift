@@ -26,7 +26,12 @@ extension Server {
         line.append(contentsOf: " [".utf8)
         appendDecimal(Int64(client.databaseIndex), to: &line)
         line.append(UInt8(ascii: " "))
-        line.append(contentsOf: client.peerAddress.utf8)
+        if client.flags.contains(.unixSocket) {
+            line.append(contentsOf: "unix:".utf8)
+            line.append(contentsOf: (listeners.unixPath ?? "").utf8)
+        } else {
+            line.append(contentsOf: client.peerAddress.utf8)
+        }
         line.append(contentsOf: "] ".utf8)
         let redacted = Server.monitorRedactions(client)
         for index in 0..<client.argumentCount {

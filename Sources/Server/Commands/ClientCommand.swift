@@ -204,6 +204,7 @@ extension Server {
         if client.flags.contains(.closeAfterReply) { flags += "c" }
         if blocking.unblocked.contains(where: { $0 === client }) { flags += "u" }
         if client.flags.contains(.closeASAP) { flags += "A" }
+        if client.flags.contains(.unixSocket) { flags += "U" }
         if client.flags.contains(.noEvict) { flags += "e" }
         if flags.isEmpty { flags = "N" }
         let queryBytes = client.query.readableCount
@@ -213,7 +214,7 @@ extension Server {
         let age = (now - client.createdAt) / 1000
         let idle = (now - client.lastInteraction) / 1000
         let outputMemory = client.reply.pendingBytes
-        let totalMemory = client.query.capacity + ReplyBuffer.chunkSize + outputMemory
+        let totalMemory = client.totalMemory
         let queued = client.transaction.map { $0.commands.count } ?? -1
         let redirect = client.tracking.enabled ? client.tracking.redirect : -1
         return "id=\(client.id) addr=\(client.peerAddress) laddr=\(client.localAddress) fd=\(client.fd) "
@@ -221,7 +222,7 @@ extension Server {
             + "flags=\(flags) db=\(client.databaseIndex) sub=\(client.subscriptions.channels.count) "
             + "psub=\(client.subscriptions.patterns.count) ssub=\(client.subscriptions.shardChannels.count) "
             + "multi=\(queued) qbuf=\(queryBytes) "
-            + "qbuf-free=\(queryFree) argv-mem=0 multi-mem=0 rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
+            + "qbuf-free=\(queryFree) argv-mem=\(client.argumentMemory) multi-mem=\(client.transaction?.argumentBytes ?? 0) rbs=\(ReplyBuffer.chunkSize) rbp=0 obl=0 oll=0 "
             + "omem=\(outputMemory) tot-mem=\(totalMemory) events=\(events) cmd=\(command) user=\(client.user.nameString) "
             + "redir=\(redirect) resp=\(client.protocolVersion)"
     }

@@ -32,7 +32,7 @@ enum ConfigCommand {
         for index in stride(from: 2, to: c.argumentCount, by: 2) {
             pairs.append((c.argString(index), c.argString(index + 1)))
         }
-        if let failure = c.server.config.set(pairs) {
+        if let failure = c.server.config.set(pairs, clientIsLocal: c.isLocal) {
             c.error(failure)
             return
         }

@@ -142,16 +142,14 @@ extension DebugCommand {
             c.error(ErrorText.debugClientEvictionDisabled)
             return
         }
-        let minimumLog = 15, maximumLog = 33
-        let bucketCount = maximumLog - minimumLog + 1
+        let minimumLog = ClientMemoryAccounting.minimumBucketLog
+        let bucketCount = ClientMemoryAccounting.maximumBucketLog - minimumLog + 1
         var memory = [Int](repeating: 0, count: bucketCount)
         var clients = [Int](repeating: 0, count: bucketCount)
-        for client in server.allClients where !client.flags.contains(.noEvict) && !client.flags.contains(.master)
-            && client.clientClass != .replica && !client.isFake {
-            let used = client.query.capacity + ReplyBuffer.chunkSize + client.reply.pendingBytes
-            let bits = used > 0 ? Int.bitWidth - used.leadingZeroBitCount : 0
-            let bucket = min(max(bits, minimumLog), maximumLog) - minimumLog
-            memory[bucket] += used
+        // The buckets hold the figures as last measured, as Redis's do.
+        for client in server.allClients where client.isEvictable {
+            let bucket = ClientMemoryAccounting.bucket(of: client.countedMemory)
+            memory[bucket] += client.countedMemory
             clients[bucket] += 1
         }
         var out = ""

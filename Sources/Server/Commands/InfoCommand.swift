@@ -181,7 +181,7 @@ extension Server {
             add("expired_time_cap_reached_count", stats.expiredTimeCapReached)
             add("expire_cycle_cpu_milliseconds", stats.expireCycleMilliseconds)
             add("evicted_keys", stats.evictedKeys)
-            add("evicted_clients", 0)
+            add("evicted_clients", stats.evictedClients)
             let exceeded = stats.evictionExceededSince == 0 ? 0 : apus_monotonic_us() - stats.evictionExceededSince
             add("total_eviction_exceeded_time", (stats.evictionExceededMicroseconds + exceeded) / 1000)
             add("current_eviction_exceeded_time", exceeded / 1000)

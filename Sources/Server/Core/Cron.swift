@@ -33,6 +33,7 @@ extension Server {
         closeTimedOutClients()
         aofCron()
         checkOutputBufferLimitsFromCron()
+        clientEvictionCron()
         // Also here, so a CONFIG SET of tracking-table-max-keys applies on an idle server.
         if tracking.isActive { limitTrackingTable() }
         stats.opsSamples.record(value: stats.commandsProcessed, nowMilliseconds: now)

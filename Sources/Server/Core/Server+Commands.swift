@@ -32,7 +32,7 @@ extension Server {
     func protectedActionAllowed(_ setting: String, for client: Client) -> Bool {
         switch setting {
         case "yes": return true
-        case "local": return client.peerAddress.hasPrefix("127.") || client.peerAddress.hasPrefix("::1:")
+        case "local": return client.isLocal
         default: return false
         }
     }

@@ -34,6 +34,7 @@ extension Server {
         "tls-session-cache-timeout", "tls-replication", "tls-auth-clients", "tls-cluster",
         "maxmemory", "maxmemory-samples", "maxmemory-eviction-tenacity",
         "lazyfree-lazy-eviction", "replica-ignore-maxmemory",
+        "protected-mode", "unixsocket", "unixsocketperm", "oom-score-adj", "oom-score-adj-values", "maxmemory-clients",
     ]
 
     func installConfigHooks() {

@@ -26,9 +26,14 @@ public final class Server {
     var pendingWrites: [Client] = []
     /// Clients to close at the next before-sleep (killed, over a limit).
     var clientsToClose: [Client] = []
-    var listeners: [Int32] = []
-    /// The SSL contexts and tls-port listeners (Networking/TLS*.swift).
+    /// The TCP, TLS and Unix sockets clients connect to (Networking/Listeners.swift).
+    var listeners = Listeners()
+    /// The SSL contexts (Networking/TLS*.swift).
     var tls = TLSState()
+    /// What oom-score-adj changed (Core/OOMScoreAdjustment.swift).
+    var oomScore = OOMScoreState()
+    /// maxmemory-clients: client memory and eviction (Networking/ClientEviction.swift).
+    var clientMemory = ClientMemoryAccounting()
     var nextClientID: Int64 = 1
     let signals: ShutdownSignals
 
@@ -122,6 +127,10 @@ public final class Server {
         commandTable = CommandTable(handlers: Server.commandHandlers)
         applyProcessWideSettings()
         installConfigHooks()
+        installListenerConfigHooks()
+        installOOMScoreConfigHooks()
+        installMaxClientsConfigHook()
+        installClientEvictionConfigHooks()
         installKeyspaceObservers()
         installPersistenceHooks()
         try installACL()
@@ -146,13 +155,7 @@ public final class Server {
             logger.warning("Failed to configure TLS. Check logs for more info.")
             return 1
         }
-        do {
-            try listenAll()
-            try listenTLS()
-        } catch {
-            logger.warning("\(error)")
-            return 1
-        }
+        guard openListeners() else { return 1 }
         do {
             try loop.watch(signals.fd, .readable) { [unowned self] _, _, _ in self.handleSignal() }
         } catch {
@@ -161,47 +164,17 @@ public final class Server {
         }
         loop.beforeSleep = { [unowned self] in self.beforeSleep() }
         startCron()
+        // Before the load, as Redis's main(); a replica by configuration is one already.
+        setOOMScoreAdj(config.replicaOf() == nil ? .master : .replica)
         startupMemory = MemoryFigures.current().used
         logger.notice("Server initialized")
         // The AOF, when on, is what the dataset is loaded from (loadDataFromDisk).
         guard config.bool("appendonly") ? startAOFOnServerStart() : loadDataAtStartup() else { return 1 }
-        logger.notice("Ready to accept connections")
+        if !listeners.tcp.fds.isEmpty || !listeners.tls.fds.isEmpty { logger.notice("Ready to accept connections") }
+        if let path = listeners.unixPath { logger.notice("The server is now ready to accept connections at \(path)") }
         startReplicationFromConfig()
         loop.run()
         return shutdownExitCode
-    }
-
-    private func listenAll() throws {
-        // Port 0: no plain TCP listener (a TLS-only server).
-        if settings.port == 0 {
-            if config.int("tls-port") == 0 {
-                logger.warning("Configured to not listen anywhere, exiting.")
-                throw SystemError(call: "listen", errno: EADDRNOTAVAIL)
-            }
-            return
-        }
-        for var address in settings.bind {
-            let optional = address.hasPrefix("-")
-            if optional { address.removeFirst() }
-            if address == "*" { address = "0.0.0.0" }
-            if address == "::*" { address = "::" }
-            do {
-                let fd = try Socket.listen(address: address, port: settings.port, backlog: settings.tcpBacklog)
-                listeners.append(fd)
-                try loop.watch(fd, .readable) { [unowned self] fd, _, _ in self.acceptClients(on: fd) }
-            } catch {
-                if optional && (error.errno == EADDRNOTAVAIL || error.errno == EAFNOSUPPORT || error.errno == EPROTONOSUPPORT || error.errno == EINVAL) {
-                    continue
-                }
-                logger.warning("Warning: Could not create server TCP listening socket \(address):\(settings.port): \(String(cString: strerror(error.errno)))")
-                logger.warning("Failed listening on port \(settings.port) (tcp), aborting.")
-                throw error
-            }
-        }
-        if listeners.isEmpty {
-            logger.warning("Failed listening on port \(settings.port) (tcp), aborting.")
-            throw SystemError(call: "listen", errno: EADDRNOTAVAIL)
-        }
     }
 
     private func handleSignal() {
@@ -256,15 +229,13 @@ public final class Server {
         }
         // The replicas get what is still buffered for them (flushSlavesOutputBuffers).
         for replica in replication.replicas where mayStreamToReplica(replica) { writeReplies(replica) }
-        for fd in listeners { loop.unwatch(fd); Socket.close(fd) }
-        listeners.removeAll()
-        closeTLSListeners()
         for client in clientsByFD.compactMap({ $0 }) { closeClient(client) }
         let pidfile = config.string("pidfile")
         if !pidfile.isEmpty {
             logger.notice("Removing the pid file.")
             unlink(pidfile)
         }
+        closeAllListeners()
         logger.warning("Redis is now ready to exit, bye bye...")
         loop.stop()
         return true

@@ -19,6 +19,8 @@ public struct ServerStats {
     /// current stretch runs (monotonic µs; 0: within the limit).
     public var evictionExceededMicroseconds: Int64 = 0
     public var evictionExceededSince: Int64 = 0
+    /// Clients closed by maxmemory-clients (evicted_clients).
+    public var evictedClients: Int64 = 0
     public var keyspaceHits: Int64 {
         get { keyspace.hits }
         set { keyspace.hits = newValue }

@@ -24,6 +24,8 @@ public final class Client {
         public static let master = Flags(rawValue: 1 << 6)
         /// The client scripts run their commands as (redis.call).
         public static let scriptClient = Flags(rawValue: 1 << 7)
+        /// Connected through the Unix socket (CLIENT_UNIX_SOCKET): flag `U`, always local.
+        public static let unixSocket = Flags(rawValue: 1 << 12)
     }
 
     public let id: Int64
@@ -70,6 +72,8 @@ public final class Client {
     var subscriptions = ClientSubscriptions()
     /// Seconds (Unix) since the output has been over its soft limit, 0 if it is not (OutputBufferLimits.swift).
     var outputLimitSoftSince: Int64 = 0
+    /// This client's tot-mem as last counted in the clients' total (Networking/ClientEviction.swift).
+    var countedMemory = 0
     /// A replica's sync state and ACKs (Replication/); set from its first REPLCONF.
     var replicaLink: ReplicaLink?
     /// On the master client: the stream offset of the last byte applied (c->reploff).

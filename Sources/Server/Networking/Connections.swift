@@ -8,26 +8,43 @@ import Reactor
 // and before-sleep writes each queued client once per loop iteration.
 
 extension Server {
-    /// Accepts up to a batch of pending connections (MAX_ACCEPTS_PER_CALL in Redis).
-    func acceptClients(on listener: Int32, tls: Bool = false) {
+    /// Accepts up to a batch of pending connections (MAX_ACCEPTS_PER_CALL in Redis), TCP, TLS
+    /// and Unix alike (acceptTcpHandler / acceptTLSHandler / acceptUnixHandler, then
+    /// acceptCommonHandler).
+    func acceptClients(on listener: Int32, kind: ListenerKind) {
         for _ in 0..<1000 {
-            guard let (fd, peer) = Socket.accept(listener) else { return }
-            stats.connectionsReceived += 1
+            let fd: Int32, peer: String, local: String
+            if kind == .unix {
+                guard let accepted = Socket.acceptUnix(listener) else { return }
+                fd = accepted
+                peer = "\(listeners.unixPath ?? ""):0"
+                local = peer
+                logger.info("Accepted connection to \(listeners.unixPath ?? "")")
+            } else {
+                guard let accepted = Socket.accept(listener) else { return }
+                (fd, peer) = accepted
+                local = Socket.localAddress(fd)
+                logger.info("Accepted \(peer)")
+            }
             if clientCount >= settings.maxClients {
-                _ = "-ERR max number of clients reached\r\n".utf8CString.withUnsafeBytes { raw in
-                    Socket.write(fd, UnsafeRawBufferPointer(rebasing: raw.dropLast()))
-                }
-                stats.rejectedConnections += 1
-                Socket.close(fd)
+                rejectConnection(fd, ErrorText.maxClientsReached)
                 continue
             }
-            Socket.setNoDelay(fd)
-            if settings.tcpKeepAlive > 0 { Socket.setKeepAlive(fd, interval: settings.tcpKeepAlive) }
+            if kind != .unix && deniedByProtectedMode(peer: peer) {
+                // Redis refuses it once the client exists, so it has used up a client id.
+                nextClientID += 1
+                rejectConnection(fd, ErrorText.protectedModeDenied)
+                continue
+            }
+            if kind != .unix {
+                Socket.setNoDelay(fd)
+                if settings.tcpKeepAlive > 0 { Socket.setKeepAlive(fd, interval: settings.tcpKeepAlive) }
+            }
             refreshClock()
-            let client = Client(server: self, fd: fd, peer: peer, local: Socket.localAddress(fd),
-                                id: nextClientID, now: now)
+            let client = Client(server: self, fd: fd, peer: peer, local: local, id: nextClientID, now: now)
+            if kind == .unix { client.flags.insert(.unixSocket) }
             nextClientID += 1
-            if tls && !attachTLS(client) {
+            if kind == .tls && !attachTLS(client) {
                 Socket.close(fd)
                 continue
             }
@@ -39,9 +56,16 @@ extension Server {
                 Socket.close(fd)
                 continue
             }
+            stats.connectionsReceived += 1
             register(client)
-            logger.info("Accepted \(peer)")
         }
+    }
+
+    /// A best-effort error line, then the connection is dropped (counted in rejected_connections).
+    private func rejectConnection(_ fd: Int32, _ line: StaticString) {
+        _ = Socket.write(fd, UnsafeRawBufferPointer(start: line.utf8Start, count: line.utf8CodeUnitCount))
+        stats.rejectedConnections += 1
+        Socket.close(fd)
     }
 
     func register(_ client: Client) {
@@ -93,14 +117,24 @@ extension Server {
         }
         let query = client.query
         var wanted = 16 * 1024
+        // A big bulk (PROTO_MBULK_BIG_ARG) is read to its end and no further, as Redis does; from
+        // 128 KiB (malloc's mmap threshold) into a buffer sized for it exactly, so tot-mem and
+        // maxmemory-clients see its real size. Smaller ones keep the doubling: exact heap blocks
+        // of 64 KiB or so per command leave glibc's heap fragmented (RSS grows).
         let bulkRemaining = client.parser.bytesWanted - query.readableCount
-        if bulkRemaining > 32 * 1024 { wanted = bulkRemaining }
-        let shift = query.reserve(minimumWritable: wanted, keepingFrom: client.parser.commandStart)
+        let bigArgument = client.parser.bytesWanted >= 32 * 1024 + 2 && bulkRemaining > 0
+        if bigArgument { wanted = bulkRemaining }
+        let shift = query.reserve(minimumWritable: wanted, keepingFrom: client.parser.commandStart,
+                                  exact: bigArgument && wanted >= 128 * 1024)
         client.parser.bufferDidShift(by: shift)
         let room = query.capacity - query.writeIndex
-        let count = min(room, max(wanted, 16 * 1024))
-        let result = client.tls.map { readTLS(client, $0, count: count) }
-            ?? Socket.read(client.fd, into: query.storage + query.writeIndex, count: count)
+        let count = bigArgument ? wanted : min(room, max(wanted, 16 * 1024))
+        let result: IOResult
+        if let connection = client.tls {
+            result = readTLS(client, connection, count: count)
+        } else {
+            result = Socket.read(client.fd, into: query.storage + query.writeIndex, count: count)
+        }
         switch result {
         case .bytes(let count):
             query.writeIndex += count
@@ -117,13 +151,22 @@ extension Server {
             return
         }
         if Int64(query.readableCount) > settings.clientQueryBufferLimit {
-            logger.warning("Closing client that reached max query buffer length: id=\(client.id) addr=\(client.peerAddress) qbuf=\(query.readableCount) (qbuf initial bytes: \"...\")")
+            // Redis trims its buffer to the start of a big (>= 32 KiB) bulk, else to the command.
+            let start = client.parser.bytesWanted >= 32 * 1024 + 2 ? query.readIndex : (client.parser.commandStart ?? query.readIndex)
+            var initial: [UInt8] = []
+            Server.appendQuoted(UnsafeRawBufferPointer(start: query.storage + start, count: min(64, query.writeIndex - start)),
+                                to: &initial)
+            logger.warning("Closing client that reached max query buffer length: \(describe(client)) (qbuf initial bytes: \(String(decoding: initial, as: UTF8.self)))")
             closeClient(client)
             return
         }
         refreshClock()
         client.lastInteraction = now
         processInput(client)
+        if clientMemory.limit != 0 && self.client(fd: client.fd) === client {
+            updateClientMemory(client)
+            evictClients()
+        }
     }
 
     /// Parses and runs every complete command in the client's buffer.
@@ -251,6 +294,7 @@ extension Server {
             closeClient(client)
             return false
         }
+        if clientMemory.limit != 0 { updateClientMemory(client) }
         if loop.interest(of: client.fd).contains(.writable) && client.tls?.readWantsWrite != true {
             try? loop.setInterest(client.fd, .readable)
         }
@@ -302,6 +346,7 @@ extension Server {
         clientsByFD[Int(client.fd)] = nil
         clientsByID[client.id] = nil
         clientCount -= 1
+        if client.countedMemory != 0 { forgetClientMemory(client) }
         client.reply.discardAll()
     }
 

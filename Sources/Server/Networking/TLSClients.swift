@@ -12,7 +12,6 @@ import Reactor
 struct TLSState {
     /// The contexts connections are made from; nil until TLS is configured.
     var contexts: TLSContexts?
-    var listeners: [Int32] = []
     /// Gathers small reply pieces into whole records (one SSL_write per record, not per piece).
     var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
 }
@@ -47,49 +46,10 @@ extension Server {
         }
     }
 
-    /// Binds the tls-port listeners on every bind address (listenToPort for tlsfd).
-    func listenTLS() throws {
-        let port = Int(config.int("tls-port"))
-        guard port != 0 else { return }
-        for var address in settings.bind {
-            let optional = address.hasPrefix("-")
-            if optional { address.removeFirst() }
-            if address == "*" { address = "0.0.0.0" }
-            if address == "::*" { address = "::" }
-            do {
-                let fd = try Socket.listen(address: address, port: port, backlog: settings.tcpBacklog)
-                tls.listeners.append(fd)
-                try loop.watch(fd, .readable) { [unowned self] fd, _, _ in self.acceptClients(on: fd, tls: true) }
-            } catch {
-                if optional && (error.errno == EADDRNOTAVAIL || error.errno == EAFNOSUPPORT || error.errno == EPROTONOSUPPORT || error.errno == EINVAL) {
-                    continue
-                }
-                logger.warning("Warning: Could not create server TCP listening socket \(address):\(port): \(String(cString: strerror(error.errno)))")
-                logger.warning("Failed listening on port \(port) (tls), aborting.")
-                throw error
-            }
-        }
-    }
-
-    func closeTLSListeners() {
-        for fd in tls.listeners { loop.unwatch(fd); Socket.close(fd) }
-        tls.listeners.removeAll()
-    }
-
     /// CONFIG SET tls-port: the new listeners first, so a failure keeps the old ones.
     private func changeTLSPort(to port: Int) -> String? {
         if port != 0 && tls.contexts == nil && !configureTLS() { return ErrorText.tlsReconfigureFailed }
-        let old = tls.listeners
-        tls.listeners = []
-        do {
-            try listenTLS()
-        } catch {
-            for fd in tls.listeners { loop.unwatch(fd); Socket.close(fd) }
-            tls.listeners = old
-            return "Unable to listen on this port. Check server logs."
-        }
-        for fd in old { loop.unwatch(fd); Socket.close(fd) }
-        return nil
+        return changeListenPort(port, kind: .tls) ? nil : "Unable to listen on this port. Check server logs."
     }
 
     /// An accepted socket gets its TLS session; false when none can be made.

@@ -106,7 +106,8 @@ extension Server {
             persistence.childCOW = ChildCOWReadings()
             if fds[0] != -1 { close(fds[0]) }
             // A listener held by the child would keep a restarted server from binding.
-            for fd in listeners { close(fd) }
+            for fd in listeners.allFDs { close(fd) }
+            setOOMScoreAdj(.backgroundChild)
             return 0
         }
         if pid == -1 {

@@ -113,6 +113,7 @@ extension Server {
         }
         replication.linkState = .connect
         updateExpiryMode()
+        setOOMScoreAdj()
         connectToMaster()
     }
 
@@ -128,6 +129,7 @@ extension Server {
         shiftReplicationID()
         disconnectReplicas()
         replication.linkState = .none
+        setOOMScoreAdj()
         replication.streamDatabase = -1
         replication.noReplicasSince = now / 1000
         replication.downSince = 0

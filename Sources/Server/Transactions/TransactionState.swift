@@ -11,6 +11,8 @@ final class TransactionState {
     }
 
     var commands: [Queued] = []
+    /// The queued arguments' bytes plus a pointer each (mstate.argv_len_sums: CLIENT LIST multi-mem).
+    var argumentBytes = 0
     /// The union of the queued commands' flags (mstate.cmd_flags): a paused server holds back an
     /// EXEC that would write.
     var queuedFlags: CommandFlags = []
@@ -31,6 +33,7 @@ extension Client {
             bytes.append(contentsOf: arg(index))
             ends.append(bytes.count)
         }
+        transaction.argumentBytes += bytes.count + 8 * argumentCount
         transaction.commands.append(.init(command: command, bytes: bytes, ends: ends))
         // queueMultiCommand(c, cmd_flags): a script's declared flags count, as getCommandFlags.
         transaction.queuedFlags.formUnion(command.flags.contains(.mayReplicate)
