@@ -11,6 +11,7 @@ import redis as redispy
 
 from support import rdb_scene
 from support.integration import run_binary
+from support.servers import free_port
 
 
 def client(srv):
@@ -84,7 +85,7 @@ def start_on(tmp_path, data):
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir()
     (d / "dump.rdb").write_bytes(data)
-    return run_binary(["--port", "0", "--save", "", "--dir", str(d), "--dbfilename", "dump.rdb"], cwd=str(d))
+    return run_binary(["--port", str(free_port()), "--save", "", "--dir", str(d), "--dbfilename", "dump.rdb"], cwd=str(d))
 
 
 def test_corrupt_files_exit_cleanly(redis_file, tmp_path):
@@ -113,7 +114,7 @@ def run_until_ready_or_exit(tmp_path, data, extra=()):
     d.mkdir()
     (d / "dump.rdb").write_bytes(data)
     from support.servers import apus_binary
-    proc = subprocess.Popen([apus_binary(), "--port", "0", "--save", "", "--dir", str(d)] + list(extra),
+    proc = subprocess.Popen([apus_binary(), "--port", str(free_port()), "--save", "", "--dir", str(d)] + list(extra),
                             cwd=str(d), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     for line in proc.stdout:
         if b"Ready to accept connections" in line:

@@ -7,6 +7,7 @@ import pytest
 import redis as redispy
 
 from support import rdb_craft
+from support.servers import free_port
 
 KEYS = ["hash:zipmap", "hash:ziplist", "list:ziplist", "list:linked", "set:plain", "set:strings",
         "set:intset", "zset:ziplist", "zset:text", "str:expiring", "list:quicklist"]
@@ -53,13 +54,13 @@ def test_unsupported_types_are_named(tmp_path):
     from support.integration import run_binary
     data = rdb_craft.rdb(10, [(0, 7, "module", rdb_craft.length(0), None)])
     (tmp_path / "s.rdb").write_bytes(data)
-    result = run_binary(["--port", "0", "--save", "", "--dir", str(tmp_path), "--dbfilename", "s.rdb"], cwd=str(tmp_path))
+    result = run_binary(["--port", str(free_port()), "--save", "", "--dir", str(tmp_path), "--dbfilename", "s.rdb"], cwd=str(tmp_path))
     out = (result.stdout + result.stderr).decode(errors="replace")
     assert result.returncode == 1
     assert "Apus does not support module values yet (RDB object type 7)" in out
     # Streams load now; a truncated one is a clear error too.
     (tmp_path / "s.rdb").write_bytes(rdb_craft.rdb(10, [(0, 21, "stream", rdb_craft.length(0), None)]))
-    result = run_binary(["--port", "0", "--save", "", "--dir", str(tmp_path), "--dbfilename", "s.rdb"], cwd=str(tmp_path))
+    result = run_binary(["--port", str(free_port()), "--save", "", "--dir", str(tmp_path), "--dbfilename", "s.rdb"], cwd=str(tmp_path))
     assert result.returncode == 1
     assert "for the stream length" in (result.stdout + result.stderr).decode(errors="replace")
 
