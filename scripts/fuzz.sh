@@ -24,11 +24,11 @@ swift build --package-path Fuzz --build-path "$BUILD" -c release --disable-dead-
 
 max_len() {
     case $1 in
-        request-parser) echo 16384 ;;
-        inline-splitter) echo 2048 ;;
-        rdb) echo 32768 ;;
-        restore) echo 16384 ;;
-        config) echo 8192 ;;
+        request-parser) echo 4096 ;;
+        inline-splitter) echo 1024 ;;
+        rdb) echo 16384 ;;
+        restore) echo 8192 ;;
+        config) echo 4096 ;;
     esac
 }
 
@@ -55,8 +55,8 @@ for target in $TARGETS; do
         -artifact_prefix="$artifacts" -print_final_stats=1 \
         "$work" "Fuzz/corpus/$target" >"$log" 2>&1 </dev/null || status=$?
     done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
-    executions=$(grep -oE '^stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}' || true)
-    rate=$(grep -oE '^stat::average_exec_per_sec: [0-9]+' "$log" | awk '{print $2}' || true)
+    executions=$(awk '/^stat::number_of_executed_units:/ {print $2}' "$log")
+    rate=$(awk '/^stat::average_exec_per_sec:/ {print $2}' "$log")
     cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$done_line")
     ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$done_line")
     corpus=$(sed -nE 's/.* corp: ([0-9]+)\/.*/\1/p' <<<"$done_line")

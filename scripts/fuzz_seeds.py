@@ -116,7 +116,7 @@ def resp_seeds():
         "inline": b"PING\r\nSET k \"a\\x41\\n\\\"q\" 'it\\'s'\r\nGET k\n",
         "mixed": b"*1\r\n$4\r\nPING\r\nECHO hi\r\n*0\r\n\r\n*2\r\n$4\r\nECHO\r\n$0\r\n\r\n",
         "partial": b"*2\r\n$4\r\nECHO\r\n$10\r\n0123",
-        "bigbulk": b"*2\r\n$4\r\nECHO\r\n$20000\r\n" + b"x" * 20000 + b"\r\n",
+        "bigbulk": b"*2\r\n$4\r\nECHO\r\n$3000\r\n" + b"x" * 3000 + b"\r\n",
         "errors": b"*2\r\n$4\r\nECHO\r\n$-5\r\n",
         "badtype": b"*1\r\n+PING\r\n",
         "unbalanced": b"SET \"abc\r\n",
