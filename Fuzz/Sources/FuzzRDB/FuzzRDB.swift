@@ -24,8 +24,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     options.replaceExisting = flags & 16 != 0
     options.functionLoaded = { code in code.first == UInt8(ascii: "x") ? "refused" : nil }
     let file = Array(input.rest)
+    let records = RecordSlab.shared.liveBlocks
     defer {
         for db in databases + reloaded { _ = db.removeAll() }
+        checkNoRecordsLeft(since: records)
     }
     guard (try? RDBFileLoader.load(file, into: databases, options: options)) != nil else { return 0 }
     databases.forEach { db in db.forEach { RoundTrip.check($0, limits: limits) } }

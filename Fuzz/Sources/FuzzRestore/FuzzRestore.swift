@@ -14,6 +14,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     let flags = input.byte()
     let limits = LoadLimits.chosen(flags)
+    let records = RecordSlab.shared.liveBlocks
+    defer { checkNoRecordsLeft(since: records) }
     guard let object = try? DumpPayload.decode(input.rest, skipChecksum: flags & 2 == 0, limits: limits) else { return 0 }
     RoundTrip.check(object, limits: limits)
     object.release()

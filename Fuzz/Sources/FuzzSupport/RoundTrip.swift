@@ -31,3 +31,10 @@ public enum RoundTrip {
         }
     }
 }
+
+/// Records in the slab: every value a failed or finished decode made must have been freed
+/// again (a record is not malloc'd, so LeakSanitizer cannot see one that is lost).
+public func checkNoRecordsLeft(since baseline: Int) {
+    check(RecordSlab.shared.liveBlocks == baseline,
+          "\(RecordSlab.shared.liveBlocks - baseline) records left behind")
+}
