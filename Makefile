@@ -7,7 +7,8 @@ RELEASE_BIN  := .build/release/apus-server
 PORT         ?= 6379
 PYTHON       ?= python3
 
-.PHONY: run build release debug test test-swift test-python crash-test deps deps-apt deps-pip bench profile callgrind bench-micro clean
+.PHONY: run build release debug test test-swift test-python crash-test deps deps-apt deps-pip bench profile callgrind bench-micro clean \
+	fuzz fuzz-ci fuzz-build fuzz-seeds hostile
 
 run: deps-apt release
 	$(RELEASE_BIN) --port $(PORT)
@@ -46,7 +47,7 @@ deps-pip:
 
 deps: deps-apt deps-pip
 
-test: deps release test-swift test-python
+test: deps release test-swift test-python fuzz-ci
 
 # Serially: the record slab is process-wide and, like the server, single-threaded.
 test-swift:
@@ -60,6 +61,28 @@ test-python: deps release
 CRASH_SECONDS ?= 20
 crash-test: deps release
 	AOF_CRASH_SECONDS=$(CRASH_SECONDS) APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pytest -q -s Tests/python/test_aof_crash.py
+
+# libFuzzer targets (Fuzz/, scripts/fuzz.sh): the RESP request parser, the inline splitter, RDB
+# files, RESTORE payloads and redis.conf, under ASan, FUZZ_SECONDS each; then the hostile-load
+# test for HOSTILE_SECONDS. `fuzz-ci` is the short run `make test` ends with.
+FUZZ_SECONDS   ?= 600
+HOSTILE_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+	$(MAKE) hostile HOSTILE_SECONDS=$(HOSTILE_SECONDS)
+
+fuzz-ci:
+	FUZZ_SECONDS=10 bash scripts/fuzz.sh
+
+fuzz-build:
+	bash scripts/fuzz.sh build
+
+# Rewrites the committed seeds in Fuzz/corpus/ from redis-server's and Apus's own files.
+fuzz-seeds: deps release
+	APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) scripts/fuzz_seeds.py
+
+hostile: deps release
+	HOSTILE_SECONDS=$(HOSTILE_SECONDS) APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pytest -q -s Tests/python/test_hostile_load.py
 
 # Performance harness (Benchmarks/harness): Apus vs redis-server throughput, CPU per request,
 # latency and memory per key (BENCH_QUICK=1 for a short run, BENCH_MEMORY=0 to skip memory);
@@ -83,4 +106,4 @@ bench-micro:
 	$(SWIFT) package --package-path Benchmarks benchmark thresholds check micro --path $(CURDIR)/Benchmarks/Thresholds
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "apus-server", targets: ["apus-server"]),
         // The lower layers, for the package-benchmark microbenchmarks in Benchmarks/.
         .library(name: "ApusCore", targets: ["Util", "RESP", "Store", "Reactor"]),
+        // The parsers and decoders the libFuzzer targets in Fuzz/ drive.
+        .library(name: "ApusFormats", targets: ["Util", "Config", "RESP", "Store", "Persistence"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),

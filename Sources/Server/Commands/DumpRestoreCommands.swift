@@ -17,19 +17,6 @@ enum DumpRestoreCommands {
         payload.withUnsafeBytes { c.reply.bulk($0) }
     }
 
-    /// verifyDumpPayload: an RDB version up to 7.0's own (10; Redis 7.0 refuses 7.2's payloads)
-    /// and a matching CRC64 (a zero CRC is not special), unless DEBUG SET-SKIP-CHECKSUM-VALIDATION.
-    static func verify(_ payload: UnsafeRawBufferPointer, skipChecksum: Bool) -> Bool {
-        guard payload.count >= 10 else { return false }
-        let footer = payload.count - 10
-        let version = Int(payload[footer]) | Int(payload[footer + 1]) << 8
-        guard version <= RDBFormat.writtenVersion else { return false }
-        if skipChecksum { return true }
-        var stored: UInt64 = 0
-        for i in 0..<8 { stored |= UInt64(payload[footer + 2 + i]) << UInt64(8 * i) }
-        return CRC64.update(0, UnsafeRawBufferPointer(rebasing: payload[0..<(payload.count - 8)])) == stored
-    }
-
     static func restore(_ c: Client) {
         var replace = false
         var absoluteTTL = false
@@ -74,21 +61,13 @@ enum DumpRestoreCommands {
             c.error(ErrorText.invalidTTL)
             return
         }
-        let payload = c.arg(3)
-        guard verify(payload, skipChecksum: c.server.debug.skipChecksumValidation) else {
-            c.error(ErrorText.dumpPayloadInvalid)
-            return
-        }
-        let reader = RDBReader([UInt8](payload), end: payload.count - 10)
         let object: RedisObject
         do {
-            let type = try reader.byte("the object type")
-            guard let decoded = try RDBDecoder.readValue(type: type, from: reader, limits: c.server.rdbLoadLimits),
-                  reader.remaining == 0 else {
-                c.error(ErrorText.badDataFormat)
-                return
-            }
-            object = decoded
+            object = try DumpPayload.decode(c.arg(3), skipChecksum: c.server.debug.skipChecksumValidation,
+                                            limits: c.server.rdbLoadLimits)
+        } catch .footer {
+            c.error(ErrorText.dumpPayloadInvalid)
+            return
         } catch {
             c.error(ErrorText.badDataFormat)
             return

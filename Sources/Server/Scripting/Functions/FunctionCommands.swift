@@ -169,7 +169,7 @@ enum FunctionCommands {
             }
         }
         let payload = c.arg(2)
-        guard DumpRestoreCommands.verify(payload, skipChecksum: c.server.debug.skipChecksumValidation) else {
+        guard DumpPayload.verify(payload, skipChecksum: c.server.debug.skipChecksumValidation) else {
             c.error(ErrorText.functionPayloadInvalid)
             return
         }
