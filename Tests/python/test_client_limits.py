@@ -10,16 +10,8 @@ import socket
 
 import pytest
 
-from support.netfixtures import Servers, UnixRespClient, info_field, read_until_closed, wait_until
+from support.netfixtures import both, UnixRespClient, info_field, read_until_closed, wait_until
 from support.resp import RespClient, encode_command
-
-
-@pytest.fixture
-def both():
-    made = {"apus": Servers("apus"), "redis": Servers("redis")}
-    yield made
-    for servers in made.values():
-        servers.stop_all()
 
 
 def log_text(srv):

@@ -8,17 +8,9 @@ import socket
 
 import pytest
 
-from support.netfixtures import Servers, UnixRespClient, connect_from, info_field
+from support.netfixtures import both, UnixRespClient, connect_from, info_field
 from support.resp import RespClient
 from support.servers import free_port
-
-
-@pytest.fixture
-def both():
-    made = {"apus": Servers("apus"), "redis": Servers("redis")}
-    yield made
-    for servers in made.values():
-        servers.stop_all()
 
 
 def serves(host, port, source=None):

@@ -11,17 +11,9 @@ import os
 
 import pytest
 
-from support.netfixtures import Servers, wait_until
+from support.netfixtures import both, wait_until
 from support.resp import RespClient
 from support.servers import free_port
-
-
-@pytest.fixture
-def both():
-    made = {"apus": Servers("apus"), "redis": Servers("redis")}
-    yield made
-    for servers in made.values():
-        servers.stop_all()
 
 
 def score(pid):

@@ -9,19 +9,11 @@ bytes are compared.
 
 import pytest
 
-from support.netfixtures import (Servers, UnixRespClient, connect_from, info_field,
+from support.netfixtures import (both, UnixRespClient, connect_from, info_field,
                                  read_until_closed)
 from support.resp import RespClient, encode_command
 
 DENIED_PREFIX = b"-DENIED Redis is running in protected mode because protected mode is enabled"
-
-
-@pytest.fixture
-def both():
-    made = {"apus": Servers("apus"), "redis": Servers("redis")}
-    yield made
-    for servers in made.values():
-        servers.stop_all()
 
 
 def remote_exchange(srv, payload=encode_command("PING")):

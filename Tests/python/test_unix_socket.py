@@ -13,16 +13,8 @@ import tempfile
 
 import pytest
 
-from support.netfixtures import Servers, UnixRespClient, wait_until
+from support.netfixtures import Servers, both, UnixRespClient, wait_until
 from support.servers import apus_binary, redis_binary
-
-
-@pytest.fixture
-def both():
-    made = {"apus": Servers("apus"), "redis": Servers("redis")}
-    yield made
-    for servers in made.values():
-        servers.stop_all()
 
 
 def fields(line: bytes, names):

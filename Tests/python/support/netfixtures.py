@@ -11,6 +11,8 @@ import socket
 import tempfile
 import time
 
+import pytest
+
 from .resp import RespClient
 from .servers import DEFAULT_ARGS, ServerProcess, apus_binary, redis_binary
 
@@ -100,3 +102,12 @@ class UnixRespClient(RespClient):
         self.sock.settimeout(timeout)
         self.sock.connect(path)
         self.buf = b""
+
+
+@pytest.fixture
+def both():
+    """One Servers of each kind, for a test that runs the same scenario on Apus and redis-server."""
+    made = {"apus": Servers("apus"), "redis": Servers("redis")}
+    yield made
+    for servers in made.values():
+        servers.stop_all()
