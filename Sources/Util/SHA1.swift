@@ -1,10 +1,10 @@
 // SHA-1 (FIPS 180-1), for DEBUG DIGEST and DEBUG DIGEST-VALUE, which Redis computes with it.
 
-public struct SHA1 {
+public struct SHA1: MerkleDamgardHash {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
-    private var buffer = [UInt8](repeating: 0, count: 64)
-    private var buffered = 0
-    private var totalBytes: UInt64 = 0
+    var buffer = [UInt8](repeating: 0, count: 64)
+    var buffered = 0
+    var totalBytes: UInt64 = 0
 
     public init() {}
 
@@ -16,38 +16,17 @@ public struct SHA1 {
 
     public static func hash(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { hash($0) } }
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        totalBytes &+= UInt64(bytes.count)
-        for byte in bytes {
-            buffer[buffered] = byte
-            buffered += 1
-            if buffered == 64 {
-                processBlock()
-                buffered = 0
-            }
-        }
-    }
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { absorb(bytes) }
 
     public mutating func finish() -> [UInt8] {
-        let bitLength = totalBytes &* 8
-        var padding: [UInt8] = [0x80]
-        let afterPad = (buffered + 1) % 64
-        padding += [UInt8](repeating: 0, count: afterPad <= 56 ? 56 - afterPad : 120 - afterPad)
-        for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        let saved = totalBytes
-        padding.withUnsafeBytes { update($0) }
-        totalBytes = saved
-        var digest: [UInt8] = []
-        for word in [state.0, state.1, state.2, state.3, state.4] {
-            digest += [UInt8(word >> 24), UInt8((word >> 16) & 0xFF), UInt8((word >> 8) & 0xFF), UInt8(word & 0xFF)]
-        }
-        return digest
+        pad()
+        return Self.bigEndianBytes([state.0, state.1, state.2, state.3, state.4])
     }
 
-    private mutating func processBlock() {
+    mutating func processBlock() {
         var w = [UInt32](repeating: 0, count: 80)
         for i in 0..<16 {
-            w[i] = UInt32(buffer[i * 4]) << 24 | UInt32(buffer[i * 4 + 1]) << 16 | UInt32(buffer[i * 4 + 2]) << 8 | UInt32(buffer[i * 4 + 3])
+            w[i] = blockWord(i)
         }
         for i in 16..<80 {
             let x = w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]

@@ -1,6 +1,6 @@
 // SHA-256 (FIPS 180-4): ACL users store their passwords as its lowercase hex, as Redis does.
 
-public struct SHA256 {
+public struct SHA256: MerkleDamgardHash {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -14,9 +14,9 @@ public struct SHA256 {
 
     private var state: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-    private var buffer = [UInt8](repeating: 0, count: 64)
-    private var buffered = 0
-    private var totalBytes: UInt64 = 0
+    var buffer = [UInt8](repeating: 0, count: 64)
+    var buffered = 0
+    var totalBytes: UInt64 = 0
 
     public init() {}
 
@@ -40,37 +40,17 @@ public struct SHA256 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        totalBytes &+= UInt64(bytes.count)
-        for byte in bytes {
-            buffer[buffered] = byte
-            buffered += 1
-            if buffered == 64 {
-                processBlock()
-                buffered = 0
-            }
-        }
-    }
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { absorb(bytes) }
 
     public mutating func finish() -> [UInt8] {
-        let bitLength = totalBytes &* 8
-        var padding: [UInt8] = [0x80]
-        let afterPad = (buffered + 1) % 64
-        padding += [UInt8](repeating: 0, count: afterPad <= 56 ? 56 - afterPad : 120 - afterPad)
-        for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        padding.withUnsafeBytes { update($0) }
-        var digest: [UInt8] = []
-        digest.reserveCapacity(32)
-        for word in state {
-            digest += [UInt8(word >> 24), UInt8((word >> 16) & 0xFF), UInt8((word >> 8) & 0xFF), UInt8(word & 0xFF)]
-        }
-        return digest
+        pad()
+        return Self.bigEndianBytes(state)
     }
 
-    private mutating func processBlock() {
+    mutating func processBlock() {
         var w = [UInt32](repeating: 0, count: 64)
         for i in 0..<16 {
-            w[i] = UInt32(buffer[i * 4]) << 24 | UInt32(buffer[i * 4 + 1]) << 16 | UInt32(buffer[i * 4 + 2]) << 8 | UInt32(buffer[i * 4 + 3])
+            w[i] = blockWord(i)
         }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
