@@ -1,6 +1,8 @@
 """redis-py's ACL helpers against Apus: acl_setuser, acl_getuser, acl_deluser, acl_whoami,
 acl_log, auth, and a connection made with a username and password."""
 
+import socket
+
 import pytest
 
 redis_py = pytest.importorskip("redis")
@@ -49,3 +51,28 @@ def test_auth_errors(r):
         fresh.ping()
     assert redis_py.Redis(host=server.host, port=server.port, password="topsecret").ping()
     assert client.acl_getuser("default")["passwords"]
+
+
+def test_info_counts_denials_by_reason(r):
+    """INFO stats acl_access_denied_* (the fields of 7.2) count refused logins, commands, keys and
+    channels, and CONFIG RESETSTAT clears them."""
+    client, server = r
+    client.acl_setuser("limited", enabled=True, passwords=["+pw"], keys=["k:*"], channels=["ch"],
+                       commands=["+get", "+subscribe"])
+    other = redis_py.Redis(host=server.host, port=server.port, username="limited", password="pw")
+    # A raw socket: redis-py retries a failed AUTH (AuthenticationError is a ConnectionError).
+    with socket.create_connection((server.host, server.port)) as raw:
+        raw.sendall(b"AUTH limited wrong\r\n")
+        assert raw.recv(100).startswith(b"-WRONGPASS")
+    with pytest.raises(redis_py.exceptions.NoPermissionError):
+        other.set("k:1", "v")
+    for key in ("x", "y"):
+        with pytest.raises(redis_py.exceptions.NoPermissionError):
+            other.get(key)
+    with pytest.raises(redis_py.exceptions.NoPermissionError):
+        other.execute_command("SUBSCRIBE", "elsewhere")
+    stats = client.info("stats")
+    assert [stats[f"acl_access_denied_{r}"] for r in ("auth", "cmd", "key", "channel")] == [1, 1, 2, 1]
+    client.config_resetstat()
+    stats = client.info("stats")
+    assert [stats[f"acl_access_denied_{r}"] for r in ("auth", "cmd", "key", "channel")] == [0, 0, 0, 0]

@@ -156,3 +156,43 @@ def test_plain_nodes_rdb_files(apus_factory, redis_factory, direction):
         s.value("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0")
         s.close()
         t.close()
+
+
+def packed_element(rng, fill):
+    """Small elements for count fills; for byte fills, sizes that reach the 4 KiB / 8 KiB limits
+    within a few dozen elements, so inserts meet full nodes and split them."""
+    if fill > 0 or rng.random() < 0.3:
+        return rng.choice(["a", "b", "c", "1", "42", "-7", "zz" * rng.randint(1, 20)])
+    return rng.choice("STUVW") * rng.randint(100, 900)
+
+
+@pytest.mark.parametrize("fill", ["1", "2", "3", "4", "5", "-1", "-2"])
+def test_packed_node_layout_after_inserts(apus, redis, proto, fill):
+    """Inserts into full packed nodes split them at the position and merge the neighbourhood
+    (_quicklistInsert, _quicklistMergeNodes): after every LINSERT/LSET/LREM the node count and
+    serialized length (DEBUG OBJECT) equal redis-server's."""
+    p = open_pair(apus, redis, "packed-layout", proto)
+    try:
+        p.cmd("CONFIG", "SET", "list-max-listpack-size", fill)
+        rng = random.Random(zlib.crc32(fill.encode()))
+        f = int(fill)
+        p.cmd("RPUSH", "l", *[packed_element(rng, f) for _ in range(12)])
+        pivots = ["a", "b", "c", "1", "42", "-7"]
+        for _ in range(STEPS):
+            kind = rng.random()
+            if kind < 0.55:
+                p.cmd("LINSERT", "l", rng.choice(["BEFORE", "AFTER"]), rng.choice(pivots), packed_element(rng, f))
+            elif kind < 0.7:
+                p.cmd("LSET", "l", str(rng.randint(-10, 10)), packed_element(rng, f))
+            elif kind < 0.8:
+                p.cmd("LREM", "l", str(rng.randint(-2, 2)), rng.choice(pivots))
+            elif kind < 0.9:
+                p.cmd(rng.choice(["LPUSH", "RPUSH"]), "l", packed_element(rng, f))
+            else:
+                p.cmd(rng.choice(["LPOP", "RPOP"]), "l")
+            p.cmd("DEBUG", "OBJECT", "l", norm=norm_object)
+        p.cmd("LRANGE", "l", "0", "-1")
+        p.cmd("DEBUG", "DIGEST-VALUE", "l")
+    finally:
+        p.both(lambda s: s.c.value("CONFIG", "SET", "list-max-listpack-size", "-2"))
+        p.close()

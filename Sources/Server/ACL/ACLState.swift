@@ -18,6 +18,14 @@ final class ACLState {
     var deniedKey: Int64 = 0
     var deniedChannel: Int64 = 0
 
+    /// CONFIG RESETSTAT clears the refusal counters (as 7.2's resetServerStats does).
+    func resetDenialCounts() {
+        deniedAuth = 0
+        deniedCommand = 0
+        deniedKey = 0
+        deniedChannel = 0
+    }
+
     init() {
         defaultUser = ACLUser(name: Array("default".utf8), rules: ACLState.defaultRules(allChannelsByDefault: false))
         superuser = ACLUser(name: Array("(superuser)".utf8), rules: ACLState.defaultRules(allChannelsByDefault: false))

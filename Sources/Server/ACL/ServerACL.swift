@@ -14,7 +14,7 @@ extension Server {
         return false
     }
 
-    /// addACLLogEntry, with the counters of INFO's acl_access_denied_* (kept for a later INFO).
+    /// addACLLogEntry, with the counters of INFO's acl_access_denied_* (INFO stats).
     func aclLog(_ c: Client, _ reason: ACLLogReason, context: ACLLogContext, username: [UInt8]? = nil,
                 object: [UInt8]) {
         switch reason {

@@ -41,6 +41,7 @@ enum ConfigCommand {
 
     static func resetstat(_ c: Client) {
         c.server.stats.reset()
+        c.server.acl.resetDenialCounts()
         for command in c.server.commandTable.allCommands { command.stats = CommandStats() }
         c.reply.ok()
     }

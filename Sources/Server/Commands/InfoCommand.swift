@@ -213,6 +213,12 @@ extension Server {
             add("io_threaded_writes_processed", 0)
             add("reply_buffer_shrinks", 0)
             add("reply_buffer_expands", 0)
+            // 7.0.15 counts these without showing them; 7.2 added the fields, which monitoring
+            // tools read, so Apus shows them after 7.0's own fields (the issue asks for them).
+            add("acl_access_denied_auth", acl.deniedAuth)
+            add("acl_access_denied_cmd", acl.deniedCommand)
+            add("acl_access_denied_key", acl.deniedKey)
+            add("acl_access_denied_channel", acl.deniedChannel)
         case "replication":
             title = "Replication"
             replicationInfoFields { add($0, $1) }

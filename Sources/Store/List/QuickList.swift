@@ -160,22 +160,54 @@ public final class QuickList {
     /// The size test alone: a packed node with room for `size` more bytes.
     func fits(_ node: QuickListNode, adding size: Int) -> Bool {
         if node.isPlain { return false }
-        let newSize = node.entries.byteCount + size + 8
-        if fill < 0 {
-            return newSize <= QuickList.sizeLimits[min(-fill - 1, QuickList.sizeLimits.count - 1)]
-        }
-        if newSize > QuickList.safetyLimit { return false }
-        return node.count + 1 <= (fill == 0 ? 1 : fill)
+        return !exceedsLimit(bytes: node.entries.byteCount + size + 8, count: node.count + 1)
     }
 
-    /// Whether a node has grown past what the fill allows (after an insert or replace in the middle).
-    private func isOversized(_ node: QuickListNode) -> Bool {
-        if node.count <= 1 { return false }
-        if fill < 0 {
-            let index = -fill - 1
-            return node.entries.byteCount > (index < QuickList.sizeLimits.count ? QuickList.sizeLimits[index] : QuickList.safetyLimit)
+    /// quicklistNodeExceedsLimit: a negative fill limits bytes only; a positive one the element
+    /// count, within the 8 KiB safety limit.
+    private func exceedsLimit(bytes: Int, count: Int) -> Bool {
+        if fill < 0 { return bytes > QuickList.sizeLimits[min(-fill - 1, QuickList.sizeLimits.count - 1)] }
+        if bytes > QuickList.safetyLimit { return true }
+        return count > (fill == 0 ? 1 : fill)
+    }
+
+    /// _quicklistNodeAllowMerge: two packed neighbours whose merged listpack (one header and
+    /// terminator fewer, 7 bytes) stays within the fill.
+    private func allowsMerge(_ a: QuickListNode?, _ b: QuickListNode?) -> Bool {
+        guard let a, let b, !a.isPlain, !b.isPlain else { return false }
+        return !exceedsLimit(bytes: a.entries.byteCount + b.entries.byteCount - 7, count: a.count + b.count)
+    }
+
+    /// _quicklistListpackMerge: `b`'s elements join `a`, which stays; `b` goes.
+    @discardableResult
+    private func merge(_ a: QuickListNode, _ b: QuickListNode) -> QuickListNode {
+        var offset = b.entries.firstOffset
+        while !b.entries.isEnd(offset) {
+            b.entries.withElement(at: offset) { a.entries.append($0) }
+            offset = b.entries.next(after: offset)
         }
-        return node.count > fill || node.entries.byteCount > QuickList.safetyLimit
+        unlink(b)
+        return a
+    }
+
+    /// _quicklistMergeNodes after a split: the two nodes before `center`, the two after it, then
+    /// `center` with its previous and the result with its next, each pair when it fits.
+    private func mergeNodes(around center: QuickListNode) {
+        let previous = center.previous
+        if allowsMerge(previous, previous?.previous), let previous, let before = previous.previous {
+            merge(before, previous)
+        }
+        let next = center.next
+        if allowsMerge(next, next?.next), let next, let after = next.next {
+            merge(next, after)
+        }
+        var target = center
+        if allowsMerge(center, center.previous), let before = center.previous {
+            target = merge(before, center)
+        }
+        if allowsMerge(target, target.next), let after = target.next {
+            merge(target, after)
+        }
     }
 
     private func link(_ node: QuickListNode, after previous: QuickListNode?) {
@@ -201,10 +233,17 @@ public final class QuickList {
         nodeCount -= 1
     }
 
-    /// Splits an oversized node in two halves.
-    private func splitIfNeeded(_ node: QuickListNode) {
-        guard isOversized(node) else { return }
-        link(detachTail(of: node, keeping: node.count / 2), after: node)
+
+    /// Moves the node's first `count` elements into a new, unlinked packed node.
+    private func detachHead(of node: QuickListNode, count: Int) -> QuickListNode {
+        let moved = QuickListNode(owner: self)
+        var offset = node.entries.firstOffset
+        for _ in 0..<count {
+            node.entries.withElement(at: offset) { moved.entries.append($0) }
+            offset = node.entries.next(after: offset)
+        }
+        if count > 0 { node.entries.remove(at: node.entries.firstOffset, elements: count) }
+        return moved
     }
 
     /// Moves the node's elements from index `keep` on into a new, unlinked packed node.
@@ -388,8 +427,8 @@ public final class QuickList {
         let node = position.node
         let large = QuickList.isLarge(value.count)
         if !node.isPlain && !large {
+            // 7.0.15 replaces in place even when the node then passes its fill.
             node.entries.replace(at: position.offset, with: .bytes(value))
-            splitIfNeeded(node)
         } else if node.isPlain && large {
             node.entries.replace(at: position.offset, with: .bytes(value))
         } else if node.isPlain {
@@ -425,12 +464,47 @@ public final class QuickList {
             settleCompression()
             return
         }
-        let entries = node.entries
-        let offset = after ? entries.next(after: position.offset) : position.offset
-        entries.insert(.bytes(value), at: offset)
+        insertPacked(value, at: position, after: after)
         count += 1
-        splitIfNeeded(position.node)
         settleCompression()
+    }
+
+    /// _quicklistInsert for a small value next to an element of a packed node: into the node
+    /// while it has room; else, at the node's edge, into the neighbour there when it has room
+    /// or into a new node; else the node splits at the position, the value starts the part on
+    /// its side, and the neighbourhood merges what fits (_quicklistMergeNodes).
+    private func insertPacked(_ value: UnsafeRawBufferPointer, at position: Position, after: Bool) {
+        let node = position.node
+        let entries = node.entries
+        if allows(node, adding: value.count) {
+            entries.insert(.bytes(value), at: after ? entries.next(after: position.offset) : position.offset)
+            return
+        }
+        let atTail = after && entries.isEnd(entries.next(after: position.offset))
+        let atHead = !after && position.offset == entries.firstOffset
+        if atTail || atHead {
+            if atTail, let next = node.next, allows(next, adding: value.count) {
+                next.entries.insert(.bytes(value), at: next.entries.firstOffset)
+            } else if atHead, let previous = node.previous, allows(previous, adding: value.count) {
+                previous.entries.append(.bytes(value))
+            } else {
+                let fresh = QuickListNode(owner: self)
+                fresh.entries.append(.bytes(value))
+                link(fresh, after: after ? node : node.previous)
+            }
+            return
+        }
+        let index = indexInNode(position)
+        if after {
+            let rest = detachTail(of: node, keeping: index + 1)
+            rest.entries.insert(.bytes(value), at: rest.entries.firstOffset)
+            link(rest, after: node)
+        } else {
+            let front = detachHead(of: node, count: index)
+            front.entries.append(.bytes(value))
+            link(front, after: node.previous)
+        }
+        mergeNodes(around: node)
     }
 
     /// _quicklistInsert's plain cases: a large value gets its own node next to the position's
