@@ -13,13 +13,13 @@ against redis-server with APUS_BIN=/usr/bin/redis-server, which checks that it i
 Throughout, a separate client sends PING every 200 ms: each must be answered within 5 s (a
 liveness bound, not a performance threshold). Afterwards, once the server has noticed every
 departure, its fd count (/proc/<pid>/fd) is exactly what it was before, and its RSS
-(/proc/<pid>/status VmRSS) is within BASELINE + 64 MiB after the first round (malloc keeps some
-of what it freed) and grows by less than 16 MiB in the second round: memory that a round's
-clients left behind would show up again there. INFO's used_memory (bytes in use, which malloc's
-caching does not blur) must be within 16 MiB of the baseline and within 1 MiB across rounds.
-(Measured: Apus with glibc malloc keeps more RSS than redis-server with jemalloc — 16 MiB
-before, 27 and 33 MiB after two 30 s rounds, levelling off near 40 MiB over five — while its
-used_memory stays at 4.7 MiB from the first round on.)
+(/proc/<pid>/status VmRSS) is within BASELINE + 64 MiB after each round (malloc keeps some of
+what it freed for a while), and within BASELINE + 16 MiB once the allocator's decay time has
+passed (jemalloc's 10 s in redis-server; Apus's malloc decay trims glibc's heaps every 10 s):
+memory that the rounds' clients left behind would keep it above. INFO's used_memory (bytes in
+use, which malloc's caching does not blur) must be within 16 MiB of the baseline and within
+1 MiB across rounds. (Measured with HOSTILE_SECONDS=10: Apus 18 MiB before, 37-40 and 42-66
+MiB after the two rounds, 19 MiB after the decay; used_memory 2.4 MiB before, 2.9 after.)
 """
 
 import os
@@ -38,6 +38,8 @@ STORM = 10_000
 HALF_COMMANDS = 1_000
 PING_BOUND = 5.0
 MIB = 1024 * 1024
+DECAY_SECONDS = 25.0
+DECAYED_MARGIN = 16 * MIB
 
 COMMANDS = [b"PING", b"SET", b"GET", b"INCR", b"ECHO", b"LPUSH", b"DEL", b"EXISTS", b"HSET", b"SADD"]
 
@@ -234,13 +236,22 @@ def test_hostile_load_keeps_the_server_alive_and_gives_back_fds_and_memory(apus_
     assert watch.failure is None, watch.failure
     assert watch.pings > 0
     assert watch.slowest < PING_BOUND
+    # Freed memory goes back to the system within the allocator's decay time (jemalloc's 10 s for
+    # redis-server; Apus's malloc decay, MallocDecay.swift), so the resident set returns to near
+    # its baseline on its own.
+    deadline = time.monotonic() + DECAY_SECONDS
+    while rss_bytes(pid) > baseline_rss + DECAYED_MARGIN and time.monotonic() < deadline:
+        time.sleep(0.2)
+    decayed = rss_bytes(pid)
+    print("hostile load: RSS %.1f MiB after the decay" % (decayed / MIB))
+    assert decayed <= baseline_rss + DECAYED_MARGIN, "RSS %d after the decay, %d before" % (decayed, baseline_rss)
     print("\nhostile load: %.0f s per round, PINGs %d (slowest %.3f s), RSS %.1f MiB before, %s after;"
           " used_memory %.2f MiB before, %s after"
           % (ROUND_SECONDS, watch.pings, watch.slowest, baseline_rss / MIB,
              " / ".join("%.1f MiB" % (r / MIB) for r in after), baseline_used / MIB,
              " / ".join("%.2f MiB" % (u / MIB) for u in used)))
     assert after[0] <= baseline_rss + 64 * MIB, "RSS %d after round 1, %d before" % (after[0], baseline_rss)
-    assert after[1] <= after[0] + 16 * MIB, "RSS grew from %d to %d in round 2" % (after[0], after[1])
+    assert after[1] <= baseline_rss + 64 * MIB, "RSS %d after round 2, %d before" % (after[1], baseline_rss)
     assert used[0] <= baseline_used + 16 * MIB, "used_memory %d after round 1, %d before" % (used[0], baseline_used)
     assert used[1] <= used[0] + MIB, "used_memory grew from %d to %d in round 2" % (used[0], used[1])
     assert control.ping()

@@ -27,6 +27,9 @@ struct DefragState {
     var totalMicroseconds: Int64 = 0
     /// When malloc's free pages were last given back (monotonic ms).
     var lastTrimMilliseconds: Int64 = 0
+    /// When the freed-memory decay last looked, and the resident set its last trim left.
+    var lastDecayCheckMilliseconds: Int64 = 0
+    var residentAfterTrim: Int64 = 0
 }
 
 extension Server {
@@ -37,6 +40,7 @@ extension Server {
     func activeDefragCron() {
         guard settings.activeDefrag else {
             if defrag.running { finishDefrag() }
+            decayFreedMemory()
             return
         }
         if !defrag.running { trimMallocIfWasteful() }
@@ -157,7 +161,7 @@ extension Server {
         trimMalloc()
     }
 
-    private func trimMalloc() {
+    func trimMalloc() {
         _ = malloc_trim(0)
         defrag.lastTrimMilliseconds = apus_monotonic_us() / 1000
     }
