@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from support.netfixtures import wait_until
 from support.resp import RespClient, encode_command
 
 MESSAGE = b"m" * (64 * 1024)
@@ -25,15 +26,6 @@ MESSAGE = b"m" * (64 * 1024)
 @pytest.fixture(params=["apus", "redis"])
 def fresh(request, apus_factory, redis_factory):
     return (apus_factory if request.param == "apus" else redis_factory)()
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def stalled_subscriber(server, channel=b"slow"):
