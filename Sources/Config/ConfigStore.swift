@@ -24,7 +24,9 @@ public final class ConfigStore {
     let entries: [DirectiveEntry]
     /// Lower-cased registered name → index in `entries`. Names are case-insensitive in Redis.
     private let entryByName: [String: Int]
-    private var hooks: [Int: [(String) -> String?]] = [:]
+    /// CONFIG SET hooks per directive index; `id` is shared by the directives of one group hook.
+    private var hooks: [Int: [(id: Int, apply: (String) -> String?)]] = [:]
+    private var hookCount = 0
     var loadContext = LoadContext()
     var explicitNames: [String] = []
 
@@ -222,7 +224,22 @@ public final class ConfigStore {
             assertionFailure("unknown config directive '\(name)'")
             return
         }
-        hooks[index, default: []].append(apply)
+        hooks[index, default: []].append((hookCount, apply))
+        hookCount += 1
+    }
+
+    /// A hook for several directives that one change or many apply alike (Redis's shared apply
+    /// functions, e.g. applyTlsCfg): one CONFIG SET runs it once, after all its values are stored.
+    public func onChange(_ names: [String], _ apply: @escaping () -> String?) {
+        let id = hookCount
+        hookCount += 1
+        for name in names {
+            guard let index = directiveIndex(name) else {
+                assertionFailure("unknown config directive '\(name)'")
+                continue
+            }
+            hooks[index, default: []].append((id, { _ in apply() }))
+        }
     }
 
     /// CONFIG SET with one or more (name, value) pairs, all or nothing. Returns nil on success, or
@@ -279,8 +296,9 @@ public final class ConfigStore {
         }
 
         var accepted: [(index: Int, hook: (String) -> String?)] = []
+        var ran = Set<Int>()
         for (index, name) in changed {
-            for hook in hooks[index] ?? [] {
+            for (id, hook) in hooks[index] ?? [] where ran.insert(id).inserted {
                 if let error = hook(text(at: index)) {
                     warningLogger?("Failed applying new configuration. Possibly related to new \(name) setting. "
                                    + "Restoring previous settings.")

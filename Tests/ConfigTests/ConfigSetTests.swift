@@ -245,6 +245,23 @@ import Testing
         #expect(calls.isEmpty, "no hook runs when validation fails")
     }
 
+    @Test func groupHookRunsOncePerCall() {
+        let config = ConfigStore()
+        var seen: [String] = []
+        config.onChange(["tls-cert-file", "tls-key-file", "tls-protocols"]) {
+            seen.append(config.string("tls-cert-file") + "," + config.string("tls-key-file"))
+            return nil
+        }
+        #expect(config.set([("tls-cert-file", "a.crt"), ("tls-key-file", "a.key"), ("tls-protocols", "TLSv1.3")]) == nil)
+        #expect(seen == ["a.crt,a.key"], "one run, seeing every new value")
+        seen = []
+        #expect(config.set([("tls-key-file", "b.key")]) == nil)
+        #expect(seen == ["a.crt,b.key"])
+        seen = []
+        #expect(config.set([("tls-key-file", "b.key")]) == nil)
+        #expect(seen.isEmpty, "nothing changed")
+    }
+
     @Test func protectedAndLoadingChecks() throws {
         let config = ConfigStore()
         try config.load(arguments: ["--enable-protected-configs", "local"])

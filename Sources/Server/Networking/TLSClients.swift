@@ -29,17 +29,15 @@ extension Server {
         return true
     }
 
-    /// CONFIG SET of a tls-* directive rebuilds the contexts (applyTlsCfg).
+    /// CONFIG SET of tls-* directives rebuilds the contexts once per call (applyTlsCfg).
     func installTLSConfigHooks() {
-        for name in ["tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
-                     "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir",
-                     "tls-protocols", "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers",
-                     "tls-session-caching", "tls-session-cache-size", "tls-session-cache-timeout",
-                     "tls-replication", "tls-cluster", "tls-auth-clients"] {
-            config.onChange(name) { [unowned self] _ in
-                guard self.tlsWanted else { return nil }
-                return self.configureTLS() ? nil : ErrorText.tlsReconfigureFailed
-            }
+        config.onChange(["tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
+                         "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file",
+                         "tls-ca-cert-dir", "tls-protocols", "tls-ciphers", "tls-ciphersuites",
+                         "tls-prefer-server-ciphers", "tls-session-caching", "tls-session-cache-size",
+                         "tls-session-cache-timeout", "tls-replication", "tls-cluster", "tls-auth-clients"]) { [unowned self] in
+            guard self.tlsWanted else { return nil }
+            return self.configureTLS() ? nil : ErrorText.tlsReconfigureFailed
         }
         config.onChange("tls-port") { [unowned self] value in
             self.changeTLSPort(to: Int(value) ?? 0)
