@@ -19,7 +19,14 @@ extension Server {
             replicationConsumerToken = propagation.addConsumer(kind: 2) { [unowned self] db, command in
                 self.feedReplicationStream(db: db, command)
             }
+            pauseReplicationConsumerOnReplica()
         }
+    }
+
+    /// A replica's writes are its master's, relayed as they came (feedReplicationFromMaster): its
+    /// own backlog consumer is paused, so they are not encoded a second time for nothing.
+    func pauseReplicationConsumerOnReplica() {
+        if let token = replicationConsumerToken { propagation.setPaused(token, replication.isReplica) }
     }
 
     /// freeReplicationBacklog.
