@@ -8,16 +8,76 @@ import Util
 // and the replication stream are consumers of this one stream. With no consumer nothing is
 // encoded: a write then costs one test here.
 
+/// Where propagated commands are encoded: a growable byte region written through its pointer.
+/// Encoding is the master's cost per write, so an argument is one capacity test and two copies.
+final class PropagationBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    @inline(never)
+    private func grow(_ needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Writes after `reserve`: the caller reserved room for these bytes.
+    @inline(__always)
+    func put(_ byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    func put(_ bytes: UnsafeRawBufferPointer) {
+        if let source = bytes.baseAddress { UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count) }
+        count += bytes.count
+    }
+
+    @inline(__always)
+    func putDecimal(_ value: Int64) { count += writeDecimal(value, to: base + count) }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        reserve(bytes.count)
+        put(bytes)
+    }
+
+    func removeAll() { count = 0 }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+}
+
 /// Builds one propagated command's RESP bytes (`*<n>` header written by the caller's count).
+/// A builder, not a value: copies would share their buffer, so none is kept beyond its use.
 public struct PropagatedArguments {
-    fileprivate var bytes: [UInt8]
+    fileprivate let buffer: PropagationBuffer
 
     public mutating func append(_ argument: UnsafeRawBufferPointer) {
-        bytes.append(UInt8(ascii: "$"))
-        appendDecimal(Int64(argument.count))
-        bytes.append(contentsOf: [13, 10])
-        bytes.append(contentsOf: argument)
-        bytes.append(contentsOf: [13, 10])
+        // "$", up to 20 digits, CRLF, the bytes, CRLF.
+        buffer.reserve(argument.count + 25)
+        buffer.put(UInt8(ascii: "$"))
+        buffer.putDecimal(Int64(argument.count))
+        buffer.put(13)
+        buffer.put(10)
+        buffer.put(argument)
+        buffer.put(13)
+        buffer.put(10)
     }
 
     public mutating func append(_ argument: StaticString) {
@@ -30,36 +90,28 @@ public struct PropagatedArguments {
 
     /// An integer argument as its decimal text (PEXPIREAT's time, a count).
     public mutating func append(_ value: Int64) {
-        PropagatedArguments.withInteger(value) { append($0) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { digits in
+            let length = writeDecimal(value, to: digits.baseAddress!)
+            append(UnsafeRawBufferPointer(start: digits.baseAddress!, count: length))
+        }
     }
 
     /// One whole command of `count` arguments, for a stream's own commands (SELECT, PING).
     public static func command(count: Int, _ build: (inout PropagatedArguments) -> Void) -> PropagatedArguments {
-        var command = PropagatedArguments(bytes: [])
+        var command = PropagatedArguments(buffer: PropagationBuffer())
         command.header(count)
         build(&command)
         return command
     }
 
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { bytes.withUnsafeBytes(body) }
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { body(buffer.bytes) }
 
     fileprivate mutating func header(_ count: Int) {
-        bytes.append(UInt8(ascii: "*"))
-        appendDecimal(Int64(count))
-        bytes.append(contentsOf: [13, 10])
-    }
-
-    private mutating func appendDecimal(_ value: Int64) {
-        PropagatedArguments.withInteger(value) { bytes.append(contentsOf: $0) }
-    }
-
-    // Static: a method on self would hold a copy of `bytes` while the closure appends to them,
-    // and every append would then copy the whole buffer.
-    private static func withInteger<R>(_ value: Int64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
-            let length = writeDecimal(value, to: buffer.baseAddress!)
-            return body(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: length))
-        }
+        buffer.reserve(23)
+        buffer.put(UInt8(ascii: "*"))
+        buffer.putDecimal(Int64(count))
+        buffer.put(13)
+        buffer.put(10)
     }
 }
 
@@ -71,18 +123,21 @@ public final class PropagationStream {
     public private(set) var consumers: [PropagationConsumer] = []
     /// Each consumer's token, parallel to `consumers`, for removing one.
     private var tokens: [Int] = []
-    /// What each consumer is, PROPAGATE_AOF (1) or PROPAGATE_REPL (2), parallel to `consumers`.
+    /// What each consumer is, PROPAGATE_AOF (1) or PROPAGATE_REPL (2), parallel to `consumers`;
+    /// 0 while the consumer is paused (setPaused).
     private var kinds: [UInt8] = []
+    /// Each consumer's kind whether paused or not, parallel to `consumers`.
+    private var declaredKinds: [UInt8] = []
     /// The kinds present: a command for none of them is not even queued (shouldPropagate).
     private var consumedKinds: UInt8 = 0
     private var nextToken = 0
     /// The running unit's commands: their bytes back to back, and where each ends.
-    private var pending = PropagatedArguments(bytes: [])
+    private let pending = PropagatedArguments(buffer: PropagationBuffer())
     private var ops: [(db: Int, end: Int)] = []
     /// Each command's targets (redis.set_repl), parallel to `ops`.
     private var opTargets: [UInt8] = []
 
-    @inline(__always) public var isConsumed: Bool { !consumers.isEmpty }
+    @inline(__always) public var isConsumed: Bool { consumedKinds != 0 }
     public var pendingCount: Int { ops.count }
 
     /// Adds a consumer; the token removes it again.
@@ -92,6 +147,7 @@ public final class PropagationStream {
         consumers.append(consumer)
         tokens.append(nextToken)
         kinds.append(kind)
+        declaredKinds.append(kind)
         consumedKinds |= kind
         return nextToken
     }
@@ -101,6 +157,15 @@ public final class PropagationStream {
         consumers.remove(at: index)
         tokens.remove(at: index)
         kinds.remove(at: index)
+        declaredKinds.remove(at: index)
+        consumedKinds = kinds.reduce(0, |)
+    }
+
+    /// A paused consumer is told nothing, and a command no other consumer wants is not even
+    /// encoded (a replica's backlog consumer: a replica relays its master's bytes instead).
+    public func setPaused(_ token: Int, _ paused: Bool) {
+        guard let index = tokens.firstIndex(of: token) else { return }
+        kinds[index] = paused ? 0 : declaredKinds[index]
         consumedKinds = kinds.reduce(0, |)
     }
 
@@ -108,33 +173,36 @@ public final class PropagationStream {
         consumers.removeAll()
         tokens.removeAll()
         kinds.removeAll()
+        declaredKinds.removeAll()
         consumedKinds = 0
     }
 
     /// alsoPropagate: queues a command of `count` arguments against database `db`.
     public func append(db: Int, count: Int, targets: UInt8 = 3, _ build: (inout PropagatedArguments) -> Void) {
         guard consumedKinds & targets != 0 else { return }
-        pending.header(count)
-        build(&pending)
-        ops.append((db, pending.bytes.count))
+        var arguments = pending
+        arguments.header(count)
+        build(&arguments)
+        ops.append((db, pending.buffer.count))
         opTargets.append(targets)
     }
 
     /// The running command's rewritten form, kept until its call ends. One buffer: a command
     /// that nests calls (EXEC) is not propagated itself.
-    private var rewrite = PropagatedArguments(bytes: [])
+    private let rewrite = PropagatedArguments(buffer: PropagationBuffer())
 
     func setRewrite(count: Int, _ build: (inout PropagatedArguments) -> Void) {
-        rewrite.bytes.removeAll(keepingCapacity: true)
-        rewrite.header(count)
-        build(&rewrite)
+        var arguments = rewrite
+        arguments.buffer.removeAll()
+        arguments.header(count)
+        build(&arguments)
     }
 
     /// Queues the rewrite set during the call that just ended.
     func appendRewrite(db: Int, targets: UInt8 = 3) {
         guard consumedKinds & targets != 0 else { return }
-        pending.bytes.append(contentsOf: rewrite.bytes)
-        ops.append((db, pending.bytes.count))
+        pending.buffer.append(rewrite.buffer.bytes)
+        ops.append((db, pending.buffer.count))
         opTargets.append(targets)
     }
 
@@ -144,24 +212,25 @@ public final class PropagationStream {
     func flush(atomic: Bool = true) {
         guard !ops.isEmpty else { return }
         let wrap = atomic && ops.count > 1
-        pending.bytes.withUnsafeBytes { all in
-            if wrap { emit(db: ops[0].db, PropagationStream.multi) }
-            var start = 0
-            for (index, op) in ops.enumerated() {
-                let command = UnsafeRawBufferPointer(rebasing: all[start..<op.end])
-                for (consumer, kind) in zip(consumers, kinds) where kind & opTargets[index] != 0 { consumer(op.db, command) }
-                start = op.end
-            }
-            if wrap { emit(db: ops[ops.count - 1].db, PropagationStream.exec) }
+        let all = pending.buffer.bytes
+        if wrap { emit(db: ops[0].db, PropagationStream.multi) }
+        var start = 0
+        for index in ops.indices {
+            let op = ops[index]
+            let command = UnsafeRawBufferPointer(rebasing: all[start..<op.end])
+            let targets = opTargets[index]
+            for consumer in consumers.indices where kinds[consumer] & targets != 0 { consumers[consumer](op.db, command) }
+            start = op.end
         }
-        pending.bytes.removeAll(keepingCapacity: true)
+        if wrap { emit(db: ops[ops.count - 1].db, PropagationStream.exec) }
+        pending.buffer.removeAll()
         ops.removeAll(keepingCapacity: true)
         opTargets.removeAll(keepingCapacity: true)
     }
 
     private func emit(db: Int, _ text: StaticString) {
         let bytes = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-        for consumer in consumers { consumer(db, bytes) }
+        for consumer in consumers.indices where kinds[consumer] != 0 { consumers[consumer](db, bytes) }
     }
 
     private static let multi: StaticString = "*1\r\n$5\r\nMULTI\r\n"

@@ -174,6 +174,10 @@ extension Server {
         // A blocked client's input waits until it is unblocked (processUnblockedClients).
         if client.blocked != nil || client.controls.postponed { return }
         let query = client.query
+        // The master's commands see the keys it has not expired yet; the mode is set once per
+        // batch of its commands (checked again after each: a command may reset it).
+        let isMaster = client.flags.contains(.master)
+        defer { if isMaster { updateExpiryMode() } }
         while !client.flags.contains(.closeAfterReply) && !client.flags.contains(.closeASAP) {
             let commandStart = client.parser.commandStart ?? query.readIndex
             switch client.parser.parse(query) {
@@ -185,14 +189,10 @@ extension Server {
                                                          from: query.readIndex) {
                     client.withDatabase { $0.prefetch(next) }
                 }
-                if client.flags.contains(.master) {
-                    // The master's commands see the keys it has not expired yet.
+                if isMaster && databases[0].expiryMode != .keep {
                     for db in databases { db.expiryMode = .keep }
-                    processCommand(client)
-                    updateExpiryMode()
-                } else {
-                    processCommand(client)
                 }
+                processCommand(client)
                 if client.controls.postponed {
                     // CLIENT PAUSE: the command is parsed again when the client is let go.
                     query.readIndex = commandStart
@@ -208,7 +208,7 @@ extension Server {
                     client.tracking.caching = false
                 }
                 client.parser.reset()
-                if client.flags.contains(.master) { masterCommandProcessed(client, from: commandStart, to: query.readIndex) }
+                if isMaster { masterCommandProcessed(client, from: commandStart, to: query.readIndex) }
                 if client.blocked != nil {
                     queueWrite(client)
                     return

@@ -161,5 +161,6 @@ extension Server {
         for db in databases { db.expiryMode = mode }
         // The log's role letter follows (S or M), as Redis's.
         if !persistence.inForkChild { RedisLogHandler.sink.role = replication.isReplica ? "S" : "M" }
+        pauseReplicationConsumerOnReplica()
     }
 }

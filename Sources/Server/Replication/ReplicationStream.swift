@@ -16,10 +16,19 @@ extension Server {
         // A new stream: whatever database it used before must be selected again.
         replication.streamDatabase = -1
         if replicationConsumerToken == nil {
-            replicationConsumerToken = propagation.addConsumer(kind: 2) { [unowned self] db, command in
+            // unowned(unsafe): the stream belongs to the server, and a checked reference would
+            // cost an atomic increment and decrement per propagated command.
+            replicationConsumerToken = propagation.addConsumer(kind: 2) { [unowned(unsafe) self] db, command in
                 self.feedReplicationStream(db: db, command)
             }
+            pauseReplicationConsumerOnReplica()
         }
+    }
+
+    /// A replica's writes are its master's, relayed as they came (feedReplicationFromMaster): its
+    /// own backlog consumer is paused, so they are not encoded a second time for nothing.
+    func pauseReplicationConsumerOnReplica() {
+        if let token = replicationConsumerToken { propagation.setPaused(token, replication.isReplica) }
     }
 
     /// freeReplicationBacklog.
@@ -74,14 +83,16 @@ extension Server {
         guard let backlog = replication.backlog else { return }
         backlog.append(bytes)
         replication.masterOffset += Int64(bytes.count)
-        for replica in replication.replicas {
-            guard let link = replica.replicaLink, link.state != .waitBackgroundSaveStart, !link.rdbOnly else { continue }
-            replica.reply.append(bytes)
-            // The limit holds during a full sync too (a replica too slow to keep up is dropped).
-            if link.state == .online && !link.startStreamOnAck {
-                afterRepliesAppended(replica)
-            } else {
-                enforceOutputBufferLimits(replica)
+        replication.replicas.withUnsafeBufferPointer { replicas in
+            for replica in replicas {
+                guard let link = replica.replicaLink, link.state != .waitBackgroundSaveStart, !link.rdbOnly else { continue }
+                replica.reply.append(bytes)
+                // The limit holds during a full sync too (a replica too slow to keep up is dropped).
+                if link.state == .online && !link.startStreamOnAck {
+                    afterRepliesAppended(replica)
+                } else {
+                    enforceOutputBufferLimits(replica)
+                }
             }
         }
     }
