@@ -180,18 +180,19 @@ static void apus_lua_interrupt_hook(lua_State *L, lua_Debug *ar) {
     }
 }
 
-/// Installs the busy-script check, called every `count` instructions; `context` is kept in the
-/// registry under "apus_engine" for it. A count of 0 removes it.
-static inline void apus_lua_set_interrupt(lua_State *L, apus_lua_swift_function check, void *context, int count) {
-    if (count <= 0) {
-        lua_sethook(L, NULL, 0, 0);
-        return;
-    }
+/// Stores the busy-script check and its `context` in the registry ("apus_interrupt",
+/// "apus_engine"), once per interpreter: both stay the same for its life.
+static inline void apus_lua_register_interrupt(lua_State *L, apus_lua_swift_function check, void *context) {
     lua_pushlightuserdata(L, (void *)check);
     lua_setfield(L, LUA_REGISTRYINDEX, "apus_interrupt");
     lua_pushlightuserdata(L, context);
     lua_setfield(L, LUA_REGISTRYINDEX, "apus_engine");
-    lua_sethook(L, apus_lua_interrupt_hook, LUA_MASKCOUNT, count);
+}
+
+/// Arms the registered check every `count` instructions (a run's start); 0 disarms it.
+static inline void apus_lua_arm_interrupt(lua_State *L, int count) {
+    if (count <= 0) lua_sethook(L, NULL, 0, 0);
+    else lua_sethook(L, apus_lua_interrupt_hook, LUA_MASKCOUNT, count);
 }
 
 static inline void *apus_lua_registry_engine(lua_State *L) {

@@ -11,6 +11,8 @@ public typealias LuaSwiftFunction = @convention(c) (LuaStatePointer?) -> Int32
 
 public final class LuaInterpreter {
     public let state: LuaStatePointer
+    /// The server's busy-script check is in this interpreter's registry (set once, armed per run).
+    public var interruptRegistered = false
 
     public init() {
         state = luaL_newstate()!

@@ -20,7 +20,11 @@ extension Server {
     /// Installs the check for the run about to start; false when busy-reply-threshold is 0.
     func installBusyHook(_ engine: ScriptingEngine) -> Bool {
         guard settings.busyReplyThreshold > 0, let lua = engine.runningIn else { return false }
-        apus_lua_set_interrupt(lua.state, luaBusyCheck, engine.context, 100_000)
+        if !lua.interruptRegistered {
+            apus_lua_register_interrupt(lua.state, luaBusyCheck, engine.context)
+            lua.interruptRegistered = true
+        }
+        apus_lua_arm_interrupt(lua.state, 100_000)
         return true
     }
 

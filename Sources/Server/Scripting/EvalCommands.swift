@@ -154,24 +154,35 @@ extension ScriptingEngine {
     func runEval(_ c: Client, _ script: CachedScript, readOnly: Bool, keys: Range<Int>, arguments: Range<Int>) {
         guard let run = server.prepareScriptRun(c, name: script.shaText, flags: script.flags, readOnly: readOnly) else { return }
         let L = lua.state
-        if errorHandlerReference == -2 {
-            apus_lua_getglobal(L, "__redis__err__handler")
-            errorHandlerReference = luaL_ref(L, apus_lua_registryindex())
-        }
-        lua_rawgeti(L, apus_lua_registryindex(), errorHandlerReference)
-        lua_rawgeti(L, apus_lua_registryindex(), script.functionReference)
-        setGlobalArray(L, "KEYS", c, keys)
-        setGlobalArray(L, "ARGV", c, arguments)
+        let registry = apus_lua_registryindex()
+        if errorHandlerReference == -2 { takeRunReferences(L) }
+        lua_rawgeti(L, registry, errorHandlerReference)
+        lua_rawgeti(L, registry, script.functionReference)
+        // KEYS and ARGV into the real globals, reached by reference: no string is hashed per run.
+        lua_rawgeti(L, registry, evalGlobals.table)
+        lua_rawgeti(L, registry, evalGlobals.keys)
+        pushArgumentArray(L, c, keys)
+        lua_rawset(L, -3)
+        lua_rawgeti(L, registry, evalGlobals.argv)
+        pushArgumentArray(L, c, arguments)
+        lua_rawset(L, -3)
+        lua.pop()
         callFunction(run, in: lua, arguments: 0)
         lua.pop()  // the error handler
     }
 
-    private func setGlobalArray(_ L: LuaStatePointer, _ name: StaticString, _ c: Client, _ range: Range<Int>) {
+    /// The error handler, the real globals table and the names "KEYS" and "ARGV", as registry
+    /// references (luaL_ref) of the EVAL interpreter, taken on its first run.
+    private func takeRunReferences(_ L: LuaStatePointer) {
+        let registry = apus_lua_registryindex()
+        apus_lua_getglobal(L, "__redis__err__handler")
+        errorHandlerReference = luaL_ref(L, registry)
         lua.pushGlobals()
-        lua_pushlstring(L, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self), name.utf8CodeUnitCount)
-        pushArgumentArray(L, c, range)
-        lua_rawset(L, -3)
-        lua.pop()
+        evalGlobals.table = luaL_ref(L, registry)
+        pushLuaString(L, "KEYS")
+        evalGlobals.keys = luaL_ref(L, registry)
+        pushLuaString(L, "ARGV")
+        evalGlobals.argv = luaL_ref(L, registry)
     }
 
     /// luaCallFunction: the function (under its error handler) with `arguments` values above it,

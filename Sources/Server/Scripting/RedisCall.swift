@@ -111,6 +111,15 @@ extension ScriptingEngine {
 
     /// The script client's reply, as a Lua value on the stack; true when it was an error.
     private func pushReplyAsLua(_ L: LuaStatePointer) -> Bool {
+        let reply = client.reply
+        // The usual reply is one chunk: parsed where it lies, with no copy and no region list.
+        if let region = reply.singleRegion, !region.isEmpty {
+            let isError = region[0] == UInt8(ascii: "-")
+            var position = 0
+            RESPToLua.push(L, region, &position)
+            reply.consume(region.count)
+            return isError
+        }
         replyScratch.removeAll(keepingCapacity: true)
         while !client.reply.isEmpty {
             let taken = client.reply.drain(maxPieces: 64) { regions in

@@ -131,8 +131,10 @@ final class ScriptingEngine {
     var run: ScriptRun?
     /// The run object every script reuses.
     lazy var reusableRun = ScriptRun(caller: client)
-    /// __redis__err__handler in the registry (luaL_ref), taken on first use.
+    /// __redis__err__handler in the registry (luaL_ref), taken on first use (with evalGlobals).
     var errorHandlerReference: Int32 = -2
+    /// The real globals table and the strings "KEYS" and "ARGV" in the registry (luaL_ref).
+    var evalGlobals: (table: Int32, keys: Int32, argv: Int32) = (0, 0, 0)
     /// The interpreter the running script runs in.
     unowned(unsafe) var runningIn: LuaInterpreter?
     /// redis.set_repl's targets for the running script (REPL_ALL by default).

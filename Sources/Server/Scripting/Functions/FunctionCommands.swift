@@ -21,7 +21,8 @@ enum FunctionCommands {
         let server = c.server
         // A function is fed to MONITOR before the commands it runs.
         if !server.monitors.isEmpty { server.feedMonitors(c) }
-        guard let function = server.functions.function(named: c.arg(1)) else {
+        let functions = server.functions
+        guard let function = functions.function(named: c.arg(1)) else {
             c.error(ErrorText.functionNotFound)
             return
         }
@@ -41,7 +42,7 @@ enum FunctionCommands {
             return
         }
         run.isEval = false
-        let interpreter = server.functions.interpreter
+        let interpreter = functions.interpreter
         let keysEnd = 3 + Int(keyCount)
         interpreter.pushCall(function, c, keys: 3..<keysEnd, arguments: keysEnd..<c.argumentCount)
         server.scripting.callFunction(run, in: interpreter.lua, arguments: 2)

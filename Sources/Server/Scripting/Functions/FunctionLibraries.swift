@@ -66,10 +66,7 @@ final class LibraryContext {
     /// lowercased name, so calling the same function again builds no String (names are
     /// letters, digits and underscores: an ASCII comparison is exact).
     func function(named name: UnsafeRawBufferPointer) -> LibraryFunction? {
-        if let last = lastFunction, name.count == lastName.count,
-           zip(name, lastName).allSatisfy({ ($0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0) == $1 }) {
-            return last
-        }
+        if let last = lastFunction, name.count == lastName.count, matchesLastName(name) { return last }
         guard let found = functions[String(decoding: name, as: UTF8.self).lowercased()] else { return nil }
         lastName = Array(found.name.lowercased().utf8)
         lastFunction = found
@@ -77,6 +74,17 @@ final class LibraryContext {
     }
 
     private var lastName: [UInt8] = []
+
+    /// `name`, ASCII-lowercased, equals lastName (of the same length).
+    private func matchesLastName(_ name: UnsafeRawBufferPointer) -> Bool {
+        lastName.withUnsafeBufferPointer { last in
+            for index in 0..<last.count {
+                let byte = name[index]
+                if (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) != last[index] { return false }
+            }
+            return true
+        }
+    }
     private var lastFunction: LibraryFunction?
 }
 
