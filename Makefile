@@ -63,12 +63,14 @@ crash-test: deps release
 	AOF_CRASH_SECONDS=$(CRASH_SECONDS) APUS_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m pytest -q -s Tests/python/test_aof_crash.py
 
 # libFuzzer targets (Fuzz/, scripts/fuzz.sh): the RESP request parser, the inline splitter, RDB
-# files, RESTORE payloads and redis.conf, under ASan, FUZZ_SECONDS each; then the hostile-load
-# test for HOSTILE_SECONDS. `fuzz-ci` is the short run `make test` ends with.
-FUZZ_SECONDS   ?= 600
+# files, RESTORE payloads and redis.conf, under ASan, one after another, FUZZ_RUNS executions
+# each (FUZZ_SECONDS, if given, caps each target's time); then the hostile-load test for
+# HOSTILE_SECONDS. `fuzz-ci` is the short run (10 s per target) `make test` ends with.
+FUZZ_RUNS      ?= 10000000
+FUZZ_SECONDS   ?=
 HOSTILE_SECONDS ?= 60
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 	$(MAKE) hostile HOSTILE_SECONDS=$(HOSTILE_SECONDS)
 
 fuzz-ci:

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (Fuzz/) with ASan and coverage instrumentation over the Apus
-# modules they drive, runs each for FUZZ_SECONDS, and fails on any crash, sanitizer report,
-# leak, time-out or oversized allocation. New inputs libFuzzer finds go to .build-fuzz/corpus/
+# modules they drive, runs each target in turn for FUZZ_RUNS executions (libFuzzer's -runs,
+# counted by libFuzzer itself; default 10,000,000), stopping a target early only if FUZZ_SECONDS
+# is set, and fails on any crash, sanitizer report, leak, time-out or oversized allocation. New inputs libFuzzer finds go to .build-fuzz/corpus/
 # (kept between runs); the committed seeds in Fuzz/corpus/ are only read. A crashing input is
 # saved under .build-fuzz/artifacts/<target>/ and its report printed.
 #
-#   FUZZ_SECONDS=600 scripts/fuzz.sh                 every target, 600 s each
+#   scripts/fuzz.sh                                  every target, 10M executions each
+#   FUZZ_RUNS=1000000 scripts/fuzz.sh                every target, 1M executions each
+#   FUZZ_SECONDS=10 scripts/fuzz.sh                  every target, at most 10 s each
 #   FUZZ_TARGETS="rdb restore" scripts/fuzz.sh      some of them
 #   scripts/fuzz.sh build                            only build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_EACH=${FUZZ_SECONDS:-60}
+RUNS=${FUZZ_RUNS:-10000000}
+SECONDS_EACH=${FUZZ_SECONDS:-}
 TARGETS=${FUZZ_TARGETS:-"request-parser inline-splitter rdb restore config"}
 BUILD=.build-fuzz
 
@@ -41,6 +45,8 @@ dictionary() {
 }
 
 failed=0
+time_cap=()
+[ -n "$SECONDS_EACH" ] && time_cap=(-max_total_time="$SECONDS_EACH")
 printf '%-16s %8s %12s %10s %8s %8s %7s\n' target seconds executions exec/s cov ft corpus
 for target in $TARGETS; do
     work="$BUILD/corpus/$target"
@@ -48,19 +54,21 @@ for target in $TARGETS; do
     log="$BUILD/logs/$target.log"
     mkdir -p "$work" "$artifacts" "$(dirname "$log")"
     status=0
+    started=$(date +%s)
     # -malloc_limit_mb: no input of max_len bytes may make one allocation this big (a length
     # field claiming terabytes must be refused, not allocated). -timeout catches endless loops.
-    "$BUILD/release/fuzz-$target" -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$target")" \
+    "$BUILD/release/fuzz-$target" -runs="$RUNS" "${time_cap[@]}" -max_len="$(max_len "$target")" \
         -dict="$(dictionary "$target")" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
         -artifact_prefix="$artifacts" -print_final_stats=1 \
         "$work" "Fuzz/corpus/$target" >"$log" 2>&1 </dev/null || status=$?
+    elapsed=$(( $(date +%s) - started ))
     done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
     executions=$(awk '/^stat::number_of_executed_units:/ {print $2}' "$log")
     rate=$(awk '/^stat::average_exec_per_sec:/ {print $2}' "$log")
     cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$done_line")
     ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$done_line")
     corpus=$(sed -nE 's/.* corp: ([0-9]+)\/.*/\1/p' <<<"$done_line")
-    printf '%-16s %8s %12s %10s %8s %8s %7s\n' "$target" "$SECONDS_EACH" "${executions:-?}" "${rate:-?}" \
+    printf '%-16s %8s %12s %10s %8s %8s %7s\n' "$target" "$elapsed" "${executions:-?}" "${rate:-?}" \
         "${cov:-?}" "${ft:-?}" "${corpus:-?}"
     if [ "$status" -ne 0 ] || [ -z "$done_line" ]; then
         failed=1

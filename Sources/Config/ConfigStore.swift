@@ -67,17 +67,23 @@ public final class ConfigStore {
     /// All directives at Redis 7.0.15's defaults (`dir` is the current working directory).
     public init() {
         directives = ConfigDirectives.all
-        values = directives.map(\.defaultValue)
+        values = Self.table.defaults
+        entries = Self.table.entries
+        entryByName = Self.table.byName
+    }
+
+    /// What every store starts from, built once: the directive table is fixed, and building the
+    /// name index per store made each new ConfigStore (a fuzz input, a test) cost a dictionary.
+    private static let table: (defaults: [ConfigValue], entries: [DirectiveEntry], byName: [String: Int]) = {
         var entries: [DirectiveEntry] = []
-        for (index, directive) in directives.enumerated() {
+        for (index, directive) in ConfigDirectives.all.enumerated() {
             entries.append(DirectiveEntry(name: directive.name, index: index, isAlias: false))
             if let alias = directive.alias { entries.append(DirectiveEntry(name: alias, index: index, isAlias: true)) }
         }
-        self.entries = entries
         var byName: [String: Int] = [:]
         for (position, entry) in entries.enumerated() { byName[entry.name] = position }
-        entryByName = byName
-    }
+        return (ConfigDirectives.all.map(\.defaultValue), entries, byName)
+    }()
 
     // MARK: Lookup
 
@@ -114,18 +120,20 @@ public final class ConfigStore {
     /// a glob is matched without case against every visible name and alias. Each name appears once.
     public func getMatching(_ patterns: [String]) -> [(String, String)] {
         var result: [(String, String)] = []
-        var seen: Set<String> = []
+        // By position in `entries` (names are unique and lower-case): a set of hashed names made
+        // CONFIG GET * spend most of its time hashing.
+        var seen = [Bool](repeating: false, count: entries.count)
         for pattern in patterns {
             if !pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) {
-                let key = ConfigText.lowercased(pattern)
-                guard !seen.contains(key), let entry = entry(named: pattern) else { continue }
-                seen.insert(key)
-                result.append((pattern, text(at: entry.index)))
+                guard let position = entryByName[ConfigText.lowercased(pattern)], !seen[position] else { continue }
+                seen[position] = true
+                result.append((pattern, text(at: entries[position].index)))
                 continue
             }
-            for entry in entries where !directives[entry.index].flags.contains(.hidden) && !seen.contains(entry.name) {
+            for (position, entry) in entries.enumerated()
+            where !seen[position] && !directives[entry.index].flags.contains(.hidden) {
                 if globMatchName(pattern, entry.name) {
-                    seen.insert(entry.name)
+                    seen[position] = true
                     result.append((entry.name, text(at: entry.index)))
                 }
             }
