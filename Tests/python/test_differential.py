@@ -313,6 +313,10 @@ def norm_client_info(raw, side):
 
 INFO_FIELD_SECTIONS = {"server", "clients", "memory", "stats", "keyspace", "replication", "cpu",
                        "commandstats"}
+# The one deliberate addition to 7.0.15's INFO: issue 14 asks for the ACL denial counters, which
+# 7.0.15 keeps without showing (7.2 shows them under these names, at the end of Stats).
+APUS_ONLY_INFO_FIELDS = {"acl_access_denied_auth", "acl_access_denied_cmd", "acl_access_denied_key",
+                         "acl_access_denied_channel"}
 
 
 def parse_info(body):
@@ -358,7 +362,7 @@ def norm_info(raw, side):
         elif low == "commandstats":
             out[name] = sorted((k, tuple(x.partition("=")[0] for x in v.split(","))) for k, v in fields)
         else:
-            out[name] = [k for k, _ in fields]
+            out[name] = [k for k, _ in fields if k not in APUS_ONLY_INFO_FIELDS]
     return out
 
 
