@@ -5,7 +5,7 @@ import Testing
     private func peek(_ text: String, from offset: Int = 0) -> String? {
         let bytes = Array(text.utf8)
         return bytes.withUnsafeBytes { raw in
-            RequestPeek.secondArgument(raw, from: offset).map { String(decoding: $0, as: UTF8.self) }
+            RequestPeek.firstKey(raw, from: offset).map { String(decoding: $0, as: UTF8.self) }
         }
     }
 
@@ -15,6 +15,21 @@ import Testing
         #expect(peek("*2\r\n$3\r\nGET\r\n$0\r\n\r\n") == "")
         let two = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*2\r\n$3\r\nGET\r\n$2\r\nbb\r\n"
         #expect(peek(two, from: 20) == "bb")
+    }
+
+    @Test func scriptCallsHaveTheirKeyAfterNumkeys() {
+        #expect(peek("*4\r\n$7\r\nEVALSHA\r\n$3\r\nabc\r\n$1\r\n1\r\n$3\r\nkey\r\n") == "key")
+        #expect(peek("*5\r\n$5\r\nfcall\r\n$1\r\nf\r\n$2\r\n12\r\n$2\r\nk1\r\n$2\r\nk2\r\n") == "k1")
+        #expect(peek("*4\r\n$4\r\nEval\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\nk\r\n") == "k")
+        #expect(peek("*4\r\n$10\r\nevalsha_ro\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\nk\r\n") == "k")
+        #expect(peek("*4\r\n$8\r\nFCALL_RO\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\nk\r\n") == "k")
+        // No key: numkeys 0, negative or missing.
+        #expect(peek("*4\r\n$7\r\nevalsha\r\n$1\r\nx\r\n$1\r\n0\r\n$1\r\na\r\n") == nil)
+        #expect(peek("*4\r\n$7\r\nevalsha\r\n$1\r\nx\r\n$2\r\n-1\r\n$1\r\na\r\n") == nil)
+        #expect(peek("*3\r\n$4\r\neval\r\n$1\r\nx\r\n$1\r\n1\r\n") == nil)
+        // Names that only start like one: the second argument, as for any command.
+        #expect(peek("*4\r\n$6\r\nevalsh\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\nk\r\n") == "x")
+        #expect(peek("*4\r\n$8\r\nfcall_rw\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\nk\r\n") == "x")
     }
 
     @Test func theKeyMustBeThereWhole() {

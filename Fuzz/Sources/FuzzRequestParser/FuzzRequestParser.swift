@@ -55,7 +55,7 @@ func parse(_ stream: UnsafeRawBufferPointer, limits: ParserLimits, capacity: Int
                 }
                 commands.append(arguments)
                 if query.readIndex < query.writeIndex,
-                   let next = RequestPeek.secondArgument(UnsafeRawBufferPointer(start: query.storage, count: query.writeIndex), from: query.readIndex) {
+                   let next = RequestPeek.firstKey(UnsafeRawBufferPointer(start: query.storage, count: query.writeIndex), from: query.readIndex) {
                     check(next.baseAddress! + next.count <= UnsafeRawPointer(query.storage + query.writeIndex), "a peeked key past the data")
                     _ = next.reduce(0, &+)
                 }

@@ -185,7 +185,7 @@ extension Server {
                 client.loadArguments()
                 // Pipelined: start loading the next command's key bucket while this one runs.
                 if query.readIndex < query.writeIndex,
-                   let next = RequestPeek.secondArgument(UnsafeRawBufferPointer(start: query.storage, count: query.writeIndex),
+                   let next = RequestPeek.firstKey(UnsafeRawBufferPointer(start: query.storage, count: query.writeIndex),
                                                          from: query.readIndex) {
                     client.withDatabase { $0.prefetch(next) }
                 }
