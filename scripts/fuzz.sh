@@ -56,9 +56,10 @@ for target in $TARGETS; do
     status=0
     started=$(date +%s)
     # -malloc_limit_mb: no input of max_len bytes may make one allocation this big (a length
-    # field claiming terabytes must be refused, not allocated). -timeout catches endless loops.
+    # field claiming terabytes must be refused, not allocated). -timeout catches endless loops: it is
+    # wall-clock time, so it is generous (30 s) for a machine whose other work starves the fuzzer.
     "$BUILD/release/fuzz-$target" -runs="$RUNS" "${time_cap[@]}" -max_len="$(max_len "$target")" \
-        -dict="$(dictionary "$target")" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
+        -dict="$(dictionary "$target")" -timeout=30 -rss_limit_mb=2048 -malloc_limit_mb=512 \
         -artifact_prefix="$artifacts" -print_final_stats=1 \
         "$work" "Fuzz/corpus/$target" >"$log" 2>&1 </dev/null || status=$?
     elapsed=$(( $(date +%s) - started ))

@@ -34,14 +34,34 @@ public enum RequestPeek {
         return UnsafeRawBufferPointer(start: base + position, count: keyLength)
     }
 
+    /// Where the multibulk request starting at `offset` ends, if all of it is in `bytes`.
+    @inlinable
+    public static func end(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> Int? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        let end = bytes.count
+        var position = offset
+        guard position < end, base[position] == UInt8(ascii: "*"), var remaining = number(base, end, &position) else {
+            return nil
+        }
+        while remaining > 0 {
+            guard position < end, base[position] == UInt8(ascii: "$"), let length = number(base, end, &position) else {
+                return nil
+            }
+            position &+= length &+ 2
+            remaining &-= 1
+        }
+        return position <= end ? position : nil
+    }
+
     /// EVAL, EVALSHA, FCALL, EVAL_RO, EVALSHA_RO or FCALL_RO, in any case.
     @inlinable
     static func isScriptCall(_ name: UnsafePointer<UInt8>, _ length: Int) -> Bool {
+        guard length >= 4 else { return false }
         func lowered(_ index: Int) -> UInt8 { name[index] | 0x20 }
         let stem: Int
         switch lowered(0) {
         case UInt8(ascii: "e"):
-            guard length >= 4, lowered(1) == UInt8(ascii: "v"), lowered(2) == UInt8(ascii: "a"),
+            guard lowered(1) == UInt8(ascii: "v"), lowered(2) == UInt8(ascii: "a"),
                   lowered(3) == UInt8(ascii: "l") else { return false }
             if length >= 7, lowered(4) == UInt8(ascii: "s"), lowered(5) == UInt8(ascii: "h"), lowered(6) == UInt8(ascii: "a") {
                 stem = 7

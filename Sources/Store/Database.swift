@@ -105,10 +105,17 @@ public final class Database {
         return RedisObject(record: record)
     }
 
-    /// Brings the table bucket for `key` toward the cache, for the next command of a pipeline.
+    /// Brings the table bucket for `key` toward the cache, for a command two ahead in a pipeline.
     @inlinable
     public func prefetch(_ key: UnsafeRawBufferPointer) {
         table.prefetch(hash: ByteHash.hash(key))
+    }
+
+    /// Brings the entries that may be `key`'s toward the cache, for the next command of a
+    /// pipeline (its bucket was prefetched a command earlier).
+    @inlinable
+    public func prefetchEntries(_ key: UnsafeRawBufferPointer) {
+        table.prefetchEntries(hash: ByteHash.hash(key))
     }
 
     // MARK: writes

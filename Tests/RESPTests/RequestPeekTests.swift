@@ -27,9 +27,29 @@ import Testing
         #expect(peek("*4\r\n$7\r\nevalsha\r\n$1\r\nx\r\n$1\r\n0\r\n$1\r\na\r\n") == nil)
         #expect(peek("*4\r\n$7\r\nevalsha\r\n$1\r\nx\r\n$2\r\n-1\r\n$1\r\na\r\n") == nil)
         #expect(peek("*3\r\n$4\r\neval\r\n$1\r\nx\r\n$1\r\n1\r\n") == nil)
+        // Names shorter than any of them, down to empty (a fuzzer found the read past an empty
+        // name at the end of the data): the second argument, or nil.
+        #expect(peek("*2\r\n$0\r\n\r\n$1\r\nk\r\n") == "k")
+        #expect(peek("*2\r\n$1\r\ne\r\n$1\r\nk\r\n") == "k")
+        #expect(peek("*2\r\n$0\r\n") == nil)
         // Names that only start like one: the second argument, as for any command.
         #expect(peek("*4\r\n$6\r\nevalsh\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\nk\r\n") == "x")
         #expect(peek("*4\r\n$8\r\nfcall_rw\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\nk\r\n") == "x")
+    }
+
+    @Test func endIsPastTheWholeRequest() {
+        let two = Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nvv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n".utf8)
+        two.withUnsafeBytes { raw in
+            #expect(RequestPeek.end(raw, from: 0) == 28)
+            #expect(RequestPeek.end(raw, from: 28) == two.count)
+            #expect(RequestPeek.firstKey(raw, from: 28).map { Array($0) } == Array("k".utf8))
+            // Cut anywhere inside the request: no end.
+            for cut in 0..<28 {
+                #expect(RequestPeek.end(UnsafeRawBufferPointer(rebasing: raw[0..<cut]), from: 0) == nil)
+            }
+        }
+        let inline = Array("GET k\r\n".utf8)
+        inline.withUnsafeBytes { #expect(RequestPeek.end($0, from: 0) == nil) }
     }
 
     @Test func theKeyMustBeThereWhole() {

@@ -59,6 +59,10 @@ func parse(_ stream: UnsafeRawBufferPointer, limits: ParserLimits, capacity: Int
                     check(next.baseAddress! + next.count <= UnsafeRawPointer(query.storage + query.writeIndex), "a peeked key past the data")
                     _ = next.reduce(0, &+)
                 }
+                if query.readIndex < query.writeIndex,
+                   let end = RequestPeek.end(UnsafeRawBufferPointer(start: query.storage, count: query.writeIndex), from: query.readIndex) {
+                    check(end > query.readIndex && end <= query.writeIndex, "a peeked request end outside the data")
+                }
                 parser.reset()
             case .needMore:
                 if parser.commandStart == nil { query.resetIfEmpty() }

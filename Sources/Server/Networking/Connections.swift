@@ -169,6 +169,20 @@ extension Server {
         }
     }
 
+    /// The two prefetch stages for the commands after the one about to run.
+    @inline(__always)
+    private func prefetchAhead(_ client: Client, _ query: QueryBuffer) {
+        let bytes = UnsafeRawBufferPointer(start: query.storage, count: query.writeIndex)
+        guard let next = RequestPeek.firstKey(bytes, from: query.readIndex) else { return }
+        client.withDatabase { db in
+            db.prefetchEntries(next)
+            if let after = RequestPeek.end(bytes, from: query.readIndex), after < query.writeIndex,
+               let later = RequestPeek.firstKey(bytes, from: after) {
+                db.prefetch(later)
+            }
+        }
+    }
+
     /// Parses and runs every complete command in the client's buffer.
     func processInput(_ client: Client) {
         // A blocked client's input waits until it is unblocked (processUnblockedClients).
@@ -183,12 +197,9 @@ extension Server {
             switch client.parser.parse(query) {
             case .command:
                 client.loadArguments()
-                // Pipelined: start loading the next command's key bucket while this one runs.
-                if query.readIndex < query.writeIndex,
-                   let next = RequestPeek.firstKey(UnsafeRawBufferPointer(start: query.storage, count: query.writeIndex),
-                                                         from: query.readIndex) {
-                    client.withDatabase { $0.prefetch(next) }
-                }
+                // Pipelined: while this command runs, the next command's entries and the bucket
+                // of the one after it load (Hashtable+Prefetch.swift).
+                if query.readIndex < query.writeIndex { prefetchAhead(client, query) }
                 if isMaster && databases[0].expiryMode != .keep {
                     for db in databases { db.expiryMode = .keep }
                 }
