@@ -96,7 +96,7 @@ for line in open(sys.argv[1], errors="replace"):
             pending = names.get(m.group(1), "")
         continue
     if line.startswith("calls=") and pending is not None:
-        if re.match(r"swift_(retain|release|bridgeObjectRetain|bridgeObjectRelease)(_n)?$", pending):
+        if re.match(r"swift_(nonatomic_)?(retain|release|bridgeObjectRetain|bridgeObjectRelease)(_n)?$", pending):
             counts += int(line.split("=")[1].split()[0])
         pending = None
 print(counts)
